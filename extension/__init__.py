@@ -1,0 +1,64 @@
+"""The Flask application: `create_app` assembles it from small configure steps."""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask
+
+from extension.config import load_config
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the app: defaults → instance file → LN_* environment → `config` (tests)."""
+    app = Flask(__name__, instance_relative_config=True)
+    load_config(app, config)
+    configure_logging(app)
+    configure_extensions(app)
+    configure_translations(app)
+    configure_blueprints(app)
+    configure_cli(app)
+    return app
+
+
+def configure_logging(app: Flask) -> None:
+    from extension.logs import setup_logging
+
+    setup_logging(json_format=app.config["LOG_JSON"], level=app.config["LOG_LEVEL"])
+    app.logger.handlers.clear()
+    app.logger.propagate = True
+
+
+def configure_extensions(app: Flask) -> None:
+    from extension import crypto, models  # noqa: F401  (models: the metadata must know every table)
+    from extension.extensions import db, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(app.config["MIGRATIONS_DIR"]))
+    crypto.init_app(app)
+
+
+def configure_translations(app: Flask) -> None:
+    from extension import i18n
+
+    i18n.init_app(app)
+
+
+def configure_blueprints(app: Flask) -> None:
+    from extension.auth.views import bp as auth_bp
+    from extension.health.views import bp as health_bp
+    from extension.home.views import bp as home_bp
+    from extension.organisations.views import bp as organisations_bp
+
+    for bp in (health_bp, home_bp, auth_bp, organisations_bp):
+        app.register_blueprint(bp)
+
+
+def configure_cli(app: Flask) -> None:
+    from extension.demo import demo_command
+    from extension.organisations.cli import org_group
+
+    app.cli.add_command(org_group)
+    app.cli.add_command(demo_command)
+
+

@@ -1,0 +1,76 @@
+"""Signing in with one's own Nextcloud, and authorising an organisation connection (OAuth2 code flow)."""
+from __future__ import annotations
+
+import secrets
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+
+from connectors.errors import NextcloudError
+from extension.accounts import service as accounts
+from extension.organisations import service as organisations
+
+bp = Blueprint("auth", __name__)
+
+
+@bp.get("/auth/login")
+def login():
+    choices = [o for o in organisations.list_organisations() if o.has_nextcloud]
+    return render_template("auth/login.html", organisations=choices)
+
+
+@bp.post("/auth/login/<slug>")
+def start(slug: str):
+    return _start_flow(slug, accounts.PERSON)
+
+
+@bp.post("/organisations/<slug>/connect")
+def connect_organisation(slug: str):
+    return _start_flow(slug, accounts.ORGANISATION)
+
+
+def _start_flow(slug: str, purpose: str):
+    organisation = organisations.get_by_slug(slug)
+    if organisation is None or not organisation.has_nextcloud:
+        abort(404)
+    state = secrets.token_urlsafe(32)
+    session["oauth_flow"] = {"state": state, "org": slug, "purpose": purpose}
+    return redirect(accounts.oauth_client(current_app, organisation).authorization_url(state))
+
+
+@bp.get("/oauth/callback")
+def callback():
+    flow = session.pop("oauth_flow", None)
+    if not flow or not secrets.compare_digest(flow["state"], request.args.get("state", "")):
+        flash(_("The sign-in could not be completed: it was not started here or has expired. Please try again."), "error")
+        return redirect(url_for("auth.login"))
+    if request.args.get("error"):
+        flash(_("Nextcloud refused the sign-in (%(error)s).", error=request.args["error"]), "error")
+        return redirect(url_for("auth.login"))
+    organisation = organisations.get_by_slug(flow["org"])
+    code = request.args.get("code")
+    if organisation is None or not code:
+        abort(400)
+    try:
+        account = accounts.connect(current_app, organisation, code, flow["purpose"])
+    except accounts.WrongConnectionAccount as exc:
+        flash(_("Only the account %(user)s may connect %(org)s; you signed in as %(other)s.",
+                user=exc.organisation.connection_user, org=organisation.name, other=exc.user_id), "error")
+        return redirect(url_for("organisations.index"))
+    except NextcloudError as exc:
+        current_app.logger.warning("sign-in at %s failed: %s", organisation.slug, exc)
+        flash(_("Nextcloud of %(org)s could not complete the sign-in. Please try again.", org=organisation.name), "error")
+        return redirect(url_for("auth.login"))
+    if flow["purpose"] == accounts.ORGANISATION:
+        flash(_("%(org)s is connected.", org=organisation.name), "success")
+        return redirect(url_for("organisations.index"))
+    session.clear()
+    session["account_id"] = account.id
+    flash(_("Welcome, %(name)s.", name=account.display_name), "success")
+    return redirect(url_for("home.index"))
+
+
+@bp.post("/auth/logout")
+def logout():
+    session.clear()
+    return redirect(url_for("home.index"))

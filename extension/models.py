@@ -1,0 +1,5 @@
+"""Every model module, imported once so that the metadata (and Alembic) sees all tables."""
+from extension.accounts.models import Account
+from extension.organisations.models import Organisation
+
+__all__ = ["Account", "Organisation"]

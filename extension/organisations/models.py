@@ -1,0 +1,50 @@
+"""An organisation taking part in networks, and how the app reaches its Nextcloud."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import DateTime, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from extension.crypto import EncryptedText
+from extension.extensions import db
+
+ORGANISATION_KINDS = ("kinderopvang", "peuterspeelzaal", "basisschool", "jeugdhulp", "anders")
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Organisation(db.Model):
+    __tablename__ = "organisations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(40), default="anders")
+    # None for an organisation without Nextcloud: its members take part by e-mail (DESIGN "Cross-organisation").
+    nextcloud_url: Mapped[str | None] = mapped_column(String(500))
+    client_id: Mapped[str | None] = mapped_column(String(200))
+    client_secret: Mapped[str | None] = mapped_column(EncryptedText)
+    # The Nextcloud UID that may authorise the organisation connection (a functional account).
+    connection_user: Mapped[str] = mapped_column(String(200), default="lerend-netwerk")
+    connection_account_id: Mapped[int | None] = mapped_column(
+        ForeignKey("accounts.id", use_alter=True, ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    connection_account = relationship("Account", foreign_keys=[connection_account_id], post_update=True)
+
+    __table_args__ = (UniqueConstraint("nextcloud_url", "client_id"),)
+
+    @property
+    def has_nextcloud(self) -> bool:
+        return bool(self.nextcloud_url and self.client_id)
+
+    @property
+    def host(self) -> str | None:
+        """The host part used in federated cloud ids (`user@host`, reference §7)."""
+        if not self.nextcloud_url:
+            return None
+        return self.nextcloud_url.split("://", 1)[-1].rstrip("/")

@@ -1,0 +1,99 @@
+"""Adding and finding organisations; input is checked here so the CLI and the web pages agree."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from slugify import slugify
+from sqlalchemy import select
+
+from extension.extensions import db
+from extension.organisations.models import ORGANISATION_KINDS, Organisation
+
+
+class InvalidOrganisation(ValueError):
+    """Bad input for an organisation; `field` names what is wrong."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(f"{field}: {message}")
+        self.field = field
+
+
+@dataclass(frozen=True)
+class OrganisationInput:
+    name: str
+    kind: str = "anders"
+    nextcloud_url: str | None = None
+    client_id: str | None = None
+    client_secret: str | None = None
+    connection_user: str = "lerend-netwerk"
+
+
+def normalise_nextcloud_url(url: str) -> str:
+    """A base URL without trailing slash, `/index.php` or query: the form every connector appends paths to."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InvalidOrganisation("nextcloud_url", f"{url!r} is not a full http(s) URL such as https://cloud.example.org")
+    if parts.query or parts.fragment:
+        raise InvalidOrganisation("nextcloud_url", "must not contain a query string or fragment")
+    path = parts.path.rstrip("/")
+    if path.endswith("/index.php"):
+        path = path[: -len("/index.php")]
+    return f"{parts.scheme}://{parts.netloc}{path}"
+
+
+def validate(data: OrganisationInput) -> OrganisationInput:
+    name = data.name.strip()
+    if not name:
+        raise InvalidOrganisation("name", "is empty")
+    if len(name) > 200:
+        raise InvalidOrganisation("name", "is longer than 200 characters")
+    if data.kind not in ORGANISATION_KINDS:
+        raise InvalidOrganisation("kind", f"{data.kind!r} is not one of {', '.join(ORGANISATION_KINDS)}")
+    url = normalise_nextcloud_url(data.nextcloud_url) if data.nextcloud_url else None
+    if url and not (data.client_id or "").strip():
+        raise InvalidOrganisation("client_id", "is required with a Nextcloud URL (Administration → Security → OAuth 2.0 clients)")
+    if url and not (data.client_secret or "").strip():
+        raise InvalidOrganisation("client_secret", "is required with a Nextcloud URL")
+    if not url and (data.client_id or data.client_secret):
+        raise InvalidOrganisation("nextcloud_url", "is required when an OAuth client is given")
+    if not data.connection_user.strip():
+        raise InvalidOrganisation("connection_user", "is empty")
+    return OrganisationInput(name, data.kind, url, (data.client_id or "").strip() or None,
+                             (data.client_secret or "").strip() or None, data.connection_user.strip())
+
+
+def add_organisation(data: OrganisationInput) -> Organisation:
+    data = validate(data)
+    slug = slugify(data.name, max_length=80) or "organisatie"
+    if db.session.scalar(select(Organisation).where(Organisation.slug == slug)):
+        raise InvalidOrganisation("name", f"an organisation with the slug {slug!r} already exists")
+    organisation = Organisation(slug=slug, name=data.name, kind=data.kind, nextcloud_url=data.nextcloud_url,
+                                client_id=data.client_id, client_secret=data.client_secret,
+                                connection_user=data.connection_user)
+    db.session.add(organisation)
+    db.session.commit()
+    return organisation
+
+
+def update_client(organisation: Organisation, nextcloud_url: str, client_id: str, client_secret: str) -> Organisation:
+    """Point an existing organisation at a (new) Nextcloud OAuth client, e.g. after the admin re-registered it."""
+    data = validate(OrganisationInput(organisation.name, organisation.kind, nextcloud_url, client_id,
+                                      client_secret, organisation.connection_user))
+    organisation.nextcloud_url, organisation.client_id, organisation.client_secret = (
+        data.nextcloud_url, data.client_id, data.client_secret)
+    db.session.commit()
+    return organisation
+
+
+def get_by_slug(slug: str) -> Organisation | None:
+    return db.session.scalar(select(Organisation).where(Organisation.slug == slug))
+
+
+def list_organisations() -> list[Organisation]:
+    return list(db.session.scalars(select(Organisation).order_by(Organisation.name)))
+
+
+def redirect_uri(app_url: str) -> str:
+    """The one callback every organisation registers; Nextcloud ignores any other (reference §1.7)."""
+    return app_url.rstrip("/") + "/oauth/callback"
