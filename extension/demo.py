@@ -13,6 +13,7 @@ import flask_migrate
 from flask import current_app
 from werkzeug.serving import run_simple
 
+from connectors.oauth import Token
 from extension import create_app
 from extension.accounts import service as accounts
 from extension.extensions import db
@@ -26,7 +27,7 @@ from extension.organisations.service import redirect_uri
 def demo_command(host: str, port: int) -> None:
     """Run the app with a local Nextcloud sandbox of two organisations and demo users."""
     from sandbox import Sandbox
-    from sandbox.demo import populate
+    from sandbox.demo import DEMO_ORGS, add_demo_orgs
 
     instance = Path(current_app.instance_path)
     instance.mkdir(parents=True, exist_ok=True)
@@ -37,7 +38,8 @@ def demo_command(host: str, port: int) -> None:
 
     with tempfile.TemporaryDirectory(prefix="ln-sandbox-") as root:
         sandbox = Sandbox(root=Path(root))
-        demo_orgs = populate(sandbox)
+        add_demo_orgs(sandbox)
+        demo_orgs = DEMO_ORGS
         sandbox.start()
         try:
             with app.app_context():
@@ -57,7 +59,7 @@ def _register(app, sandbox, demo_orgs, callback: str) -> None:
         organisation = organisations.add_organisation(organisations.OrganisationInput(
             name=demo.name, kind=demo.kind, nextcloud_url=org.base_url, client_id=client_id,
             client_secret=client_secret, connection_user=demo.connection_user))
-        token = accounts.Token.from_response(org.issue_token(demo.connection_user, client_id))
+        token = Token.from_response(org.issue_token(demo.connection_user, client_id))
         account = accounts.store_token(organisation, token)
         me = accounts.nextcloud_client(app, account).ocs.current_user()
         account.display_name, account.email = me.display_name, me.email

@@ -49,13 +49,11 @@ class DbTokenStore:
             self._local.conn = conn
             try:
                 yield
-            except BaseException:
-                conn.rollback()
-                raise
-            else:
-                conn.commit()
             finally:
+                # Whatever was written under the lock stands, also when the caller then fails: a saved pair
+                # is the only valid one left, and "reconnect needed" must outlive the exception it causes.
                 self._local.conn = None
+                conn.commit()
 
     def load(self) -> Token | None:
         with self._connection() as conn:

@@ -1,0 +1,39 @@
+"""Dutch by default, English on request; every message has a Dutch translation."""
+from pathlib import Path
+
+from babel.messages.pofile import read_po
+
+TRANSLATIONS = Path(__file__).resolve().parents[2] / "extension" / "translations"
+
+
+def test_pages_speak_dutch_by_default(client):
+    page = client.get("/").get_data(as_text=True)
+    assert "Inloggen" in page and 'lang="nl"' in page
+
+
+def test_english_on_request_and_remembered(client):
+    assert "Sign in" in client.get("/?lang=en").get_data(as_text=True)
+    assert "Sign in" in client.get("/").get_data(as_text=True)
+
+
+def test_browser_language_is_honoured(client):
+    page = client.get("/", headers={"Accept-Language": "en-GB,en;q=0.9"}).get_data(as_text=True)
+    assert 'lang="en"' in page
+
+
+def test_every_message_has_a_dutch_translation():
+    with open(TRANSLATIONS / "nl" / "LC_MESSAGES" / "messages.po", "rb") as fh:
+        catalog = read_po(fh)
+    untranslated = [m.id for m in catalog if m.id and not m.string]
+    assert untranslated == []
+
+
+def test_compiled_catalogs_match_their_sources():
+    from babel.messages.mofile import read_mo
+
+    for locale in ("nl", "en"):
+        folder = TRANSLATIONS / locale / "LC_MESSAGES"
+        with open(folder / "messages.po", "rb") as po, open(folder / "messages.mo", "rb") as mo:
+            source = {m.id: m.string for m in read_po(po) if m.id and m.string}
+            compiled = {m.id: m.string for m in read_mo(mo) if m.id}
+        assert compiled == source, f"run: pybabel compile -d extension/translations ({locale})"
