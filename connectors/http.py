@@ -66,7 +66,10 @@ class NextcloudRetry(Retry):
                   _stacktrace=None):
         if response is not None and response.status in RETRY_STATUSES:
             wait = parse_retry_after(response.headers.get("Retry-After"))
-            if wait is not None and wait > self.max_retry_after:
+            # A 429 on MKCALENDAR is the hourly calendar-creation quota (quirk `calendar_creation_limits`,
+            # reference §6.2): seconds of back-off cannot help, the caller must come back later.
+            hourly_quota = method == "MKCALENDAR" and response.status == 429
+            if hourly_quota or (wait is not None and wait > self.max_retry_after):
                 log.info("Not waiting %.0f s (Retry-After) for %s %s", wait, method, url)
                 reason = ResponseError(ResponseError.SPECIFIC_ERROR.format(status_code=response.status))
                 raise MaxRetryError(_pool, url, reason)

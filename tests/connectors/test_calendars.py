@@ -150,8 +150,10 @@ def test_ensure_calendar_refuses_an_existing_calendar_without_the_wanted_compone
 def test_too_many_calendars_in_an_hour_is_a_clear_rate_limit_error(org, client):
     org.calendar_creation_limit = 1
     client.ensure_calendar("ln-een", "Een")
+    org.clear_log()
     with pytest.raises(RateLimited, match="too many calendars created"):
         client.ensure_calendar("ln-twee", "Twee")
+    assert dav_requests(org) == [("MKCALENDAR", 429)]  # an hourly quota: no back-off retries
 
 
 def test_the_calendar_cap_is_a_calendar_limit_reached_error(org, client):
