@@ -30,12 +30,13 @@ def configure_logging(app: Flask) -> None:
 
 
 def configure_extensions(app: Flask) -> None:
-    from extension import crypto, models  # noqa: F401  (models: the metadata must know every table)
+    from extension import crypto, jobs, models  # noqa: F401  (models: the metadata must know every table)
     from extension.extensions import db, migrate
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.config["MIGRATIONS_DIR"]))
     crypto.init_app(app)
+    jobs.init_app(app)
 
 
 def configure_translations(app: Flask) -> None:
@@ -56,9 +57,11 @@ def configure_blueprints(app: Flask) -> None:
 
 def configure_cli(app: Flask) -> None:
     from extension.demo import demo_command
+    from extension.jobs.cli import worker_command
     from extension.organisations.cli import org_group
 
     app.cli.add_command(org_group)
     app.cli.add_command(demo_command)
+    app.cli.add_command(worker_command)
 
 

@@ -27,6 +27,11 @@ DEFAULTS: dict[str, Any] = {
     "LANGUAGES": ["nl", "en"],
     "BABEL_DEFAULT_LOCALE": "nl",
     "BABEL_DEFAULT_TIMEZONE": "Europe/Amsterdam",
+    # Background jobs: Huey on SQLite in the instance folder, or on Redis when REDIS_URL is set.
+    "REDIS_URL": None,
+    "JOBS_SQLITE": None,
+    "JOBS_IMMEDIATE": False,
+    "JOBS_NAME": "lerend-netwerk",
     "LOG_JSON": False,
     "LOG_LEVEL": "INFO",
     "SESSION_COOKIE_HTTPONLY": True,
@@ -42,6 +47,8 @@ def load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
     app.config.from_prefixed_env("LN")
     if os.environ.get("DATABASE_URL"):
         app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
+    if os.environ.get("REDIS_URL"):
+        app.config["REDIS_URL"] = os.environ["REDIS_URL"]
     if overrides:
         app.config.update(overrides)
     _fill_instance_defaults(app)
