@@ -70,7 +70,8 @@ class NextcloudRetry(Retry):
             # reference §6.2): seconds of back-off cannot help, the caller must come back later.
             hourly_quota = method == "MKCALENDAR" and response.status == 429
             if hourly_quota or (wait is not None and wait > self.max_retry_after):
-                log.info("Not waiting %.0f s (Retry-After) for %s %s", wait, method, url)
+                log.info("Not retrying %s %s after %s (Retry-After: %s)", method, url, response.status,
+                         "none" if wait is None else f"{wait:.0f} s")
                 reason = ResponseError(ResponseError.SPECIFIC_ERROR.format(status_code=response.status))
                 raise MaxRetryError(_pool, url, reason)
         return super().increment(method=method, url=url, response=response, error=error,
