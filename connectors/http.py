@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
-from urllib3.exceptions import MaxRetryError, ResponseError, TimeoutError as Urllib3Timeout
+from urllib3.exceptions import MaxRetryError, NewConnectionError, ResponseError, TimeoutError as Urllib3Timeout
 from urllib3.util.retry import Retry
 
 from connectors.errors import Unreachable, parse_retry_after, raise_for_response
@@ -192,10 +192,15 @@ def is_timeout(exc: Exception) -> bool:
 
     requests reports a read timeout whose retries are exhausted as ConnectionError wrapping MaxRetryError.
     """
+    if isinstance(exc, requests.ConnectTimeout):
+        # requests raises ConnectTimeout for a refused connection too (urllib3's NewConnectionError
+        # subclasses its ConnectTimeoutError); only a real timeout has no NewConnectionError underneath.
+        reason = getattr(exc.args[0] if exc.args else None, "reason", None)
+        return not isinstance(reason, NewConnectionError)
     if isinstance(exc, requests.Timeout):
         return True
     reason = getattr(exc.args[0] if exc.args else None, "reason", None)
-    return isinstance(reason, Urllib3Timeout)
+    return isinstance(reason, Urllib3Timeout) and not isinstance(reason, NewConnectionError)
 
 
 def unreachable(exc: Exception, what: str, url: str | None) -> Unreachable:

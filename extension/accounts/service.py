@@ -49,6 +49,8 @@ def nextcloud_client(app: Flask, account: Account) -> NextcloudClient:
         oauth_client=oauth_client(app, account.organisation),
         token_store=DbTokenStore(app, account.id),
         session=_session(app, account.organisation.nextcloud_url),
+        leeway=app.config["TOKEN_LEEWAY"],
+        timeout=tuple(app.config["HTTP_TIMEOUT"]),
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import socket
 import time
 
 import pytest
@@ -98,9 +99,20 @@ def test_an_explicit_timeout_wins_over_the_default(fake_server):
     assert http.call(session, "GET", fake_server.base_url + "/slow", timeout=5).status_code == 200
 
 
-def test_unreachable_server_raises_unreachable():
-    with pytest.raises(errors.Unreachable):
+def test_unreachable_server_raises_unreachable_and_a_refusal_is_not_called_a_timeout():
+    with pytest.raises(errors.Unreachable) as caught:
         http.call(http.make_session(retries=0), "GET", "http://127.0.0.1:9/nothing")
+    assert caught.value.timeout is False
+
+
+def test_a_server_that_never_answers_is_a_timeout():
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(1)
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}/"
+        with pytest.raises(errors.Unreachable) as caught:
+            http.call(http.make_session(retries=0, timeout=(1, 0.2)), "GET", url)
+    assert caught.value.timeout is True
 
 
 def test_failed_calls_log_the_request_id(fake_server, caplog):
