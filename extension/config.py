@@ -1,6 +1,7 @@
-"""Layered configuration: defaults, then the instance file, then LN_* variables, then the caller's dict."""
+"""Layered configuration: appinfo.yml's defaults, then the instance file, then LN_* variables, then the caller's dict."""
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from pathlib import Path
@@ -8,56 +9,65 @@ from typing import Any
 
 from flask import Flask
 
+from extension import appinfo
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 
-DEFAULTS: dict[str, Any] = {
-    # Embedded default: a SQLite file in the instance folder (set at load time).
-    "SQLALCHEMY_DATABASE_URI": None,
+# Plumbing that is not an admin's setting (every admin setting, with its meaning, is in appinfo.yml).
+# The session cookie's Secure/SameSite/Partitioned flags follow from APP_URL and EMBED_IN_NEXTCLOUD
+# (extension/security.py).
+INTERNAL_DEFAULTS: dict[str, Any] = {
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
     "MIGRATIONS_DIR": PACKAGE_DIR / "migrations",
-    # Token/secret encryption keys (Fernet, urlsafe base64), newest first. Generated into the instance
-    # folder when none is configured, so that the embedded default still keeps secrets out of the database.
-    "ENCRYPTION_KEYS": None,
-    # Public URL of this app; the OAuth redirect URI registered in each Nextcloud is APP_URL + /oauth/callback.
-    "APP_URL": "http://127.0.0.1:5000",
-    "HTTP_TIMEOUT": (5.0, 30.0),
-    "HTTP_RETRIES": 3,
-    "HTTP_MAX_RETRY_AFTER": 30,
-    "TOKEN_LEEWAY": 60,
-    "LANGUAGES": ["nl", "en"],
-    "BABEL_DEFAULT_LOCALE": "nl",
-    "BABEL_DEFAULT_TIMEZONE": "Europe/Amsterdam",
-    # Background jobs: Huey on SQLite in the instance folder, or on Redis when REDIS_URL is set.
-    "REDIS_URL": None,
-    "JOBS_SQLITE": None,
-    "JOBS_IMMEDIATE": False,
-    "JOBS_NAME": "lerend-netwerk",
-    "LOG_JSON": False,
-    "LOG_LEVEL": "INFO",
     "SESSION_COOKIE_HTTPONLY": True,
-    "SESSION_COOKIE_SAMESITE": "Lax",
 }
 
 INSTANCE_FILE = "lerend-netwerk.cfg"
 
 
+class ConfigError(ValueError):
+    """A setting has a value of the wrong type; the message names the setting."""
+
+
+def defaults() -> dict[str, Any]:
+    return {**appinfo.load().setting_defaults(), **INTERNAL_DEFAULTS}
+
+
 def load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
-    app.config.from_mapping(DEFAULTS)
+    app.config.from_mapping(defaults())
     app.config.from_pyfile(INSTANCE_FILE, silent=True)
     app.config.from_prefixed_env("LN")
-    if os.environ.get("DATABASE_URL"):
-        app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
-    if os.environ.get("REDIS_URL"):
-        app.config["REDIS_URL"] = os.environ["REDIS_URL"]
+    _apply_named_env(app)
     if overrides:
         app.config.update(overrides)
     _fill_instance_defaults(app)
+    _check_types(app)
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(app.config["SQLALCHEMY_DATABASE_URI"])
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         # Writers wait for each other (the refresh lock is SQLite's write lock) instead of failing at once.
         options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
         options["connect_args"] = {"timeout": 30, **options.get("connect_args", {})}
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+
+
+def _apply_named_env(app: Flask) -> None:
+    """Settings with an `env` name in appinfo.yml (DATABASE_URL) read it, parsed like LN_* values."""
+    for setting in appinfo.load().settings.values():
+        value = os.environ.get(setting.env) if setting.env else None
+        if value:
+            try:
+                app.config[setting.name] = json.loads(value)
+            except ValueError:
+                app.config[setting.name] = value
+
+
+def _check_types(app: Flask) -> None:
+    for setting in appinfo.load().settings.values():
+        value = app.config.get(setting.name)
+        if not setting.accepts(value):
+            raise ConfigError(f"setting {setting.name}: {value!r} is not of type {' or '.join(setting.types)} "
+                              f"(set in {INSTANCE_FILE}, LN_{setting.name}"
+                              f"{' or ' + setting.env if setting.env else ''}; see appinfo.yml)")
 
 
 def normalise_database_url(url: str) -> str:

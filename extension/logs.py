@@ -1,4 +1,4 @@
-"""Logging to stdout, plain or JSON; a filter keeps bearer tokens and secrets out of every record."""
+"""Logging to stdout, plain or JSON lines; bearer tokens and secrets are redacted from messages and tracebacks."""
 from __future__ import annotations
 
 import json
@@ -30,7 +30,18 @@ class RedactingFilter(logging.Filter):
         return True
 
 
-class JsonFormatter(logging.Formatter):
+class RedactingFormatter(logging.Formatter):
+    """Tracebacks are formatted after the filter ran: redact them too (an exception may quote a token)."""
+
+    def formatException(self, ei) -> str:
+        return redact(super().formatException(ei))
+
+
+# Attributes every LogRecord has; anything else came in through `extra=` and belongs in the JSON entry.
+_STANDARD_ATTRIBUTES = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime"}
+
+
+class JsonFormatter(RedactingFormatter):
     def format(self, record: logging.LogRecord) -> str:
         entry = {
             "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"),
@@ -38,6 +49,9 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
+        for key, value in vars(record).items():
+            if key not in _STANDARD_ATTRIBUTES and not key.startswith("_"):
+                entry[key] = value if isinstance(value, (int, float, bool, type(None))) else redact(str(value))
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         return json.dumps(entry, ensure_ascii=False)
@@ -51,6 +65,7 @@ def setup_logging(json_format: bool = False, level: str = "INFO") -> None:
     handler = logging.StreamHandler(sys.stdout)
     handler._lerend_netwerk = True
     handler.addFilter(RedactingFilter())
-    handler.setFormatter(JsonFormatter() if json_format else logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(JsonFormatter() if json_format
+                         else RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root.addHandler(handler)
     root.setLevel(level)

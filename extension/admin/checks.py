@@ -1,0 +1,351 @@
+"""The health checks an admin runs with `lerend-netwerk check` and reads at /readyz: the app's own
+dependencies, then per organisation its Nextcloud (reachable, supported version, not in maintenance,
+organisation connection working, required apps present, clocks agreeing).
+
+Each check gives one result with a status, a message and, when something is wrong, a fix hint. The
+Nextcloud facts behind them: status.php and maintenance (reference §8), capabilities (§2.5, §7), tokens
+and their refresh (§1.5).
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import requests
+from flask import Flask
+
+from connectors.errors import NextcloudError, ReconnectNeeded
+from connectors.http import is_timeout, make_session
+from extension import appinfo
+from extension.extensions import db
+from extension.health import readiness
+from extension.security import app_is_https
+
+log = logging.getLogger(__name__)
+
+OK, WARN, FAIL, SKIP = "ok", "warn", "fail", "skip"
+APP_SCOPE = "app"
+MAX_PARALLEL = 8
+NEEDS = {"required": "required", "cross-organisation": "needed for networks across organisations",
+         "recommended": "recommended"}
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    scope: str  # APP_SCOPE or an organisation's slug
+    name: str
+    status: str
+    message: str
+    hint: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        del data["scope"]
+        if data["hint"] is None:
+            del data["hint"]
+        return data
+
+
+@dataclass(frozen=True)
+class Report:
+    results: tuple[CheckResult, ...]
+
+    @property
+    def ok(self) -> bool:
+        return all(r.status != FAIL for r in self.results)
+
+    @property
+    def failures(self) -> int:
+        return sum(r.status == FAIL for r in self.results)
+
+    def organisations(self) -> dict[str, dict[str, Any]]:
+        """Per organisation: {"ok": …, "checks": [...]}, the shape /readyz shows."""
+        grouped: dict[str, list[CheckResult]] = {}
+        for result in self.results:
+            if result.scope != APP_SCOPE:
+                grouped.setdefault(result.scope, []).append(result)
+        return {scope: {"ok": all(r.status != FAIL for r in results), "checks": [r.as_dict() for r in results]}
+                for scope, results in grouped.items()}
+
+    def as_json(self) -> dict[str, Any]:
+        return {"ok": self.ok,
+                "app": [r.as_dict() for r in self.results if r.scope == APP_SCOPE],
+                "organisations": self.organisations()}
+
+
+def run(app: Flask, slugs: list[str] | None = None) -> Report:
+    """The app's checks and those of the given organisations (all when `slugs` is None)."""
+    from extension.organisations.models import Organisation
+
+    with app.app_context():
+        results = app_checks(app)
+        query = db.select(Organisation.id).order_by(Organisation.name)
+        if slugs is not None:
+            query = query.where(Organisation.slug.in_(slugs))
+        ids = list(db.session.scalars(query))
+    return Report(tuple(results) + tuple(check_organisations(app, ids)))
+
+
+def check_organisations(app: Flask, organisation_ids: list[int]) -> list[CheckResult]:
+    """Checks of several organisations side by side: each waits on its own Nextcloud."""
+    if not organisation_ids:
+        return []
+    with ThreadPoolExecutor(max_workers=min(MAX_PARALLEL, len(organisation_ids))) as pool:
+        per_organisation = list(pool.map(lambda oid: organisation_checks(app, oid), organisation_ids))
+    return [result for results in per_organisation for result in results]
+
+
+def app_checks(app: Flask) -> list[CheckResult]:
+    results = []
+    for name, outcome in readiness.run_checks(app).items():
+        if outcome["ok"]:
+            details = ", ".join(f"{k} {v}" for k, v in outcome.items() if k != "ok")
+            results.append(CheckResult(APP_SCOPE, name, OK, details or "answers"))
+        else:
+            results.append(CheckResult(APP_SCOPE, name, FAIL if outcome["critical"] else WARN,
+                                       outcome["error"], outcome.get("hint")))
+    if app.config["EMBED_IN_NEXTCLOUD"] and not app_is_https(app):
+        results.append(CheckResult(
+            APP_SCOPE, "embedding", WARN,
+            f"APP_URL {app.config['APP_URL']} is not https: inside Nextcloud (External sites) browsers drop "
+            "the session cookie",
+            "serve the app over https and set APP_URL to that address, or set EMBED_IN_NEXTCLOUD=false"))
+    return results
+
+
+# per organisation -------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class StatusProbe:
+    """The answer of /status.php and the local clock around the request."""
+
+    data: dict
+    date_header: str | None
+    sent_at: float
+    received_at: float
+
+
+def organisation_checks(app: Flask, organisation_id: int) -> list[CheckResult]:
+    """The checks of one organisation; an unexpected error becomes a failed result, not a lost report."""
+    from extension.organisations.models import Organisation
+
+    with app.app_context():
+        organisation = db.session.get(Organisation, organisation_id)
+        try:
+            return _organisation_checks(app, organisation)
+        except Exception as exc:  # one organisation's surprise must not hide the others' results
+            log.exception("Checking %s failed", organisation.slug)
+            return [CheckResult(organisation.slug, "checks", FAIL,
+                                f"the checks themselves failed ({type(exc).__name__})", "see the app's log")]
+
+
+def _organisation_checks(app: Flask, organisation) -> list[CheckResult]:
+    scope = organisation.slug
+    if not organisation.has_nextcloud:
+        return [CheckResult(scope, "nextcloud", OK, "no Nextcloud: its members take part by e-mail")]
+    info = appinfo.load()
+    probe, problem = probe_status(organisation.nextcloud_url, tuple(app.config["HTTP_TIMEOUT"]))
+    if probe is None:
+        return [CheckResult(scope, "reachable", FAIL, problem,
+                            "check the URL (`lerend-netwerk org list`), DNS, firewall and TLS certificate "
+                            "between this server and Nextcloud"),
+                *_skipped(scope, ("version", "maintenance", "connection", "apps", "clock"), "not reachable")]
+    results = [CheckResult(scope, "reachable", OK, f"{organisation.nextcloud_url} answers"),
+               version_result(scope, probe.data, info), maintenance_result(scope, probe.data)]
+    if results[-1].status == FAIL:
+        results += _skipped(scope, ("connection", "apps"), "Nextcloud is in maintenance")
+    else:
+        connection, client = connection_result(app, organisation)
+        results.append(connection)
+        if client is None:
+            results += _skipped(scope, ("apps",), "needs a working organisation connection")
+        else:
+            results += app_results(scope, client, info)
+    results.append(clock_result(scope, probe, app.config["CHECK_MAX_CLOCK_SKEW"]))
+    return results
+
+
+def _skipped(scope: str, names, reason: str) -> list[CheckResult]:
+    return [CheckResult(scope, name, SKIP, f"not checked: {reason}") for name in names]
+
+
+def probe_status(base_url: str, timeout) -> tuple[StatusProbe | None, str]:
+    """GET /status.php without auth and without retries: (probe, "") or (None, what went wrong)."""
+    url = base_url.rstrip("/") + "/status.php"
+    session = make_session(timeout=timeout, retries=0)
+    sent_at = time.time()
+    try:
+        response = session.get(url)
+    except requests.RequestException as exc:
+        return None, f"{url}: {transport_reason(exc)}"
+    finally:
+        session.close()
+    received_at = time.time()
+    if response.status_code != 200:
+        return None, f"{url} answered HTTP {response.status_code}: is this the Nextcloud base URL?"
+    try:
+        data = response.json()
+    except ValueError:
+        data = None
+    if not isinstance(data, dict) or "installed" not in data:
+        return None, f"{url} is not Nextcloud's status page: is this the Nextcloud base URL?"
+    if not data.get("installed"):
+        return None, f"{base_url} is a Nextcloud that is not installed yet"
+    return StatusProbe(data, response.headers.get("Date"), sent_at, received_at), ""
+
+
+def transport_reason(exc: Exception) -> str:
+    """A short reason for a failed connection, read from the exception chain of requests/urllib3."""
+    if isinstance(exc, requests.exceptions.SSLError):
+        return "TLS failed (certificate not trusted or not valid for this host?)"
+    # Looked for before timeouts: urllib3's NewConnectionError is a subclass of its ConnectTimeoutError.
+    text = repr(exc)
+    for needle, reason in (("Connection refused", "connection refused"),
+                           ("NameResolutionError", "the host name does not resolve"),
+                           ("Name or service not known", "the host name does not resolve"),
+                           ("No route to host", "no route to host"),
+                           ("Network is unreachable", "network unreachable")):
+        if needle in text:
+            return reason
+    if is_timeout(exc):
+        return "timed out"
+    return f"cannot connect ({type(exc).__name__})"
+
+
+def version_result(scope: str, status: dict, info: appinfo.AppInfo) -> CheckResult:
+    version = str(status.get("versionstring") or status.get("version") or "")
+    try:
+        major = int(str(status.get("version") or version).split(".")[0])
+    except ValueError:
+        return CheckResult(scope, "version", FAIL, f"status.php reports no readable version ({version!r})",
+                           "check that the URL points at Nextcloud")
+    if not info.supports(major):
+        hint = (f"upgrade Nextcloud to {info.supported_range}" if major < info.min_version else
+                f"install a release of this app that supports Nextcloud {major}")
+        return CheckResult(scope, "version", FAIL,
+                           f"Nextcloud {version} is not supported (this release supports {info.supported_range})",
+                           hint)
+    return CheckResult(scope, "version", OK, f"Nextcloud {version} (supported: {info.supported_range})")
+
+
+def maintenance_result(scope: str, status: dict) -> CheckResult:
+    if status.get("maintenance"):
+        return CheckResult(scope, "maintenance", FAIL, "Nextcloud is in maintenance mode",
+                           "wait until the maintenance ends (`occ maintenance:mode --off` ends it)")
+    if status.get("needsDbUpgrade"):
+        return CheckResult(scope, "maintenance", FAIL, "Nextcloud waits for its upgrade to be finished",
+                           "finish the upgrade with `occ upgrade`")
+    return CheckResult(scope, "maintenance", OK, "not in maintenance")
+
+
+def connection_result(app: Flask, organisation):
+    """(result, NextcloudClient or None): one authenticated call, refreshing the token when it is due."""
+    from extension.accounts.service import nextcloud_client
+
+    scope = organisation.slug
+    hint = (f"sign in at {app.config['APP_URL'].rstrip('/')}/organisations as {organisation.connection_user} "
+            f"and choose 'Verbinden als {organisation.connection_user}'")
+    account = organisation.connection_account
+    if account is None:
+        return CheckResult(scope, "connection", FAIL, "no organisation connection yet", hint), None
+    if account.needs_reconnect:
+        return CheckResult(scope, "connection", FAIL,
+                           f"Nextcloud refused the organisation connection ({account.status_reason}); "
+                           "it must be authorised again", hint), None
+    client = nextcloud_client(app, account)
+    try:
+        me = client.ocs.current_user()
+    except ReconnectNeeded as exc:
+        return CheckResult(scope, "connection", FAIL,
+                           f"Nextcloud refused the organisation connection's token ({exc.reason}): the app "
+                           "password was revoked or the OAuth client deleted", hint), None
+    except NextcloudError as exc:
+        return CheckResult(scope, "connection", FAIL, f"the organisation connection's call failed: {exc}",
+                           "see the Nextcloud log for the request id"), None
+    if me.id != organisation.connection_user:
+        return CheckResult(scope, "connection", WARN,
+                           f"connected as {me.id}, while {organisation.connection_user} is designated", hint), client
+    return CheckResult(scope, "connection", OK, f"connected as {me.id}; its token works"), client
+
+
+def app_results(scope: str, client, info: appinfo.AppInfo) -> list[CheckResult]:
+    """One result per Nextcloud app that publishes capabilities (the connection check covers oauth2)."""
+    try:
+        capabilities = client.ocs.capabilities().get("capabilities") or {}
+    except NextcloudError as exc:
+        return [CheckResult(scope, "apps", FAIL, f"capabilities cannot be read: {exc}")]
+    results = []
+    for app in info.apps:
+        if not app.capabilities:
+            continue
+        missing = [path for path in app.capabilities if not _lookup(capabilities, path)]
+        name = f"app {app.id}"
+        if not missing:
+            results.append(CheckResult(scope, name, OK, "enabled"))
+            continue
+        results.append(CheckResult(
+            scope, name, FAIL if app.need == "required" else WARN,
+            f"not enabled or switched off (capability {', '.join(missing)} missing or false); {NEEDS[app.need]}",
+            f"`occ app:enable {app.id}` — it is used for: {app.why}"))
+    return results
+
+
+def _lookup(data: Any, path: str) -> Any:
+    for part in path.split("."):
+        if not isinstance(data, dict) or part not in data:
+            return None
+        data = data[part]
+    return data
+
+
+def clock_result(scope: str, probe: StatusProbe, max_skew: float) -> CheckResult:
+    """Compare Nextcloud's HTTP Date with this server's clock in the middle of the request."""
+    if not probe.date_header:
+        return CheckResult(scope, "clock", SKIP, "not checked: Nextcloud sent no Date header")
+    try:
+        server_time = parsedate_to_datetime(probe.date_header).timestamp()
+    except (TypeError, ValueError):
+        return CheckResult(scope, "clock", SKIP, f"not checked: unreadable Date header {probe.date_header!r}")
+    skew = server_time - (probe.sent_at + probe.received_at) / 2
+    # The Date header has whole seconds, and the answer may come from anywhere within the round trip.
+    tolerance = max_skew + 1 + (probe.received_at - probe.sent_at) / 2
+    if abs(skew) > tolerance:
+        return CheckResult(scope, "clock", FAIL,
+                           f"Nextcloud's clock is {abs(skew):.0f} s {'ahead of' if skew > 0 else 'behind'} this "
+                           f"server's (at most {max_skew:g} s accepted)",
+                           "synchronise both servers' clocks with NTP (chrony or systemd-timesyncd)")
+    return CheckResult(scope, "clock", OK, f"clocks agree within {max(abs(skew), 1):.0f} s")
+
+
+# /readyz keeps the organisations' results for a while --------------------------------------------------
+
+class OrganisationReportCache:
+    """The organisations' check results, recomputed at most every `ttl` seconds by one request at a time."""
+
+    def __init__(self, ttl: float, clock=time.monotonic):
+        self.ttl = ttl
+        self.clock = clock
+        self._lock = threading.Lock()
+        self._report: dict[str, Any] | None = None
+        self._made_at = 0.0
+
+    def get(self, app: Flask) -> dict[str, Any]:
+        with self._lock:
+            if self._report is None or self.clock() - self._made_at >= self.ttl:
+                from extension.organisations.models import Organisation
+
+                ids = list(db.session.scalars(db.select(Organisation.id).order_by(Organisation.name)))
+                self._report = Report(tuple(check_organisations(app, ids))).organisations()
+                self._made_at = self.clock()
+            return self._report
+
+
+def organisation_reports(app: Flask) -> dict[str, Any]:
+    cache = app.extensions.setdefault("ln_organisation_reports",
+                                      OrganisationReportCache(app.config["READYZ_CACHE_SECONDS"]))
+    return cache.get(app)

@@ -1,0 +1,186 @@
+"""`lerend-netwerk check` and /readyz: one line per check, a clear line for each way a Nextcloud can fail."""
+import json
+import re
+import socket
+from email.utils import formatdate
+
+import pytest
+
+from extension.admin.checks import FAIL, OK, SKIP, StatusProbe, clock_result
+from extension.organisations import service
+from extension.organisations.service import OrganisationInput
+
+
+def check(runner, *args):
+    result = runner.invoke(args=["check", *args])
+    return result.exit_code, result.output
+
+
+def lines_for(output: str, slug: str) -> dict[str, str]:
+    """{check name: whole line} of one organisation (lines are STATUS  SCOPE  NAME  MESSAGE)."""
+    found = {}
+    for line in output.splitlines():
+        match = re.match(rf"^\S+\s+{re.escape(slug)}\s+(\S+(?: \S+)?)\s{{2,}}", line)
+        if match:
+            found[match.group(1)] = line
+    return found
+
+
+def test_check_passes_for_healthy_connected_organisations(runner, connected):
+    code, output = check(runner)
+    assert code == 0, output
+    for slug in connected.values():
+        lines = lines_for(output, slug)
+        for name in ("reachable", "version", "maintenance", "connection", "app dav", "app files_sharing",
+                     "app federatedfilesharing", "clock"):
+            assert lines[name].startswith("ok "), (name, output)
+    assert "FAIL" not in output and output.rstrip().endswith("All checks passed.")
+
+
+def test_check_reports_the_app_dependencies(runner, connected):
+    code, output = check(runner, connected["a"])
+    assert code == 0, output
+    lines = lines_for(output, "app")
+    for name in ("database", "schema", "job_queue"):
+        assert lines[name].startswith("ok "), output
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_an_unreachable_nextcloud_fails_with_the_reason(app, runner):
+    with app.app_context():
+        slug = service.add_organisation(OrganisationInput(
+            name="Onbereikbaar", nextcloud_url=f"http://127.0.0.1:{free_port()}", client_id="i", client_secret="s")).slug
+    code, output = check(runner, slug)
+    assert code == 1
+    line = lines_for(output, slug)["reachable"]
+    assert line.startswith("FAIL") and "connection refused" in line and "→ fix:" in line
+    assert lines_for(output, slug)["connection"].startswith("skip")
+
+
+def test_maintenance_mode_fails_and_skips_what_needs_nextcloud(runner, sandbox, connected):
+    sandbox.org("a").faults.maintenance = True
+    code, output = check(runner, connected["a"])
+    lines = lines_for(output, connected["a"])
+    assert code == 1
+    assert lines["maintenance"].startswith("FAIL") and "Nextcloud is in maintenance mode" in lines["maintenance"]
+    assert lines["connection"].startswith("skip")
+
+
+def test_a_missing_required_app_fails_naming_it(runner, sandbox, connected):
+    sandbox.org("a").state.enabled_apps.discard("dav")
+    code, output = check(runner, connected["a"])
+    assert code == 1
+    line = lines_for(output, connected["a"])["app dav"]
+    assert line.startswith("FAIL") and "occ app:enable dav" in line
+
+
+def test_federation_switched_off_is_a_warning_not_a_failure(runner, sandbox, connected):
+    sandbox.org("b").state.federation_outgoing = False
+    code, output = check(runner, connected["b"])
+    assert code == 0, output
+    line = lines_for(output, connected["b"])["app federatedfilesharing"]
+    assert line.startswith("WARN") and "files_sharing.federation.outgoing" in line
+
+
+@pytest.mark.parametrize("version, fix", [((27, 0, 2), "upgrade Nextcloud to 28–32"),
+                                          ((33, 0, 0), "install a release of this app that supports Nextcloud 33")])
+def test_an_unsupported_version_fails_with_the_supported_range(runner, sandbox, connected, version, fix):
+    sandbox.org("a").state.version = version
+    code, output = check(runner, connected["a"])
+    assert code == 1
+    line = lines_for(output, connected["a"])["version"]
+    assert line.startswith("FAIL") and f"Nextcloud {'.'.join(map(str, version))} is not supported" in line
+    assert fix in line
+
+
+def test_a_revoked_organisation_connection_fails_and_says_how_to_reconnect(runner, sandbox, connected):
+    sandbox.org("a").revoke_grants("lerend-netwerk")
+    code, output = check(runner, connected["a"])
+    assert code == 1
+    line = lines_for(output, connected["a"])["connection"]
+    assert line.startswith("FAIL") and "refused the organisation connection" in line
+    assert "Verbinden als lerend-netwerk" in line
+    assert lines_for(output, connected["a"])["apps"].startswith("skip")
+
+
+def test_an_organisation_without_connection_fails(app, runner, sandbox):
+    from tests.extension.connected import connect_account
+    connect_account(app, sandbox, "a", "anna")  # a person's account is not the organisation connection
+    code, output = check(runner)
+    assert code == 1
+    assert "no organisation connection yet" in output
+
+
+def test_an_expired_token_is_refreshed_by_the_check(runner, sandbox, connected):
+    sandbox.org("a").expire_access_tokens()
+    calls = sandbox.org("a").token_endpoint_calls
+    code, output = check(runner, connected["a"])
+    assert code == 0, output
+    assert sandbox.org("a").token_endpoint_calls == calls + 1
+
+
+def test_an_unknown_organisation_is_a_usage_error(runner, connected):
+    code, output = check(runner, "bestaat-niet")
+    assert code == 2 and "unknown organisation 'bestaat-niet'" in output
+
+
+def test_json_output_has_the_same_results(runner, sandbox, connected):
+    sandbox.org("a").faults.maintenance = True
+    result = runner.invoke(args=["check", "--json"])
+    assert result.exit_code == 1
+    report = json.loads(result.output)
+    assert report["ok"] is False
+    a, b = report["organisations"][connected["a"]], report["organisations"][connected["b"]]
+    assert a["ok"] is False and b["ok"] is True
+    assert {"name": "maintenance", "status": "fail", "message": "Nextcloud is in maintenance mode",
+            "hint": "wait until the maintenance ends (`occ maintenance:mode --off` ends it)"} in a["checks"]
+
+
+def probe(date_offset: float, round_trip: float = 0.2) -> StatusProbe:
+    sent = 1_800_000_000.0
+    return StatusProbe({}, formatdate(sent + round_trip / 2 + date_offset, usegmt=True), sent, sent + round_trip)
+
+
+def test_clock_skew_within_the_limit_passes():
+    assert clock_result("a", probe(30), max_skew=60).status == OK
+
+
+@pytest.mark.parametrize("offset, word", [(125, "ahead of"), (-125, "behind")])
+def test_clock_skew_beyond_the_limit_fails(offset, word):
+    result = clock_result("a", probe(offset), max_skew=60)
+    assert result.status == FAIL and f"{abs(offset)} s {word} this server's" in result.message and "NTP" in result.hint
+
+
+def test_a_missing_date_header_skips_the_clock_check():
+    assert clock_result("a", StatusProbe({}, None, 0, 1), max_skew=60).status == SKIP
+
+
+def test_readyz_reports_each_dependency_and_each_organisation(client, connected):
+    body = client.get("/readyz").get_json()
+    assert body["status"] == "ok"
+    assert {name for name, c in body["checks"].items() if c["ok"]} >= {"database", "schema", "job_queue"}
+    assert set(body["organisations"]) == set(connected.values())
+    assert all(o["ok"] for o in body["organisations"].values())
+
+
+def test_a_failing_nextcloud_degrades_readyz_without_taking_the_app_out_of_service(client, sandbox, connected):
+    sandbox.org("b").faults.maintenance = True
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["status"] == "degraded"
+    assert body["organisations"][connected["b"]]["ok"] is False
+    assert body["organisations"][connected["a"]]["ok"] is True
+
+
+def test_readyz_keeps_the_organisation_results_for_a_while(client, sandbox, connected):
+    client.get("/readyz")
+    sandbox.org("a").clear_log()
+    client.get("/readyz")
+    assert sandbox.org("a").request_log == []
+    assert "organisations" not in client.get("/readyz?organisations=false").get_json()
