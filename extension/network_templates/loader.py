@@ -1,0 +1,177 @@
+"""Finding and loading template folders: the shipped ones and those in the admin's `TEMPLATES_DIR`."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+import templates as shipped_templates
+from extension.network_templates.errors import (
+    Problem,
+    TemplateError,
+    UnknownTemplate,
+    field_path,
+    problems_from_validation,
+)
+from extension.network_templates.render import check_document, render_text, sample_context_for
+from extension.network_templates.schema import Template
+from extension.network_templates.yamlsource import SourceMap, load_yaml, read_text
+
+SHIPPED_TEMPLATES_DIR = Path(shipped_templates.__file__).resolve().parent
+TEMPLATE_FILE = "template.yml"
+
+
+@dataclass
+class Catalogue:
+    """Every template found, by id, and the problems of those that could not be loaded."""
+
+    templates: dict[str, Template] = field(default_factory=dict)
+    errors: list[TemplateError] = field(default_factory=list)
+
+
+def templates_dir(app: Any) -> Path | None:
+    """The admin's extra template folder (config key `TEMPLATES_DIR`), if one is configured."""
+    value = app.config.get("TEMPLATES_DIR")
+    return Path(value) if value else None
+
+
+def load_template(path: str | Path) -> Template:
+    """Load and fully check one template: a folder holding template.yml, or the template.yml itself."""
+    path = Path(path)
+    yml = path / TEMPLATE_FILE if path.is_dir() else path
+    if not yml.is_file():
+        raise TemplateError([Problem(str(yml), None, "", "bestand bestaat niet")])
+    return _load_cached(str(yml.resolve()), _signature(yml.parent))
+
+
+def _signature(folder: Path) -> tuple:
+    """What a cached template depends on: name, size and modification time of every file in its folder."""
+    entries = []
+    for root, dirs, files in os.walk(folder):
+        dirs.sort()
+        for name in sorted(files):
+            stat = os.stat(os.path.join(root, name))
+            entries.append((root, name, stat.st_size, stat.st_mtime_ns))
+    return tuple(entries)
+
+
+@lru_cache(maxsize=64)
+def _load_cached(yml: str, signature: tuple) -> Template:
+    return _load(Path(yml))
+
+
+def _load(yml: Path) -> Template:
+    document = load_yaml(yml, str(yml), TemplateError)
+    try:
+        template = Template.model_validate(document.data)
+    except ValidationError as exc:
+        raise TemplateError(problems_from_validation(exc, document.source)) from None
+    problems: list[Problem] = []
+    sources: dict[str, str] = {}
+    for loc, kind, source, phase, meeting in _document_uses(template):
+        if source not in sources:
+            text = _read_document(yml.parent, source, loc, document.source, problems)
+            if text is None:
+                continue
+            sources[source] = text
+        filename = str(yml.parent / source)
+        found = check_document(sources[source], filename, kind)
+        if not found:
+            try:
+                render_text(sources[source], filename, sample_context_for(template, kind, phase, meeting).as_mapping())
+            except TemplateError as exc:
+                found = exc.problems
+        problems += [p for p in found if p not in problems]
+    if problems:
+        raise TemplateError(problems)
+    template._root = yml.parent
+    template._source = document.source
+    template._sources = sources
+    return template
+
+
+def _document_uses(template: Template):
+    """Each place a document is used: (location in template.yml, kind, source, phase, meeting)."""
+    yield ("readme",), "readme", template.readme, None, None
+    for i, phase in enumerate(template.phases):
+        for j, document in enumerate(phase.documents):
+            yield ("phases", i, "documents", j, "source"), "phase", document.source, phase.key, None
+    for i, meeting in enumerate(template.meetings.items):
+        if meeting.agenda:
+            yield ("meetings", "items", i, "agenda", "source"), "agenda", meeting.agenda.source, meeting.phase, meeting.key
+
+
+def _read_document(folder: Path, source: str, loc: tuple, where: SourceMap, problems: list[Problem]) -> str | None:
+    path = folder / source
+    if not path.resolve().is_relative_to(folder.resolve()):
+        problems.append(Problem(where.file, where.line_of(loc), field_path(loc),
+                                f"'{source}' wijst (via een koppeling) buiten de sjabloonmap"))
+        return None
+    if not path.is_file():
+        problems.append(Problem(where.file, where.line_of(loc), field_path(loc), f"bestand '{source}' bestaat niet"))
+        return None
+    try:
+        return read_text(path, str(path), TemplateError)
+    except TemplateError as exc:
+        problems += exc.problems
+        return None
+
+
+def _folders(extra_dir: str | Path | None) -> list[Path]:
+    folders = [SHIPPED_TEMPLATES_DIR]
+    if extra_dir:
+        extra = Path(extra_dir)
+        if not extra.is_dir():
+            raise TemplateError([Problem(str(extra), None, "TEMPLATES_DIR", "map bestaat niet")])
+        if extra.resolve() != SHIPPED_TEMPLATES_DIR:
+            folders.append(extra)
+    return folders
+
+
+def scan_templates(extra_dir: str | Path | None = None) -> Catalogue:
+    """Load every template folder; a broken one lands in `errors` instead of hiding the others."""
+    catalogue = Catalogue()
+    for folder in _folders(extra_dir):
+        for child in sorted(folder.iterdir()):
+            if not (child / TEMPLATE_FILE).is_file():
+                continue
+            try:
+                template = load_template(child)
+                _check_identity(template, child, catalogue.templates)
+            except TemplateError as exc:
+                catalogue.errors.append(exc)
+                continue
+            catalogue.templates[template.id] = template
+    return catalogue
+
+
+def _check_identity(template: Template, folder: Path, known: dict[str, Template]) -> None:
+    yml = str(folder / TEMPLATE_FILE)
+    line = template._source.line_of(("id",))
+    if template.id != folder.name:
+        raise TemplateError([Problem(yml, line, "id", f"'{template.id}' moet gelijk zijn aan de mapnaam '{folder.name}'")])
+    if template.id in known:
+        raise TemplateError([Problem(yml, line, "id", f"sjabloon '{template.id}' bestaat al in {known[template.id]._root}")])
+
+
+def list_templates(extra_dir: str | Path | None = None) -> list[Template]:
+    """The loadable templates, shipped and the admin's, ordered by id."""
+    return sorted(scan_templates(extra_dir).templates.values(), key=lambda t: t.id)
+
+
+def get_template(template_id: str, extra_dir: str | Path | None = None) -> Template:
+    """The template with this id; UnknownTemplate if there is none, TemplateError if it does not load."""
+    found: dict[str, Template] = {}
+    for folder in _folders(extra_dir):
+        candidate = folder / template_id
+        if "/" not in template_id and template_id not in ("", ".", "..") and (candidate / TEMPLATE_FILE).is_file():
+            template = load_template(candidate)
+            _check_identity(template, candidate, found)
+            found[template.id] = template
+    if template_id not in found:
+        raise UnknownTemplate(template_id)
+    return found[template_id]

@@ -1,0 +1,448 @@
+"""The schema of network templates (`template.yml`) and network description files, as pydantic models.
+
+A template folder `templates/<id>/` holds `template.yml` and the Markdown documents it names::
+
+    id: doorgaande-lijn            # lowercase letters, digits, hyphens; equals the folder name
+    version: 1                     # integer ≥ 1; a network records the id and version it was launched from
+    name: Doorgaande lijn peuter–kleuter
+    description: ...
+    readme: documenten/readme.md   # landing page, rendered to `Readme.md` in the network's root folder
+    phases:                        # at least one, in order
+      - key: voorbereiden          # unique; referenced by meetings and tasks
+        name: Voorbereiden         # Dutch display name
+        goal: ...
+        duration_weeks: 8          # typical duration, 1..104
+        folder: 1. Voorbereiden    # optional; default "<n>. <name>"; one path segment
+        working_methods:           # werkvormen
+          - name: Fishbowl
+            description: ...
+        documents:                 # seeded into the phase folder when the network is launched
+          - source: documenten/netwerkplan.md   # relative to the template folder
+            target: Netwerkplan.md              # relative to the phase folder, no `..`, ends in .md
+    meetings:
+      per_year: 6                  # the rhythm, 1..52; spaces meetings without an explicit week
+      duration_minutes: 150        # default length, 15..480
+      start_time: "15:30"          # default start, HH:MM
+      items:                       # in phase order
+        - key: startbijeenkomst
+          phase: starten
+          title: Startbijeenkomst
+          week: 0                  # optional: weeks after the network start, strictly increasing
+          agenda:                  # optional; rendered into the meeting's phase folder
+            source: documenten/agenda-start.md
+            target: Agenda startbijeenkomst.md
+    tasks:                         # knowledge-sharing tasks
+      - key: podium-teamoverleg    # unique in the template
+        phase: samen-leren
+        title: ...
+        description: ...
+        audience: deelnemer        # deelnemer: every member; kartrekker; manager: each organisation's manager
+        due_days: 28               # days after the phase starts, 0..phase duration
+
+A network file (`lerend-netwerk network create --from FILE.yml`) describes one network; its roles are the
+closed list `ROLES`: `kartrekker` (sets up and leads the network, exactly one, named by `kartrekker`),
+`deelnemer` (takes part), `manager` (a manager who joins the meetings) and `begeleider` (a facilitator or
+coach from outside the organisations who supports the meetings). Cross-references inside one file are
+checked here; references to organisations and templates the app knows are checked by
+`network_file.check_network_references`.
+
+Errors keep pydantic's `loc` (a path such as `phases.2.documents.0.target`); `errors.py` turns it into
+file, line and field.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date, time
+from pathlib import PurePosixPath
+from typing import Annotated, Any, Literal
+
+from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, EmailStr, Field, PrivateAttr, StringConstraints,
+                      model_validator)
+from pydantic import ValidationError
+from pydantic_core import InitErrorDetails, PydanticCustomError
+
+ROLES = ("kartrekker", "deelnemer", "manager", "begeleider")
+AUDIENCES = ("deelnemer", "kartrekker", "manager")
+MAX_PHASE_WEEKS = 104
+MAX_DUE_DAYS = MAX_PHASE_WEEKS * 7
+MAX_MEETING_WEEK = 5 * 52
+README_TARGET = "Readme.md"
+# Characters Nextcloud or the desktop clients of its users (Windows) refuse in a file or folder name.
+FORBIDDEN_NAME_CHARACTERS = set('\\/:*?"<>|') | {chr(c) for c in range(32)}
+
+Key = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=63)]
+Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=80)]
+Line = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
+
+
+def _check_segment(segment: str) -> str:
+    if segment in ("", ".", ".."):
+        raise PydanticCustomError("path_segment", "'{segment}' is geen geldige map- of bestandsnaam",
+                                  {"segment": segment})
+    if segment != segment.strip():
+        raise PydanticCustomError("path_segment", "'{segment}' begint of eindigt met een spatie",
+                                  {"segment": segment})
+    bad = sorted(set(segment) & FORBIDDEN_NAME_CHARACTERS)
+    if bad:
+        raise PydanticCustomError("path_segment", "'{segment}' bevat een teken dat niet mag: {chars}",
+                                  {"segment": segment, "chars": " ".join(repr(c) for c in bad)})
+    return segment
+
+
+def _relative_markdown_path(value: str) -> str:
+    """A path below a folder: relative, forward slashes, no `..`, ending in `.md` (Nextcloud Text opens it)."""
+    if value.startswith("/") or PurePosixPath(value).is_absolute() or (len(value) > 1 and value[1] == ":"):
+        raise PydanticCustomError("path_absolute", "'{path}' is een absoluut pad; geef een relatief pad",
+                                  {"path": value})
+    if "\\" in value:
+        raise PydanticCustomError("path_backslash", "'{path}' bevat een backslash; gebruik /", {"path": value})
+    segments = value.split("/")
+    if ".." in segments:
+        raise PydanticCustomError("path_parent", "'{path}' verwijst met '..' buiten de map", {"path": value})
+    for segment in segments:
+        _check_segment(segment)
+    if not value.lower().endswith(".md"):
+        raise PydanticCustomError("path_markdown", "'{path}' is geen Markdown-bestand (.md)", {"path": value})
+    return value
+
+
+def _folder_name(value: str) -> str:
+    return _check_segment(value)
+
+
+RelativeMarkdownPath = Annotated[str, StringConstraints(min_length=1, max_length=250),
+                                 AfterValidator(_relative_markdown_path)]
+FolderName = Annotated[str, StringConstraints(min_length=1, max_length=120), AfterValidator(_folder_name)]
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+def _raise(problems: list[tuple[tuple[Any, ...], str, str, dict[str, Any]]], title: str) -> None:
+    """Raise cross-reference problems as one ValidationError whose locations are absolute paths."""
+    if problems:
+        raise ValidationError.from_exception_data(title, [
+            InitErrorDetails(type=PydanticCustomError(kind, message, ctx), loc=loc, input=None)
+            for loc, kind, message, ctx in problems
+        ])
+
+
+# --- templates ------------------------------------------------------------------------------------------
+
+
+class WorkingMethod(_Spec):
+    """A werkvorm: a way of working together in a meeting or between meetings."""
+
+    name: Line
+    description: Text
+
+
+class DocumentSpec(_Spec):
+    """A document to seed: `source` in the template folder, `target` inside the phase folder."""
+
+    source: RelativeMarkdownPath
+    target: RelativeMarkdownPath
+
+
+class PhaseSpec(_Spec):
+    key: Key
+    name: Line
+    goal: Text
+    duration_weeks: int = Field(ge=1, le=MAX_PHASE_WEEKS)
+    folder: FolderName | None = None
+    working_methods: list[WorkingMethod] = []
+    documents: list[DocumentSpec] = []
+
+
+class MeetingSpec(_Spec):
+    key: Key
+    phase: Key
+    title: Line
+    week: int | None = Field(default=None, ge=0, le=MAX_MEETING_WEEK)
+    agenda: DocumentSpec | None = None
+
+
+class MeetingRhythm(_Spec):
+    per_year: int = Field(ge=1, le=52)
+    duration_minutes: int = Field(ge=15, le=480)
+    start_time: time
+    items: list[MeetingSpec] = Field(min_length=1)
+
+
+class TaskSpec(_Spec):
+    """A knowledge-sharing task, due `due_days` after its phase starts."""
+
+    key: Key
+    phase: Key
+    title: Line
+    description: Text
+    audience: Literal["deelnemer", "kartrekker", "manager"]
+    due_days: int = Field(ge=0, le=MAX_DUE_DAYS)
+
+
+class SeededDocument(BaseModel):
+    """One document a launch writes: its source, and its path from the network's root folder."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: Literal["readme", "phase", "agenda"]
+    source: str
+    path: str
+    phase: str | None = None
+    meeting: str | None = None
+
+
+def _folder_of(n: int, phase: PhaseSpec) -> str:
+    return phase.folder or f"{n}. {phase.name}"
+
+
+class Template(_Spec):
+    id: Key
+    version: int = Field(ge=1)
+    name: Line
+    description: Text
+    readme: RelativeMarkdownPath
+    phases: list[PhaseSpec] = Field(min_length=1)
+    meetings: MeetingRhythm
+    tasks: list[TaskSpec] = []
+
+    # Set by the loader: the folder it came from, where each field was written, and the text of every
+    # document, read and checked at load time.
+    _root: Any = PrivateAttr(default=None)
+    _source: Any = PrivateAttr(default=None)
+    _sources: dict[str, str] = PrivateAttr(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _check_references(self) -> Template:
+        problems: list = []
+        phase_index = {}
+        for i, phase in enumerate(self.phases):
+            if phase.key in phase_index:
+                problems.append((("phases", i, "key"), "duplicate", "fase '{key}' komt twee keer voor",
+                                 {"key": phase.key}))
+            phase_index.setdefault(phase.key, i)
+        folder_names = [_folder_of(n, phase) for n, phase in enumerate(self.phases, start=1)]
+        folders = Counter(folder_names)
+        for i, (phase, folder) in enumerate(zip(self.phases, folder_names)):
+            if folders[folder] > 1:
+                problems.append((("phases", i, "folder"), "duplicate", "map '{folder}' komt twee keer voor",
+                                 {"folder": folder}))
+            elif phase.folder is None:
+                try:
+                    _check_segment(folder)
+                except PydanticCustomError as exc:
+                    problems.append((("phases", i, "name"), exc.type, exc.message_template, exc.context or {}))
+
+        targets: dict[str, set[str]] = {p.key: set() for p in self.phases}
+        for i, phase in enumerate(self.phases):
+            for j, document in enumerate(phase.documents):
+                if document.target.lower() in targets[phase.key]:
+                    problems.append((("phases", i, "documents", j, "target"), "duplicate",
+                                     "'{target}' komt twee keer voor in de fasemap", {"target": document.target}))
+                targets[phase.key].add(document.target.lower())
+
+        seen_meetings: set[str] = set()
+        last_phase, last_week = -1, -1
+        for i, meeting in enumerate(self.meetings.items):
+            loc = ("meetings", "items", i)
+            if meeting.key in seen_meetings:
+                problems.append((loc + ("key",), "duplicate", "bijeenkomst '{key}' komt twee keer voor",
+                                 {"key": meeting.key}))
+            seen_meetings.add(meeting.key)
+            if meeting.phase not in phase_index:
+                problems.append((loc + ("phase",), "unknown_phase", "onbekende fase '{phase}'; kies uit {known}",
+                                 {"phase": meeting.phase, "known": ", ".join(phase_index)}))
+            elif phase_index[meeting.phase] < last_phase:
+                problems.append((loc + ("phase",), "phase_order",
+                                 "bijeenkomsten staan niet in de volgorde van de fasen", {}))
+            else:
+                last_phase = phase_index[meeting.phase]
+            if meeting.week is not None:
+                if meeting.week <= last_week:
+                    problems.append((loc + ("week",), "week_order",
+                                     "week {week} komt niet na de vorige bijeenkomst (week {last})",
+                                     {"week": meeting.week, "last": last_week}))
+                last_week = meeting.week
+            if meeting.agenda and meeting.phase in targets:
+                if meeting.agenda.target.lower() in targets[meeting.phase]:
+                    problems.append((loc + ("agenda", "target"), "duplicate",
+                                     "'{target}' komt twee keer voor in de fasemap",
+                                     {"target": meeting.agenda.target}))
+                targets[meeting.phase].add(meeting.agenda.target.lower())
+
+        seen_tasks: set[str] = set()
+        for i, task in enumerate(self.tasks):
+            if task.key in seen_tasks:
+                problems.append((("tasks", i, "key"), "duplicate", "taak '{key}' komt twee keer voor",
+                                 {"key": task.key}))
+            seen_tasks.add(task.key)
+            if task.phase not in phase_index:
+                problems.append((("tasks", i, "phase"), "unknown_phase", "onbekende fase '{phase}'; kies uit {known}",
+                                 {"phase": task.phase, "known": ", ".join(phase_index)}))
+                continue
+            days = self.phases[phase_index[task.phase]].duration_weeks * 7
+            if task.due_days > days:
+                problems.append((("tasks", i, "due_days"), "due_after_phase",
+                                 "{due} dagen valt na het einde van fase '{phase}' ({days} dagen)",
+                                 {"due": task.due_days, "phase": task.phase, "days": days}))
+        _raise(problems, "Template")
+        return self
+
+    def phase(self, key: str) -> PhaseSpec:
+        for phase in self.phases:
+            if phase.key == key:
+                return phase
+        raise KeyError(key)
+
+    def phase_folder(self, key: str) -> str:
+        """The phase's folder name below the network folder: explicit, or "<n>. <name>" to keep the order."""
+        for n, phase in enumerate(self.phases, start=1):
+            if phase.key == key:
+                return _folder_of(n, phase)
+        raise KeyError(key)
+
+    def tasks_for_phase(self, key: str) -> list[TaskSpec]:
+        return [task for task in self.tasks if task.phase == key]
+
+    def meetings_for_phase(self, key: str) -> list[MeetingSpec]:
+        return [meeting for meeting in self.meetings.items if meeting.phase == key]
+
+    def meeting_weeks(self) -> dict[str, int]:
+        """Weeks after the network start for each meeting: its own `week`, else spaced by the rhythm.
+
+        Without an explicit week, meeting n (counted from 0) falls in week n·52/per_year, or one week after
+        the previous meeting if that is later.
+        """
+        weeks: dict[str, int] = {}
+        previous = -1
+        for n, meeting in enumerate(self.meetings.items):
+            week = meeting.week if meeting.week is not None else max(n * 52 // self.meetings.per_year, previous + 1)
+            weeks[meeting.key] = week
+            previous = week
+        return weeks
+
+    def seeded_documents(self) -> list[SeededDocument]:
+        """Every document a launch writes, with its path from the network's root folder, in a stable order."""
+        documents = [SeededDocument(kind="readme", source=self.readme, path=README_TARGET)]
+        for phase in self.phases:
+            folder = self.phase_folder(phase.key)
+            documents += [SeededDocument(kind="phase", source=d.source, path=f"{folder}/{d.target}", phase=phase.key)
+                          for d in phase.documents]
+            documents += [SeededDocument(kind="agenda", source=m.agenda.source, path=f"{folder}/{m.agenda.target}",
+                                         phase=phase.key, meeting=m.key)
+                          for m in self.meetings_for_phase(phase.key) if m.agenda]
+        return documents
+
+
+# --- network files --------------------------------------------------------------------------------------
+
+
+class ManagerContact(_Spec):
+    """A commitment's manager: a member's e-mail alone, or name and e-mail of someone outside the network."""
+
+    name: Line | None = None
+    email: EmailStr
+
+
+def _manager_reference(value: Any) -> Any:
+    return {"email": value} if isinstance(value, str) else value
+
+
+class MemberSpec(_Spec):
+    name: Line
+    email: EmailStr
+    organisation: Slug
+    user: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
+    role: Literal["kartrekker", "deelnemer", "manager", "begeleider"] = "deelnemer"
+    expertise: Annotated[str, StringConstraints(max_length=200)] = ""
+
+
+class CommitmentSpec(_Spec):
+    """An organisation's management commitment: who, how many hours a month, which podium."""
+
+    organisation: Slug
+    manager: Annotated[ManagerContact, BeforeValidator(_manager_reference)]
+    hours_per_month: float = Field(ge=0, le=160)
+    podium: Text
+
+
+class NetworkSpec(_Spec):
+    name: Line
+    topic: Line
+    question: Text
+    ambition: Text
+    template: Key
+    host: Slug
+    start: date
+    place: Annotated[str, StringConstraints(max_length=200)] = ""
+    kartrekker: EmailStr
+    members: list[MemberSpec] = Field(min_length=1)
+    commitments: list[CommitmentSpec] = []
+
+    # Set by the loader: where each field was written, so that later checks can name file and line.
+    _source: Any = PrivateAttr(default=None)
+
+    @model_validator(mode="after")
+    def _check_references(self) -> NetworkSpec:
+        problems: list = []
+        emails: dict[str, int] = {}
+        users: set[tuple[str, str]] = set()
+        for i, member in enumerate(self.members):
+            email = member.email.casefold()
+            if email in emails:
+                problems.append((("members", i, "email"), "duplicate", "{email} komt twee keer voor",
+                                 {"email": member.email}))
+            emails.setdefault(email, i)
+            if member.user:
+                if (member.organisation, member.user) in users:
+                    problems.append((("members", i, "user"), "duplicate",
+                                     "Nextcloud-gebruiker '{user}' komt twee keer voor bij {org}",
+                                     {"user": member.user, "org": member.organisation}))
+                users.add((member.organisation, member.user))
+            if member.role == "kartrekker" and member.email.casefold() != self.kartrekker.casefold():
+                problems.append((("members", i, "role"), "second_kartrekker",
+                                 "alleen de kartrekker ({kartrekker}) heeft de rol kartrekker",
+                                 {"kartrekker": self.kartrekker}))
+        lead = emails.get(self.kartrekker.casefold())
+        if lead is None:
+            problems.append((("kartrekker",), "unknown_member", "{email} staat niet bij de leden (members)",
+                             {"email": self.kartrekker}))
+        elif self.members[lead].role != "kartrekker":
+            problems.append((("members", lead, "role"), "kartrekker_role",
+                             "de kartrekker heeft de rol 'kartrekker', niet '{role}'", {"role": self.members[lead].role}))
+
+        organisations = {member.organisation for member in self.members}
+        committed: set[str] = set()
+        for i, commitment in enumerate(self.commitments):
+            if commitment.organisation in committed:
+                problems.append((("commitments", i, "organisation"), "duplicate",
+                                 "organisatie '{org}' heeft al een afspraak", {"org": commitment.organisation}))
+            committed.add(commitment.organisation)
+            if commitment.organisation not in organisations:
+                problems.append((("commitments", i, "organisation"), "no_members",
+                                 "geen van de leden werkt bij '{org}'", {"org": commitment.organisation}))
+            if commitment.manager.name is None and commitment.manager.email.casefold() not in emails:
+                problems.append((("commitments", i, "manager"), "unknown_member",
+                                 "{email} staat niet bij de leden; geef dan name en email van de manager",
+                                 {"email": commitment.manager.email}))
+        _raise(problems, "Network")
+        return self
+
+    def member(self, email: str) -> MemberSpec:
+        for member in self.members:
+            if member.email.casefold() == email.casefold():
+                return member
+        raise KeyError(email)
+
+    def manager_of(self, commitment: CommitmentSpec) -> ManagerContact:
+        """The commitment's manager as name and e-mail, whether given as a member reference or directly."""
+        if commitment.manager.name is not None:
+            return commitment.manager
+        member = self.member(commitment.manager.email)
+        return ManagerContact(name=member.name, email=member.email)
+
+    def organisation_slugs(self) -> list[str]:
+        """The organisations taking part (the host and every member's), in order of first appearance."""
+        return list(dict.fromkeys([self.host] + [member.organisation for member in self.members]))

@@ -1,0 +1,136 @@
+"""YAML loading that remembers the line of every value, refuses duplicate keys and reads only UTF-8.
+
+Built on PyYAML's composer (already a dependency): `yaml.compose` yields the node graph with a start mark
+per node, from which we build plain Python values and a map from field path to line. Loading through
+`yaml.safe_load` would lose the marks and silently keep the last of two duplicate keys; ruamel.yaml keeps
+marks too but would be one more dependency for the same result. Scalars are resolved by a small YAML 1.2
+core-schema resolver instead of PyYAML's YAML 1.1 one, so that `15:30` stays a time text (not the
+sexagesimal integer 930), `no` stays text, and an impossible date such as 2025-02-30 reaches the schema
+(which names the field) instead of crashing the constructor.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from extension.network_templates.errors import Problem, SourceError, field_path
+
+_NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
+_BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
+_INT = re.compile(r"^[-+]?[0-9]+$")
+_FLOAT = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$")
+MAX_DEPTH = 50
+
+
+@dataclass
+class SourceMap:
+    """Where each value of one YAML file was written: field path → 1-based line."""
+
+    file: str
+    lines: dict[tuple[Any, ...], int] = field(default_factory=dict)
+
+    def line_of(self, loc: tuple[Any, ...], missing: bool = False) -> int | None:
+        """The line of `loc`, else of its nearest written parent (a missing field: the mapping that lacks it)."""
+        loc = tuple(loc)
+        if missing:
+            loc = loc[:-1]
+        while loc and loc not in self.lines:
+            loc = loc[:-1]
+        return self.lines.get(loc, 1)
+
+
+@dataclass
+class YamlDocument:
+    data: Any
+    source: SourceMap
+
+
+def read_text(path: Path, display: str, error: type[SourceError]) -> str:
+    """A file's text as UTF-8; anything else is an error naming the line of the first bad byte."""
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise error([Problem(display, line, "", f"is geen UTF-8 (byte 0x{raw[exc.start]:02x}); sla het bestand op als UTF-8")]) from None
+    return text.removeprefix("\ufeff")
+
+
+def load_yaml(path: Path, display: str, error: type[SourceError]) -> YamlDocument:
+    """Parse one YAML document from `path`; problems are raised as `error` naming `display` and the line."""
+    text = read_text(path, display, error)
+    try:
+        nodes = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        what = exc.problem or exc.context or "onleesbaar"
+        if exc.context and exc.context_mark and exc.problem:
+            # Where the unfinished construct began (an opening quote or bracket) is usually the line to fix.
+            what += f" ({exc.context}, begonnen op regel {exc.context_mark.line + 1})"
+        raise error([Problem(display, line, "", f"YAML-fout: {what}")]) from None
+    except yaml.YAMLError as exc:
+        raise error([Problem(display, None, "", f"YAML-fout: {exc}")]) from None
+    if len(nodes) != 1:
+        line = nodes[1].start_mark.line + 1 if len(nodes) > 1 else None
+        raise error([Problem(display, line, "", "het bestand moet precies één YAML-document bevatten")])
+    builder = _Builder(SourceMap(display))
+    data = builder.build(nodes[0], ())
+    if builder.problems:
+        raise error(builder.problems)
+    return YamlDocument(data, builder.source)
+
+
+class _Builder:
+    def __init__(self, source: SourceMap):
+        self.source = source
+        self.problems: list[Problem] = []
+
+    def build(self, node: yaml.Node, loc: tuple[Any, ...]) -> Any:
+        self.source.lines[loc] = node.start_mark.line + 1
+        if len(loc) > MAX_DEPTH:
+            self.problems.append(Problem(self.source.file, node.start_mark.line + 1, field_path(loc),
+                                         "te diep genest (of een verwijzing naar zichzelf)"))
+            return None
+        if isinstance(node, yaml.MappingNode):
+            return self._mapping(node, loc)
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(item, loc + (i,)) for i, item in enumerate(node.value)]
+        return _scalar(node)
+
+    def _mapping(self, node: yaml.MappingNode, loc: tuple[Any, ...]) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            line = key_node.start_mark.line + 1
+            if not isinstance(key_node, yaml.ScalarNode):
+                self.problems.append(Problem(self.source.file, line, field_path(loc), "een veldnaam moet tekst zijn"))
+                continue
+            key = key_node.value
+            if key in result:
+                first = self.source.lines.get(loc + (key,))
+                self.problems.append(Problem(self.source.file, line, field_path(loc + (key,)),
+                                             f"dubbele sleutel '{key}' (ook op regel {first})"))
+                continue
+            result[key] = self.build(value_node, loc + (key,))
+            # A field is named where its key is written: for a nested block that is the line before its values.
+            self.source.lines[loc + (key,)] = line
+        return result
+
+
+def _scalar(node: yaml.ScalarNode) -> Any:
+    value = node.value
+    if node.style is not None or node.tag == "tag:yaml.org,2002:str":
+        return value
+    if _NULL.match(value):
+        return None
+    if value in _BOOL:
+        return _BOOL[value]
+    if _INT.match(value):
+        return int(value)
+    if _FLOAT.match(value):
+        return float(value)
+    return value
