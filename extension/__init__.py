@@ -7,6 +7,7 @@ from typing import Any
 from flask import Flask
 
 from extension.config import load_config
+from extension.security import configure_security
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -15,6 +16,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     load_config(app, config)
     configure_logging(app)
     configure_extensions(app)
+    configure_security(app)
     configure_translations(app)
     configure_blueprints(app)
     configure_cli(app)
@@ -56,11 +58,19 @@ def configure_blueprints(app: Flask) -> None:
 
 
 def configure_cli(app: Flask) -> None:
+    from extension.admin.cli import add_admin_commands
     from extension.demo import demo_command
     from extension.jobs.cli import worker_command
+    from extension.advice.cli import advise_command
+    from extension.network_templates.cli import templates_group
+    from extension.networks.cli import network_group
     from extension.organisations.cli import org_group
 
+    app.cli.add_command(templates_group)
+    app.cli.add_command(advise_command)
+    app.cli.add_command(network_group)
     app.cli.add_command(org_group)
+    add_admin_commands(app.cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(worker_command)
 

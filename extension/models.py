@@ -1,5 +1,8 @@
 """Every model module, imported once so that the metadata (and Alembic) sees all tables."""
 from extension.accounts.models import Account
+from extension.networks.models import (Commitment, KnowledgeTask, LaunchStep, Meeting, Membership, Network,
+                                       Phase)
 from extension.organisations.models import Organisation
 
-__all__ = ["Account", "Organisation"]
+__all__ = ["Account", "Commitment", "KnowledgeTask", "LaunchStep", "Meeting", "Membership", "Network",
+           "Organisation", "Phase"]

@@ -34,6 +34,10 @@ class Faults:
         self.retry_after = 1
         self.maintenance = False
         self.token_lifetime = 3600
+        # Test hook: called as on_request(method, path) once a request has been handled and before its
+        # answer is sent, e.g. to kill the client at the n-th write (the launch engine's crash tests): the
+        # write has landed, the client never learns of it. Not called for injected faults.
+        self.on_request = None
 
     def fail_next(self, status, count=1, retry_after=None):
         """Answer the next `count` requests (any path) with `status`; `retry_after` overrides the default."""
@@ -48,6 +52,7 @@ class Faults:
             self.retry_after = 1
             self.maintenance = False
             self.token_lifetime = 3600
+            self.on_request = None
 
     def draw(self):
         """The injected failure for one request as (status, retry_after or None), or None to serve it."""
@@ -129,7 +134,10 @@ class FaultMiddleware:
             body, headers = error_response(environ, status, _REASONS.get(status, "Injected fault"), headers)
             start_response(f"{status} {_REASONS.get(status, 'Error')}", headers)
             return [body]
-        return self.app(environ, start_response)
+        result = self.app(environ, start_response)
+        if faults.on_request is not None:
+            faults.on_request(environ.get("REQUEST_METHOD", ""), path)
+        return result
 
     def _maintenance(self, environ, start_response):
         # reference §8: 503, X-Nextcloud-Maintenance-Mode: 1, Retry-After: 120; body per API family.

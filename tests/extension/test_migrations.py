@@ -12,14 +12,16 @@ def test_db_upgrade_creates_every_table_and_downgrade_removes_them(database_url,
     app = make_test_app(database_url, tmp_path)
     runner = app.test_cli_runner()
     engine = create_engine(database_url)
-    assert {"organisations", "accounts", "alembic_version"} <= set(inspect(engine).get_table_names())
+    assert {"organisations", "accounts", "networks", "memberships", "commitments", "phases", "meetings",
+            "knowledge_tasks", "launch_steps", "alembic_version"} <= set(inspect(engine).get_table_names())
     result = runner.invoke(args=["db", "downgrade", "base"])
     assert result.exit_code == 0, result.output
     assert "accounts" not in inspect(engine).get_table_names()
+    assert "networks" not in inspect(engine).get_table_names()
     result = runner.invoke(args=["db", "upgrade"])
     assert result.exit_code == 0, result.output
     with engine.connect() as conn:
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0001"
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0002"
     engine.dispose()
 
 

@@ -1,0 +1,85 @@
+"""A launch killed with SIGKILL at any write request, then relaunched, ends exactly like an uninterrupted one.
+
+The launching process is the real console script (`lerend-netwerk network launch`), run against the sandbox
+living in this test process; the sandbox's request hook kills it when the n-th write request arrives. The
+request is then still served, so the write lands while the process never learns of it: the hardest case
+for a journal.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+
+import pytest
+
+from extension.extensions import db
+from sandbox import Sandbox
+from sandbox.demo import add_demo_orgs
+from tests.fixtures.app import TEST_KEY, make_test_app
+from tests.networks.conftest import build_world
+from tests.networks.snapshot import WRITE_METHODS, snapshot
+
+# The first launch makes 53 writes: 7 MKCOL, 19 document PUTs, 7 share POSTs, the calendar, its 2 share POSTs,
+# 6 meeting PUTs, and per organisation a task list, its share POST and its task PUTs. These kill points fall
+# in the folders, the documents, the shares and calendar, and the meetings and tasks.
+KILL_AT = (3, 18, 34, 45)
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(tmp_path_factory):
+    """The snapshot of the same network launched without interruption, into a sandbox of its own."""
+    folder = tmp_path_factory.mktemp("uninterrupted")
+    sandbox = Sandbox(root=folder / "sandbox")
+    add_demo_orgs(sandbox)
+    sandbox.start()
+    app = make_test_app(f"sqlite:///{folder / 'test.sqlite'}", folder)
+    try:
+        world = build_world(app, sandbox, folder)
+        assert world.launch(world.create()).ok
+        yield snapshot(sandbox)
+    finally:
+        sandbox.stop()
+        with app.app_context():
+            db.engine.dispose()
+
+
+def _launch_process(world, slug: str, tmp_path) -> subprocess.Popen:
+    env = {**os.environ, "DATABASE_URL": world.app.config["SQLALCHEMY_DATABASE_URI"], "LN_ENCRYPTION_KEYS": TEST_KEY,
+           "LN_SECRET_KEY": "x", "LN_JOBS_SQLITE": str(tmp_path / "jobs.sqlite")}
+    script = os.path.join(os.path.dirname(sys.executable), "lerend-netwerk")
+    return subprocess.Popen([script, "network", "launch", slug], env=env, cwd=tmp_path,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+@pytest.mark.parametrize("kill_at", KILL_AT)
+def test_launch_killed_at_a_write_resumes_to_the_state_of_an_uninterrupted_launch(sqlite_world, uninterrupted,
+                                                                                 kill_at, tmp_path):
+    world = sqlite_world
+    slug = world.create()
+    lock, seen, process = threading.Lock(), [0], []
+
+    def kill_at_nth_write(method, path):
+        if method not in WRITE_METHODS:
+            return
+        with lock:
+            seen[0] += 1
+            if seen[0] == kill_at:
+                os.kill(process[0].pid, signal.SIGKILL)
+
+    for org in world.sandbox.orgs.values():
+        org.faults.on_request = kill_at_nth_write
+    process.append(_launch_process(world, slug, tmp_path))
+    try:
+        _, stderr = process[0].communicate(timeout=120)
+    finally:
+        for org in world.sandbox.orgs.values():
+            org.faults.on_request = None
+    assert process[0].returncode == -signal.SIGKILL, stderr.decode(errors="replace")[-2000:]
+    assert snapshot(world.sandbox) != uninterrupted  # the kill left the launch half-done
+
+    result = world.launch(slug)
+    assert result.ok, result.failed
+    assert snapshot(world.sandbox) == uninterrupted
