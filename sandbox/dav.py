@@ -639,6 +639,10 @@ class FilesDav:
             return self._foreign(method, parts)
         self.ensure_home(user)
         environ["sandbox.file_ids"] = self.file_ids
+        if method == "PUT":
+            incomplete = self._buffer_upload(environ)
+            if incomplete is not None:
+                return incomplete
         response = call(self.wsgidav, environ)
         path = "/" + "/".join(parts)
         if method == "PUT" and response.status in (201, 204):
@@ -651,6 +655,24 @@ class FilesDav:
             destination = unquote(environ.get("HTTP_DESTINATION", "")).split(FILES_PREFIX, 1)[-1]
             self.file_ids.move(path, destination)
         return response
+
+    @staticmethod
+    def _buffer_upload(environ):
+        """Nextcloud uploads into a `.part` file and keeps it only when the whole body arrived; an upload cut
+        short is refused with 400 and leaves nothing (server apps/dav/lib/Connector/Sabre/File.php `put`).
+        WsgiDAV would keep the truncated file, so the body is read in full before WsgiDAV sees it."""
+        expected = int(environ.get("CONTENT_LENGTH") or 0)
+        try:
+            body = environ["wsgi.input"].read(expected) if expected else b""
+        except (ConnectionError, OSError):
+            body = b""
+        if len(body) != expected:
+            return dav_error(400, "Sabre\\DAV\\Exception\\BadRequest",
+                             f"Expected filesize of {expected} bytes but read (from Nextcloud client) and wrote "
+                             f"(to Nextcloud storage) {len(body)} bytes. Could be a network problem on the "
+                             "sending side or a problem writing to the storage on the server side.")
+        environ["wsgi.input"] = io.BytesIO(body)
+        return None
 
     def _foreign(self, method, parts):
         """Nextcloud serves another user's files root as an empty collection: reads below it are 404,

@@ -58,3 +58,20 @@ def test_another_users_files_are_an_empty_root_404_below_and_403_to_write(sandbo
     assert dav(org, "PUT", other + "/nieuw.txt", body=b"x").status_code == 403
     assert dav(org, "MKCOL", other + "/Map").status_code == 403
     assert dav(org, "PROPFIND", "/remote.php/dav/files/niemand/").status_code == 404
+
+
+def test_an_upload_cut_short_is_refused_and_leaves_no_file(sandbox):
+    """reference §3.1 / Nextcloud's .part uploads: a truncated body never becomes a (half) file."""
+    import socket
+    from urllib.parse import urlsplit
+
+    org = sandbox.org("a")
+    authorization = bearer(org, "anna")["Authorization"]
+    parts = urlsplit(org.base_url)
+    with socket.create_connection((parts.hostname, parts.port)) as conn:
+        conn.sendall((f"PUT /remote.php/dav/files/anna/half.md HTTP/1.1\r\nHost: {parts.netloc}\r\n"
+                      f"Authorization: {authorization}\r\nContent-Length: 1000\r\n\r\n").encode() + b"only a part")
+        conn.shutdown(socket.SHUT_WR)
+        answer = conn.recv(200)
+    assert b" 400 " in answer.split(b"\r\n", 1)[0]
+    assert dav(org, "PROPFIND", "/remote.php/dav/files/anna/half.md", headers={"Depth": "0"}).status_code == 404
