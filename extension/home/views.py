@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, g, render_template, session
 
 from extension.accounts.service import get_account
+from extension.networks.mine import my_networks
 
 bp = Blueprint("home", __name__)
 
@@ -16,4 +17,5 @@ def load_account():
 
 @bp.get("/")
 def index():
-    return render_template("home/index.html")
+    networks = my_networks(g.account) if g.account else []
+    return render_template("home/index.html", networks=networks)

@@ -5,6 +5,7 @@ from html.parser import HTMLParser
 from urllib.parse import urljoin
 
 import requests
+from slugify import slugify
 
 from connectors.oauth import Token
 from extension.accounts.service import store_token
@@ -17,17 +18,21 @@ def demo_org(key: str = "a"):
 
 
 def connect_account(app, sandbox, key: str = "a", uid: str | None = None) -> int:
-    """Register the app as OAuth client in sandbox org `key`, add the organisation, store a token for `uid`."""
+    """Store a token for `uid` of sandbox org `key`; the organisation (with the app registered as its
+    OAuth client) is added on first use and reused after that."""
     demo = demo_org(key)
     org = sandbox.org(key)
     uid = uid or demo.users[0].uid
-    client_id, client_secret = org.register_client("Lerend Netwerk", redirect_uri=app.config["APP_URL"] + "/oauth/callback")
     with app.app_context():
-        organisation = organisations.add_organisation(organisations.OrganisationInput(
-            name=demo.name, kind=demo.kind, nextcloud_url=org.base_url, client_id=client_id,
-            client_secret=client_secret, connection_user=demo.connection_user))
-        return store_token(organisation, Token.from_response(org.issue_token(uid, client_id))).id
-
+        organisation = organisations.get_by_slug(slugify(demo.name))
+        if organisation is None:
+            client_id, client_secret = org.register_client(
+                "Lerend Netwerk", redirect_uri=app.config["APP_URL"] + "/oauth/callback")
+            organisation = organisations.add_organisation(organisations.OrganisationInput(
+                name=demo.name, kind=demo.kind, nextcloud_url=org.base_url, client_id=client_id,
+                client_secret=client_secret, connection_user=demo.connection_user))
+        token = Token.from_response(org.issue_token(uid, organisation.client_id))
+        return store_token(organisation, token).id
 
 class _FormParser(HTMLParser):
     """Collects the first form's action and its input values (the sandbox's login and grant pages)."""

@@ -1,0 +1,52 @@
+"""The networks a signed-in person takes part in, for the "my networks" page (database only)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, or_, select
+
+from extension.accounts.models import Account
+from extension.extensions import db
+from extension.networks.models import KnowledgeTask, Membership, Network
+from extension.nextcloud_links import NextcloudLinks, links_for
+
+NETWORKS_FOLDER = "Lerende netwerken"
+
+
+@dataclass(frozen=True)
+class MyNetwork:
+    network: Network
+    membership: Membership
+    open_tasks: int
+    folder_url: str | None
+    calendar_url: str | None
+    tasks_url: str | None
+
+
+def my_networks(account: Account) -> list[MyNetwork]:
+    """Networks where the account is a member: by Nextcloud user in their organisation, else by e-mail."""
+    match = (Membership.organisation_id == account.organisation_id) & (Membership.user_id == account.user_id)
+    if account.email:
+        match = or_(match, func.lower(Membership.email) == account.email.lower())
+    memberships = db.session.scalars(
+        select(Membership).join(Network).where(match, Network.status != "draft").order_by(Network.name)
+    ).all()
+    links = links_for(account)
+    return [_entry(membership, links) for membership in memberships]
+
+
+def _entry(membership: Membership, links: NextcloudLinks | None) -> MyNetwork:
+    network = membership.network
+    open_tasks = db.session.scalar(
+        select(func.count()).select_from(KnowledgeTask).where(
+            KnowledgeTask.membership_id == membership.id, KnowledgeTask.completed_at.is_(None))
+    )
+    folder_url = None
+    if links is not None:
+        same_instance = network.host_organisation.nextcloud_url == links.base_url
+        # On the host's instance the folder sits under "Lerende netwerken/"; a federated share lands in the
+        # member's files root under the folder's own name (reference §7).
+        folder = f"/{NETWORKS_FOLDER}/{network.folder_name}" if same_instance else f"/{network.folder_name}"
+        folder_url = links.files(folder)
+    return MyNetwork(network, membership, open_tasks or 0, folder_url,
+                     links.calendar() if links else None, links.tasks() if links else None)
