@@ -1,8 +1,8 @@
 """appinfo.yml, the app manifest: found, parsed, validated against its JSON Schema, and read as typed values.
 
-Validation is jsonschema's; what is hand-written is keeping PyYAML's node tree beside the data, so that
-every problem names its file, line and field, and the few rules a schema cannot state (min ≤ max, unique
-app ids, defaults of the declared type).
+Reading is the shared `yaml_source` (line of every field, duplicate keys refused), validation is
+jsonschema's; what is hand-written is placing each schema error on its line, and the few rules a schema
+cannot state (min ≤ max, unique app ids, defaults of the declared type).
 """
 from __future__ import annotations
 
@@ -12,8 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from jsonschema import Draft202012Validator
+
+from extension.problems import Problem, SourceError, field_path
+from extension.yaml_source import SourceMap, load_yaml, parse_yaml, read_text
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 SCHEMA_PATH = PACKAGE_DIR / "appinfo.schema.yml"
@@ -34,24 +36,8 @@ def appinfo_path() -> Path:
     return PACKAGE_DIR / FILE_NAME
 
 
-@dataclass(frozen=True)
-class Problem:
-    source: str
-    line: int | None
-    field: str
-    message: str
-
-    def __str__(self) -> str:
-        where = f"{self.source}:{self.line}" if self.line else self.source
-        return f"{where}: {self.field}: {self.message}"
-
-
-class AppInfoError(ValueError):
+class AppInfoError(SourceError):
     """appinfo.yml is unreadable or invalid; `problems` lists each with file, line and field."""
-
-    def __init__(self, problems: list[Problem]):
-        super().__init__("\n".join(str(p) for p in problems))
-        self.problems = problems
 
 
 @dataclass(frozen=True)
@@ -137,30 +123,28 @@ def _setting(name: str, spec: dict) -> Setting:
 
 @functools.cache
 def _validator() -> Draft202012Validator:
-    schema = yaml.safe_load(SCHEMA_PATH.read_text(encoding="utf-8"))
+    schema = load_yaml(SCHEMA_PATH, SCHEMA_PATH.name, AppInfoError).data
     Draft202012Validator.check_schema(schema)
     return Draft202012Validator(schema)
 
 
 def parse(text: str, source: str = FILE_NAME) -> AppInfo:
     """Validate a manifest's text; AppInfoError lists every problem found."""
-    node, data = _compose(text, source)
-    problems = _duplicate_keys(node, source, ())
+    document = parse_yaml(text, source, AppInfoError)
+    errors = sorted(_validator().iter_errors(document.data), key=lambda e: [str(p) for p in e.absolute_path])
+    problems = [_schema_problem(error, document.source) for error in errors]
     if not problems:
-        problems = [_schema_problem(error, node, source) for error in
-                    sorted(_validator().iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path])]
-    if not problems:
-        problems = _rule_problems(data, node, source)
+        problems = _rule_problems(document.data, document.source)
     if problems:
         raise AppInfoError(problems)
-    return AppInfo(source, data)
+    return AppInfo(source, document.data)
 
 
 def read(path: Path) -> AppInfo:
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_text(path, str(path), AppInfoError)
     except OSError as exc:
-        raise AppInfoError([Problem(str(path), None, "(file)", f"cannot be read: {exc.strerror}")]) from None
+        raise AppInfoError([Problem(str(path), None, "", f"cannot be read: {exc.strerror}")]) from None
     return parse(text, str(path))
 
 
@@ -174,98 +158,34 @@ def load() -> AppInfo:
     return _load(appinfo_path())
 
 
-def _compose(text: str, source: str) -> tuple[yaml.Node | None, Any]:
-    loader = yaml.SafeLoader(text)
-    try:
-        node = loader.get_single_node()
-        data = loader.construct_document(node) if node is not None else None
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        raise AppInfoError([Problem(source, mark.line + 1 if mark else None, "(file)",
-                                    f"not valid YAML: {exc.problem or exc}")]) from None
-    finally:
-        loader.dispose()
-    return node, data
-
-
-def _field(path) -> str:
-    text = ""
-    for part in path:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text or "(top level)"
-
-
-def _node_at(node: yaml.Node | None, path) -> yaml.Node | None:
-    """The YAML node at a path of keys and indexes, or the deepest one that exists."""
-    for part in path:
-        if isinstance(node, yaml.MappingNode):
-            child = next((value for key, value in node.value if key.value == str(part)), None)
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
-            child = node.value[part]
-        else:
-            child = None
-        if child is None:
-            break
-        node = child
-    return node
-
-
-def _key_node(node: yaml.Node | None, key: str) -> yaml.Node | None:
-    if isinstance(node, yaml.MappingNode):
-        return next((k for k, _ in node.value if k.value == key), None)
-    return None
-
-
-def _line(node: yaml.Node | None) -> int | None:
-    return node.start_mark.line + 1 if node is not None else None
-
-
-def _schema_problem(error, root, source: str) -> Problem:
-    path = list(error.absolute_path)
-    node = _node_at(root, path)
+def _schema_problem(error, source: SourceMap) -> Problem:
+    path = tuple(error.absolute_path)
     if error.validator == "additionalProperties" and isinstance(error.instance, dict):
         allowed = set(error.schema.get("properties", {}))
         extra = [key for key in error.instance if key not in allowed]
         if extra:
-            return Problem(source, _line(_key_node(node, extra[0])) or _line(node), _field(path + [extra[0]]),
-                           "is not a known field here")
-    return Problem(source, _line(node), _field(path), error.message)
+            return _problem(source, path + (extra[0],), "is not a known field here")
+    return _problem(source, path, error.message)
 
 
-def _duplicate_keys(node, source: str, path: tuple) -> list[Problem]:
-    """PyYAML keeps the last of two equal keys silently; a manifest must not say one thing twice."""
-    problems: list[Problem] = []
-    if isinstance(node, yaml.MappingNode):
-        seen: set[str] = set()
-        for key, value in node.value:
-            if key.value in seen:
-                problems.append(Problem(source, _line(key), _field(path + (key.value,)), "appears twice"))
-            seen.add(key.value)
-            problems += _duplicate_keys(value, source, path + (key.value,))
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            problems += _duplicate_keys(item, source, path + (index,))
-    return problems
+def _problem(source: SourceMap, path: tuple, message: str) -> Problem:
+    return Problem(source.file, source.line_of(path), field_path(path), message)
 
 
-def _rule_problems(data: dict, root, source: str) -> list[Problem]:
+def _rule_problems(data: dict, source: SourceMap) -> list[Problem]:
     problems = []
     versions = data["nextcloud"]["versions"]
     if versions["min"] > versions["max"]:
-        path = ["nextcloud", "versions", "min"]
-        problems.append(Problem(source, _line(_node_at(root, path)), _field(path),
-                                f"{versions['min']} is above max {versions['max']}"))
+        problems.append(_problem(source, ("nextcloud", "versions", "min"),
+                                 f"{versions['min']} is above max {versions['max']}"))
     seen: set[str] = set()
     for index, app in enumerate(data["nextcloud"]["apps"]):
         if app["id"] in seen:
-            path = ["nextcloud", "apps", index, "id"]
-            problems.append(Problem(source, _line(_node_at(root, path)), _field(path),
-                                    f"{app['id']!r} is listed twice"))
+            problems.append(_problem(source, ("nextcloud", "apps", index, "id"), f"{app['id']!r} is listed twice"))
         seen.add(app["id"])
     for name, spec in data["settings"].items():
         setting = _setting(name, spec)
         if not setting.accepts(setting.default):
-            path = ["settings", name, "default"]
-            problems.append(Problem(source, _line(_node_at(root, path)), _field(path),
-                                    f"{setting.default!r} is not of the declared type {' or '.join(setting.types)}"))
+            problems.append(_problem(source, ("settings", name, "default"),
+                                     f"{setting.default!r} is not of the declared type {' or '.join(setting.types)}"))
     return problems

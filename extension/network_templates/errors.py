@@ -1,33 +1,16 @@
 """Errors in templates and network files, each problem named by file, line and field, in Dutch."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import Any
 
 from pydantic import ValidationError
 
-if TYPE_CHECKING:
-    from extension.network_templates.yamlsource import SourceMap
+# Problem, SourceError and field_path are re-exported: template code takes all its error types from here.
+from extension.problems import Problem, SourceError, field_path
+from extension.yaml_source import SourceMap
 
-
-@dataclass(frozen=True)
-class Problem:
-    file: str
-    line: int | None
-    field: str
-    message: str
-
-    def __str__(self) -> str:
-        where = f"{self.file}:{self.line}" if self.line else self.file
-        return f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
-
-
-class SourceError(ValueError):
-    """One or more problems in a file the user wrote; `str()` lists them one per line."""
-
-    def __init__(self, problems: Iterable[Problem]):
-        self.problems = list(problems)
-        super().__init__("\n".join(str(p) for p in self.problems))
+__all__ = ["NetworkFileError", "Problem", "SourceError", "TemplateError", "UnknownTemplate", "field_path",
+           "problems_from_validation"]
 
 
 class TemplateError(SourceError):
@@ -43,14 +26,6 @@ class UnknownTemplate(KeyError):
 
     def __str__(self) -> str:
         return f"onbekend sjabloon '{self.args[0]}'"
-
-
-def field_path(loc: Iterable[Any]) -> str:
-    """`('phases', 2, 'key')` → `phases[2].key`."""
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
 
 
 # Dutch messages for pydantic's error types; our own checks raise Dutch messages already.

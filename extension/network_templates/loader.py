@@ -19,7 +19,7 @@ from extension.network_templates.errors import (
 )
 from extension.network_templates.render import check_document, render_text, sample_context_for
 from extension.network_templates.schema import Template
-from extension.network_templates.yamlsource import SourceMap, load_yaml, read_text
+from extension.yaml_source import SourceMap, load_yaml, read_text
 
 SHIPPED_TEMPLATES_DIR = Path(shipped_templates.__file__).resolve().parent
 TEMPLATE_FILE = "template.yml"

@@ -29,7 +29,7 @@ from pydantic import ValidationError
 
 from extension.network_templates.errors import NetworkFileError, Problem, field_path, problems_from_validation
 from extension.network_templates.schema import NetworkSpec
-from extension.network_templates.yamlsource import SourceMap, YamlDocument, load_yaml
+from extension.yaml_source import SourceMap, YamlDocument, load_yaml
 
 
 def _read(path: Path) -> YamlDocument:

@@ -61,7 +61,9 @@ def test_a_default_that_does_not_match_its_declared_type_is_refused():
 def test_a_key_written_twice_is_refused_instead_of_silently_taking_the_last():
     text = MANIFEST.replace("licence: AGPL-3.0-or-later\n", "licence: AGPL-3.0-or-later\nlicence: MIT\n")
     [problem] = problems_of(text)
-    assert (problem.field, problem.line, problem.message) == ("licence", line_of(text, "licence: MIT"), "appears twice")
+    first, second = line_of(text, "licence: AGPL"), line_of(text, "licence: MIT")
+    assert (problem.field, problem.line) == ("licence", second)
+    assert problem.message == f"dubbele sleutel 'licence' (ook op regel {first})"
 
 
 def test_a_supported_range_upside_down_is_refused():
@@ -73,8 +75,18 @@ def test_a_supported_range_upside_down_is_refused():
 def test_broken_yaml_names_the_line():
     text = MANIFEST.replace("licence: AGPL-3.0-or-later\n", "licence: [AGPL\n")
     [problem] = problems_of(text)
-    assert problem.field == "(file)" and "not valid YAML" in problem.message
+    assert (problem.file, problem.field) == ("appinfo.yml", "") and problem.message.startswith("YAML-fout: ")
     assert problem.line is not None and problem.line >= line_of(text, "licence: [AGPL")
+
+
+def test_a_copy_not_in_utf8_names_the_line_of_the_first_bad_byte(tmp_path):
+    copy = tmp_path / "appinfo.yml"
+    copy.write_bytes(MANIFEST.encode().replace(b"licence: AGPL-3.0-or-later", b"licence: AGPL-3.0-or-later # caf\xe9"))
+    with pytest.raises(appinfo.AppInfoError) as info:
+        appinfo.read(copy)
+    [problem] = info.value.problems
+    assert (problem.file, problem.line) == (str(copy), line_of(MANIFEST, "licence: AGPL"))
+    assert problem.message.startswith("is geen UTF-8")
 
 
 def test_the_version_must_be_a_plain_string_for_the_package_build():

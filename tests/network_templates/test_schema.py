@@ -5,8 +5,8 @@ import pytest
 from pydantic import ValidationError
 
 from extension.network_templates import ManagerContact, NetworkSpec, Template, load_template
-from extension.network_templates.yamlsource import load_yaml
 from extension.network_templates.errors import NetworkFileError
+from extension.yaml_source import load_yaml
 
 from tests.network_templates.conftest import VALID
 

@@ -2,7 +2,7 @@
 import pytest
 
 from extension.network_templates.errors import TemplateError
-from extension.network_templates.yamlsource import load_yaml
+from extension.yaml_source import load_yaml
 
 
 def write(tmp_path, text: str, name="f.yml"):

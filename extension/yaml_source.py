@@ -1,4 +1,7 @@
-"""YAML loading that remembers the line of every value, refuses duplicate keys and reads only UTF-8.
+"""YAML a user wrote, read with the line of every value, refusing duplicate keys and anything but UTF-8.
+
+Shared by network templates, network description files and appinfo.yml, so that each names file, line and
+field the same way (in Dutch, the product's language).
 
 Built on PyYAML's composer (already a dependency): `yaml.compose` yields the node graph with a start mark
 per node, from which we build plain Python values and a map from field path to line. Loading through
@@ -17,7 +20,7 @@ from typing import Any
 
 import yaml
 
-from extension.network_templates.errors import Problem, SourceError, field_path
+from extension.problems import Problem, SourceError, field_path
 
 _NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
 _BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
@@ -62,7 +65,11 @@ def read_text(path: Path, display: str, error: type[SourceError]) -> str:
 
 def load_yaml(path: Path, display: str, error: type[SourceError]) -> YamlDocument:
     """Parse one YAML document from `path`; problems are raised as `error` naming `display` and the line."""
-    text = read_text(path, display, error)
+    return parse_yaml(read_text(path, display, error), display, error)
+
+
+def parse_yaml(text: str, display: str, error: type[SourceError]) -> YamlDocument:
+    """Parse one YAML document from `text` already in memory, as `load_yaml` does from a file."""
     try:
         nodes = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
     except yaml.MarkedYAMLError as exc:
