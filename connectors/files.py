@@ -110,6 +110,20 @@ class FilesClient:
         """The file's bytes."""
         return self._call("GET", path).content
 
+    def move(self, source: str, destination: str, overwrite: bool = False) -> bool:
+        """MOVE a file or folder (with everything in it) to `destination`; True when created, False when it
+        replaced what was there (only with `overwrite`).
+
+        Reference §3.1: 201 created, 204 replaced; 412 → PreconditionFailed when the destination exists and
+        `Overwrite: F`; 409 → ParentMissing when the destination's parent is missing; 404 → NotFound when
+        the source is missing; 423 → Locked. MOVE is not idempotent, so it is never resent (connectors.http).
+        """
+        if not split_path(source) or not split_path(destination):
+            raise ValueError("the user's root cannot be moved, nor be a move's destination")
+        response = self._call("MOVE", source, headers={"Destination": self.url(destination),
+                                                       "Overwrite": "T" if overwrite else "F"})
+        return response.status_code == 201
+
     def delete(self, path: str) -> None:
         """Delete a file or folder (into the trash bin when enabled); NotFound when missing."""
         self._call("DELETE", path)

@@ -34,11 +34,13 @@ def configure_logging(app: Flask) -> None:
 def configure_extensions(app: Flask) -> None:
     from extension import crypto, jobs, models  # noqa: F401  (models: the metadata must know every table)
     from extension.extensions import db, migrate
+    from extension.sync import jobs as sync_jobs
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.config["MIGRATIONS_DIR"]))
     crypto.init_app(app)
     jobs.init_app(app)
+    sync_jobs.init_app(app)
 
 
 def configure_translations(app: Flask) -> None:
@@ -64,11 +66,15 @@ def configure_cli(app: Flask) -> None:
     from extension.advice.cli import advise_command
     from extension.network_templates.cli import templates_group
     from extension.networks.cli import network_group
+    from extension.networks import lifecycle_cli  # noqa: F401  (adds its commands to network_group)
+    from extension.networks import archive_cli  # noqa: F401  (adds export, import and end to network_group)
     from extension.organisations.cli import org_group
+    from extension.sync.cli import add_sync_commands
 
     app.cli.add_command(templates_group)
     app.cli.add_command(advise_command)
     app.cli.add_command(network_group)
+    add_sync_commands(network_group)
     app.cli.add_command(org_group)
     add_admin_commands(app.cli)
     app.cli.add_command(demo_command)

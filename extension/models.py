@@ -3,6 +3,7 @@ from extension.accounts.models import Account
 from extension.networks.models import (Commitment, KnowledgeTask, LaunchStep, Meeting, Membership, Network,
                                        Phase)
 from extension.organisations.models import Organisation
+from extension.sync.models import SyncCollection
 
 __all__ = ["Account", "Commitment", "KnowledgeTask", "LaunchStep", "Meeting", "Membership", "Network",
-           "Organisation", "Phase"]
+           "Organisation", "Phase", "SyncCollection"]

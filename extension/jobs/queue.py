@@ -60,7 +60,8 @@ class JobQueue:
 
     def run_worker(self, workers: int = 2) -> None:
         """Run the consumer until interrupted; Huey needs this on the main thread (signal handling)."""
-        self.huey.create_consumer(workers=workers, worker_type="thread", periodic=True).run()
+        # flush_locks: a worker killed while holding a job lock (e.g. the sync's) must not block that job forever.
+        self.huey.create_consumer(workers=workers, worker_type="thread", periodic=True, flush_locks=True).run()
 
 
 def _make_huey(app: Flask) -> Huey:

@@ -15,7 +15,7 @@ import logging
 import queue
 import threading
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Collection
 from urllib.parse import urlsplit
 
 from flask import Flask
@@ -61,20 +61,32 @@ class LaunchResult:
 def plan_launch(app: Flask, slug: str) -> Plan:
     """The plan of a network's launch, without any request (for `--dry-run`)."""
     network = get_network(slug)
-    return build_plan(app, network, _template(app, network))
+    return build_plan(app, network, template_of(app, network))
+
+
+def unfinished(network: Network, plan: Plan) -> list[str]:
+    """Keys of the plan's steps the journal does not have as done: new, failed, interrupted or drifted ones."""
+    done = {row.key for row in network.launch_steps if row.status == STEP_DONE}
+    return [step.key for step in plan.steps if step.key not in done]
 
 
 def launch(app: Flask, slug: str, progress: Progress | None = None,
-           client_for: Callable[[Flask, Account], Any] = nextcloud_client) -> LaunchResult:
+           client_for: Callable[[Flask, Account], Any] = nextcloud_client,
+           only: Collection[str] | None = None) -> LaunchResult:
     """Launch (or resume, or verify) the network `slug`; call inside an app context.
 
     `progress(step, status)` is called from this thread for every step: RUNNING, then DONE, VERIFIED or
     FAILED. A failed step stops the later steps of its instance (they may depend on it); the other
     instances go on. The network becomes `active` once every step of the plan is done.
+    With `only`, just the steps with those keys run (a phase advance, a new member, a repair); the others
+    are not run, and those new to the journal wait there as pending.
     """
     network = get_network(slug)
-    plan = build_plan(app, network, _template(app, network))
+    plan = build_plan(app, network, template_of(app, network))
     journal = _journal(network, plan)
+    if only is not None:
+        chosen = set(only)
+        plan = Plan(plan.network_id, [step for step in plan.steps if step.key in chosen], plan.notes)
     if network.status == "draft":
         network.status = "launching"
     if network.launched_at is None:
@@ -117,7 +129,7 @@ def launch(app: Flask, slug: str, progress: Progress | None = None,
         for worker in workers:
             worker.join()
 
-    if result.ok and network.status in ("draft", "launching"):
+    if result.ok and only is None and network.status in ("draft", "launching"):
         network.status = "active"
     db.session.commit()
     log.info("launch of %s: %d done, %d verified, %d failed, %d not run", network.slug, result.done,
@@ -125,7 +137,8 @@ def launch(app: Flask, slug: str, progress: Progress | None = None,
     return result
 
 
-def _template(app: Flask, network: Network):
+def template_of(app: Flask, network: Network):
+    """The network's template, refused when it changed version since the network was made."""
     template = get_template(network.template_id, templates_dir(app))
     if template.version != network.template_version:
         raise LaunchError(f"Het sjabloon '{template.id}' heeft nu versie {template.version}; het netwerk is gemaakt "

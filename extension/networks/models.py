@@ -17,6 +17,9 @@ NETWORK_STATUSES = ("draft", "launching", "active", "completed", "archived")
 TASK_WRITTEN, TASK_PENDING, TASK_APP_ONLY = "written", "pending", "app"
 
 STEP_PENDING, STEP_RUNNING, STEP_DONE, STEP_FAILED = "pending", "running", "done", "failed"
+# A done step whose resource was found gone or changed in Nextcloud (extension.networks.drift); the next
+# launch or repair redoes it without verifying first.
+STEP_DRIFT = "drift"
 
 
 def as_utc(moment: datetime | None) -> datetime | None:
@@ -155,6 +158,9 @@ class Meeting(db.Model):
     ical_uid: Mapped[str] = mapped_column(String(200))
     # Each attendee's reply as the organizer's copy shows it: {e-mail (lower case): PARTSTAT}.
     replies: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Read back by the sync (extension.sync): the organizer's copy's ETag, and when it was found deleted.
+    etag: Mapped[str | None] = mapped_column(String(200))
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     network: Mapped[Network] = relationship(back_populates="meetings")
     phase: Mapped[Phase] = relationship()
@@ -195,6 +201,12 @@ class KnowledgeTask(db.Model):
     sync_state: Mapped[str] = mapped_column(String(20), default=TASK_PENDING)
     status: Mapped[str] = mapped_column(String(20), default="NEEDS-ACTION")
     completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Read back by the sync (extension.sync): what the Tasks app shows, the SUMMARY as edited in Nextcloud,
+    # the object's LAST-MODIFIED, and when the task was found deleted there (the row is kept, not lost).
+    percent_complete: Mapped[int] = mapped_column(Integer, default=0)
+    remote_summary: Mapped[str | None] = mapped_column(String(500))
+    remote_modified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     network: Mapped[Network] = relationship(back_populates="tasks")
     phase: Mapped[Phase] = relationship()

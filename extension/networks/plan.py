@@ -15,6 +15,7 @@ from urllib.parse import quote
 from flask import Flask
 from sqlalchemy import func, select
 
+from connectors.ical import TODO_STATUSES
 from connectors.ocs import PERMISSION_ALL, PERMISSION_CREATE, PERMISSION_DELETE, PERMISSION_READ, \
     PERMISSION_UPDATE, SHARE_FEDERATED, SHARE_USER
 from extension.extensions import db
@@ -220,7 +221,9 @@ def _add_meetings(builder: _Builder, network: Network, host: Organisation) -> No
                     phase_key=phase.key, uri=network.calendar_uri, uid=meeting.ical_uid,
                     summary=f"{meeting.title} – {network.name}", start=meeting.start.isoformat(),
                     end=meeting.end.isoformat(), attendees=attendees, description="\n".join(lines),
-                    location=meeting.location or None, url=url, dtstamp=as_utc(network.created_at).isoformat())
+                    location=meeting.location or None, url=url, dtstamp=as_utc(network.created_at).isoformat(),
+                    # A meeting written again (its calendar was deleted) keeps the replies the app knows.
+                    replies=dict(meeting.replies or {}))
 
 
 def _add_task_lists(builder: _Builder, network: Network, notes: list[str]) -> None:
@@ -256,7 +259,11 @@ def _add_task_lists(builder: _Builder, network: Network, notes: list[str]) -> No
                         phase_key=task.phase.key, uri=network.tasklist_uri, uid=task.ical_uid,
                         summary=f"{task.title} ({task.assignee_name})", description=description,
                         due=task.due_on.isoformat() if task.due_on else None,
-                        categories=["Lerend netwerk"], dtstamp=as_utc(network.created_at).isoformat())
+                        categories=["Lerend netwerk"], dtstamp=as_utc(network.created_at).isoformat(),
+                        # A task written again (its list was deleted) keeps what the app knows of it.
+                        status=task.status if task.status in TODO_STATUSES else "NEEDS-ACTION",
+                        completed_at=as_utc(task.completed_at).isoformat()
+                        if task.completed_at and task.status == "COMPLETED" else None)
 
 
 def _calendar_quota_notes(network: Network) -> list[str]:

@@ -8,7 +8,8 @@ users it skipped, §6.6), and events and tasks are created only if absent under 
 
 Verifying a step the journal has as done uses reads that cover many steps at once: one folder listing per
 folder, one share listing per shared path, one sharee read per calendar and one sync REPORT per calendar.
-A `StepContext` carries those reads from step to step within one worker.
+A `StepContext` carries those reads from step to step within one worker. The same reads, without any write,
+check a launched network for drift (`CHECKS`, used by extension.networks.drift).
 """
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Callable
 from urllib.parse import urlsplit
+
+from icalendar import Calendar
 
 from connectors.calendars import sharee_href
 from connectors.errors import NotFound
@@ -150,9 +153,23 @@ def meeting(client, p, verify, ctx: StepContext) -> dict:
         organizer_email=ctx.facts["organiser_email"], organizer_name=ctx.facts["organiser_name"],
         attendees=[tuple(a) for a in p["attendees"]], description=p["description"], location=p["location"],
         url=p["url"], dtstamp=datetime.fromisoformat(p["dtstamp"]))
+    if p["replies"]:
+        ics = _with_replies(ics, p["replies"])
     created = client.calendars.create_if_absent(p["uri"], p["uid"], ics)
     ctx.note_created(client, ("objects", p["uri"]), name)
     return {"created": created}
+
+
+def _with_replies(ics: bytes, replies: dict[str, str]) -> bytes:
+    """The event with each attendee's known reply ({e-mail: PARTSTAT}) instead of NEEDS-ACTION."""
+    calendar = Calendar.from_ical(ics)
+    for event in calendar.walk("VEVENT"):
+        attendees = event.get("ATTENDEE", [])
+        for attendee in attendees if isinstance(attendees, list) else [attendees]:
+            reply = replies.get(str(attendee).casefold().removeprefix("mailto:"))
+            if reply:
+                attendee.params["PARTSTAT"] = reply
+    return calendar.to_ical()
 
 
 def task(client, p, verify, ctx: StepContext) -> dict:
@@ -163,7 +180,8 @@ def task(client, p, verify, ctx: StepContext) -> dict:
         return {"verified": True, "uid": p["uid"], "href": href}
     ics = render_todo(p["uid"], p["summary"], p["description"],
                       due=date.fromisoformat(p["due"]) if p["due"] else None, categories=p["categories"],
-                      dtstamp=datetime.fromisoformat(p["dtstamp"]))
+                      dtstamp=datetime.fromisoformat(p["dtstamp"]), status=p["status"],
+                      completed_at=datetime.fromisoformat(p["completed_at"]) if p["completed_at"] else None)
     created = calendars.create_if_absent(p["uri"], p["uid"], ics)
     ctx.note_created(client, ("objects", p["uri"]), name)
     return {"created": created, "uid": p["uid"], "href": href}
@@ -181,4 +199,59 @@ EXECUTORS: dict[str, Callable[..., dict]] = {
     "tasklist": calendar,
     "tasklist-share": calendar_share,
     "task": task,
+}
+
+
+# Read-only checks for drift detection (extension.networks.drift), with the same reads as verifying:
+# (client, params, context) -> None when the step's resource is in place, else (GONE or CHANGED, detail).
+GONE, CHANGED = "gone", "changed"
+
+
+def check_path(client, p, ctx: StepContext):
+    parent, _, name = p["path"].rpartition("/")
+    return None if name in _listing(client, ctx, parent) else (GONE, p["path"])
+
+
+def check_share(client, p, ctx: StepContext):
+    def load():
+        try:
+            return client.ocs.shares(p["path"], reshares=True)
+        except NotFound:  # the shared folder itself is gone
+            return []
+    wanted = (p["share_type"], p["share_with"].lower())
+    for found in ctx.read(client, ("shares", p["path"]), load):
+        if (found.share_type, (found.share_with or "").lower()) == wanted:
+            expected = expected_permissions(p["permissions"], p["share_type"], found.item_type)
+            return None if found.permissions == expected else (CHANGED, f"{found.permissions} in plaats van {expected}")
+    return GONE, p["share_with"]
+
+
+def check_calendar(client, p, ctx: StepContext):
+    return None if _sharees(client, ctx, p["uri"]) is not None else (GONE, p["uri"])
+
+
+def check_calendar_share(client, p, ctx: StepContext):
+    current = _sharees(client, ctx, p["uri"]) or {}
+    missing = [user for user in p["sharees"] if sharee_href(user) not in current]
+    if missing:
+        return GONE, ", ".join(missing)
+    changed = [user for user in p["sharees"] if current[sharee_href(user)] != p["read_write"]]
+    return (CHANGED, ", ".join(changed)) if changed else None
+
+
+def check_object(client, p, ctx: StepContext):
+    return None if f"{p['uid']}.ics" in _objects(client, ctx, p["uri"]) else (GONE, p["uid"])
+
+
+CHECKS: dict[str, Callable[..., tuple[str, str] | None]] = {
+    "organiser": lambda client, p, ctx: None,  # a fact read from Nextcloud, nothing that can disappear
+    "folder": check_path,
+    "document": check_path,
+    "share": check_share,
+    "calendar": check_calendar,
+    "calendar-share": check_calendar_share,
+    "meeting": check_object,
+    "tasklist": check_calendar,
+    "tasklist-share": check_calendar_share,
+    "task": check_object,
 }

@@ -1,0 +1,179 @@
+"""Drift: what of a launched network has disappeared or changed in Nextcloud, found with reads only.
+
+Every step the journal has as done is checked with the reads a relaunch verifies with (extension.networks.steps
+CHECKS): one listing per folder, one share listing per shared folder, one sharee read and one sync per
+calendar or task list. Instances are read in parallel, one thread each, like the launch. A step found gone
+or changed is journaled as `drift`, so the network's status shows it from the database alone and the next
+repair or launch redoes it without reading first. A collection the sync (extension.sync) found missing
+counts too, where these reads could not look at it themselves.
+"""
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from flask import Flask
+
+from connectors.errors import NextcloudError
+from extension.accounts.models import Account
+from extension.accounts.service import nextcloud_client
+from extension.extensions import db
+from extension.networks.engine import template_of
+from extension.networks.models import STEP_DONE, STEP_DRIFT, Network
+from extension.networks.plan import LaunchError, Plan, Step, build_plan, connection_of
+from extension.networks.service import get_network
+from extension.networks.steps import CHANGED, CHECKS, GONE, StepContext
+from extension.organisations.models import Organisation
+
+log = logging.getLogger(__name__)
+
+# A step that could not be checked (its instance failed to answer); not repaired, only reported.
+UNCHECKED = "unchecked"
+# Where a finding comes from: the launch plan's reads now, or the sync's last look at a collection.
+FROM_LAUNCH, FROM_SYNC = "launch", "sync"
+
+_GONE = {
+    "folder": "map '{path}' ontbreekt",
+    "document": "document '{path}' ontbreekt",
+    "share": "de map wordt niet meer gedeeld met {detail}",
+    "calendar": "de agenda '{uri}' ontbreekt",
+    "calendar-share": "de agenda wordt niet meer gedeeld met {detail}",
+    "meeting": "{label}: de bijeenkomst ontbreekt in de agenda",
+    "tasklist": "de takenlijst '{uri}' ontbreekt bij {organisation}",
+    "tasklist-share": "de takenlijst bij {organisation} wordt niet meer gedeeld met {detail}",
+    "task": "{label}: de taak ontbreekt in de takenlijst bij {organisation}",
+}
+_CHANGED = {
+    "share": "de rechten op de map voor {share_with} zijn gewijzigd ({detail})",
+    "calendar-share": "de toegang tot de agenda is gewijzigd voor {detail}",
+    "tasklist-share": "de toegang tot de takenlijst bij {organisation} is gewijzigd voor {detail}",
+}
+
+
+@dataclass(frozen=True)
+class DriftFinding:
+    """One launch step whose resource is gone or changed (or could not be checked), with a Dutch message."""
+
+    step_key: str
+    kind: str
+    organisation: str
+    problem: str  # GONE, CHANGED or UNCHECKED
+    message: str
+    source: str = FROM_LAUNCH
+
+    @property
+    def repairable(self) -> bool:
+        return self.problem in (GONE, CHANGED)
+
+
+def detect(app: Flask, slug: str, client_for: Callable[[Flask, Account], Any] = nextcloud_client) -> list[DriftFinding]:
+    """Check every done launch step of network `slug` with reads only; journal and return what drifted.
+
+    Call inside an app context. Raises LaunchError when the network was never launched or its host has
+    no working connection.
+    """
+    network = get_network(slug)
+    plan = build_plan(app, network, template_of(app, network))
+    journal = {row.key: row for row in network.launch_steps}
+    if not journal:
+        raise LaunchError(f"Het netwerk '{network.name}' is nog niet gestart; start het met: "
+                          f"lerend-netwerk network launch {network.slug}")
+    steps = [s for s in plan.steps if s.key in journal and journal[s.key].status in (STEP_DONE, STEP_DRIFT)]
+    organisations = {o.id: o for o in db.session.query(Organisation).filter(
+        Organisation.id.in_({s.organisation_id for s in steps}))}
+    clients = {oid: client_for(app, connection_of(o)) for oid, o in organisations.items()}
+    outcomes = _check(Plan(network.id, steps), clients)
+
+    findings: list[DriftFinding] = []
+    in_place: set[str] = set()
+    for step in steps:
+        organisation = organisations[step.organisation_id].name
+        outcome = outcomes.get(step.key)
+        if isinstance(outcome, NextcloudError):
+            findings.append(DriftFinding(step.key, step.kind, organisation, UNCHECKED,
+                                         f"niet te controleren bij {organisation}: {outcome}"))
+        elif outcome is None and step.key in outcomes:
+            in_place.add(step.key)
+        elif outcome is not None:
+            problem, detail = outcome
+            findings.append(DriftFinding(step.key, step.kind, organisation, problem,
+                                         _message(step, problem, detail, organisation)))
+    findings += _sync_findings(network, plan, in_place, {f.step_key for f in findings if f.repairable})
+    _journal(journal, findings, in_place)
+    db.session.commit()
+    log.info("drift check of %s: %d steps checked, %d findings", network.slug, len(steps), len(findings))
+    return findings
+
+
+def stored_findings(network: Network) -> list[DriftFinding]:
+    """The drift the last check journaled, from the database only (for status pages)."""
+    return [DriftFinding(row.key, row.kind, row.organisation.name if row.organisation else "", GONE,
+                         row.last_error or row.label)
+            for row in network.launch_steps if row.status == STEP_DRIFT]
+
+
+def _check(plan: Plan, clients: dict) -> dict[str, Any]:
+    """Each step's check outcome by key: None (in place), (problem, detail), or the NextcloudError that
+    stopped its instance's checks; steps after such an error are left out."""
+    def run(steps: list[Step]) -> dict[str, Any]:
+        context, outcomes = StepContext({}), {}
+        for step in steps:
+            try:
+                outcomes[step.key] = CHECKS[step.kind](clients[step.organisation_id], step.params, context)
+            except NextcloudError as exc:
+                log.warning("drift check of %s failed: %s", step.key, exc)
+                outcomes[step.key] = exc
+                break
+        return outcomes
+
+    groups = list(plan.by_instance().values())
+    if not groups:
+        return {}
+    outcomes: dict[str, Any] = {}
+    with ThreadPoolExecutor(max_workers=len(groups), thread_name_prefix="drift") as pool:
+        for found in pool.map(run, groups):
+            outcomes.update(found)
+    return outcomes
+
+
+def _message(step: Step, problem: str, detail: str, organisation: str) -> str:
+    words = (_GONE if problem == GONE else _CHANGED).get(step.kind, "{label}: gewijzigd ({detail})")
+    p = step.params
+    return words.format(path=p.get("path", ""), uri=p.get("uri", ""), share_with=p.get("share_with", ""),
+                        label=step.label, detail=detail, organisation=organisation)
+
+
+def _sync_findings(network: Network, plan: Plan, in_place: set[str], found: set[str]) -> list[DriftFinding]:
+    """Collections the sync found missing (extension.sync, when installed) that this check did not see
+    in place itself: a stale mark of a collection now read back is dropped."""
+    try:
+        from extension.sync.models import CALENDAR, STATE_MISSING, SyncCollection
+    except ImportError:
+        return []
+    missing = db.session.query(SyncCollection).filter_by(network_id=network.id, state=STATE_MISSING).all()
+    findings = []
+    for collection in missing:
+        kind = "calendar" if collection.kind == CALENDAR else "tasklist"
+        step = next((s for s in plan.steps if s.kind == kind and s.organisation_id == collection.organisation_id
+                     and s.params.get("uri") == collection.uri), None)
+        if step is None or step.key in in_place or step.key in found:
+            continue
+        what = "de agenda" if kind == "calendar" else "de takenlijst"
+        since = f" sinds {collection.missing_since:%Y-%m-%d %H:%M}" if collection.missing_since else ""
+        findings.append(DriftFinding(step.key, kind, collection.organisation.name, GONE,
+                                     f"{what} '{collection.uri}' bij {collection.organisation.name} ontbreekt "
+                                     f"volgens de synchronisatie{since}", FROM_SYNC))
+    return findings
+
+
+def _journal(journal: dict, findings: list[DriftFinding], in_place: set[str]) -> None:
+    for finding in findings:
+        if finding.repairable:
+            row = journal[finding.step_key]
+            row.status, row.last_error = STEP_DRIFT, finding.message
+    for key in in_place:
+        row = journal[key]
+        if row.status == STEP_DRIFT:
+            row.status, row.last_error = STEP_DONE, None
