@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 
 from connectors.errors import NextcloudError
 from extension.accounts import service as accounts
+from extension.jobs import job_queue
 from extension.organisations import service as organisations
 
 bp = Blueprint("auth", __name__)
@@ -62,6 +63,7 @@ def callback():
         flash(_("Nextcloud of %(org)s could not complete the sign-in. Please try again.", org=organisation.name), "error")
         return redirect(url_for("auth.login"))
     if flow["purpose"] == accounts.ORGANISATION:
+        job_queue().enqueue("catch_up_organisation", organisation.id)
         flash(_("%(org)s is connected.", org=organisation.name), "success")
         return redirect(url_for("organisations.index"))
     session.clear()

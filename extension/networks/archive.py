@@ -32,7 +32,7 @@ from extension.organisations.models import Organisation
 
 log = logging.getLogger(__name__)
 
-ARCHIVE_FOLDER = "Archief"
+ARCHIVE_FOLDER = naming.ARCHIVE_FOLDER
 ARCHIVED = "archived"
 
 

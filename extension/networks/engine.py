@@ -82,6 +82,10 @@ def launch(app: Flask, slug: str, progress: Progress | None = None,
     are not run, and those new to the journal wait there as pending.
     """
     network = get_network(slug)
+    if network.status in ("completed", "archived"):
+        # An ended network's shares were removed on purpose (`network end`); launching would bring them back.
+        raise LaunchError(f"Het netwerk '{network.slug}' is beëindigd ({network.status}); het wordt niet opnieuw "
+                          "gestart.")
     plan = build_plan(app, network, template_of(app, network))
     journal = _journal(network, plan)
     if only is not None:

@@ -8,9 +8,8 @@ from sqlalchemy import func, or_, select
 from extension.accounts.models import Account
 from extension.extensions import db
 from extension.networks.models import KnowledgeTask, Membership, Network
+from extension.networks.naming import NETWORKS_FOLDER
 from extension.nextcloud_links import NextcloudLinks, links_for
-
-NETWORKS_FOLDER = "Lerende netwerken"
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,8 @@ from connectors.calendars import validate_calendar_uri
 FOLDER_NAME_MAX_BYTES = 120
 SLUG_MAX_LENGTH = 60
 NETWORKS_FOLDER = "Lerende netwerken"
+# Ended networks move below it (`network end --move-folder`), so no network may be given this folder name.
+ARCHIVE_FOLDER = "Archief"
 
 _REPLACEMENTS = {'"': "'", "/": "-", "\\": "-", "|": "-", ":": " -", "<": "(", ">": ")", "*": "", "?": ""}
 _WINDOWS_DEVICES = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)),

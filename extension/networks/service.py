@@ -185,20 +185,19 @@ def _phase_running(phases: list[Phase], today: date) -> Phase:
 
 def _unique_slug(base: str) -> str:
     taken = set(db.session.scalars(select(Network.slug).where(Network.slug.like(f"{base}%"))))
-    if base not in taken:
-        return base
-    n = 2
-    while f"{base}-{n}" in taken:
-        n += 1
-    return f"{base}-{n}"
+    return _first_free(base, taken, "{base}-{n}")
 
 
 def _unique_folder(host: Organisation, base: str) -> str:
-    """Two networks of one host never share a folder, even when their names clean up to the same text."""
+    """Two networks of one host never share a folder, even when their names clean up to the same text, and
+    none gets the archive folder's name."""
     taken = set(db.session.scalars(select(Network.folder_name).where(Network.host_organisation_id == host.id)))
-    if base not in taken:
-        return base
-    n = 2
-    while f"{base} ({n})" in taken:
-        n += 1
-    return f"{base} ({n})"
+    return _first_free(base, taken | {naming.ARCHIVE_FOLDER}, "{base} ({n})")
+
+
+def _first_free(base: str, taken: set[str], numbered: str) -> str:
+    """`base`, or the first of `numbered` (n = 2, 3, …) that is not taken."""
+    candidate, n = base, 2
+    while candidate in taken:
+        candidate, n = numbered.format(base=base, n=n), n + 1
+    return candidate

@@ -15,7 +15,7 @@ from extension.config import ConfigError
 from extension.extensions import db
 from extension.health import readiness
 from extension.jobs import job_queue
-from extension.networks import engine
+from extension.networks import engine, members
 from extension.sync import service
 from extension.sync.models import STATE_OK, SyncCollection
 
@@ -33,6 +33,8 @@ def init_app(app: Flask) -> None:
     # A launch is idempotent and resumes where it stopped, so a failed one may simply run again.
     queue.register("launch_network", launch_network, retries=2, retry_delay=60)
     queue.register("sync_network", sync_network)
+    # Like a launch, a catch-up resumes where it stopped, so it may run again after a failure.
+    queue.register("catch_up_organisation", catch_up_organisation, retries=2, retry_delay=60)
     queue.register_periodic("sync_all", sync_all, minutes)
     readiness.register(app, "sync", check_sync, critical=False,
                        hint="`lerend-netwerk network status SLUG` shows which task list or calendar and why")
@@ -49,6 +51,14 @@ def launch_network(slug: str) -> None:
         raise LaunchIncomplete(f"launch of {slug}: {len(result.failed)} steps failed, {result.not_run} not run; "
                                + "; ".join(f"{key}: {error}" for key, error in result.failed))
     log.info("launch job of %s complete", slug)
+
+
+def catch_up_organisation(organisation_id: int) -> None:
+    """An organisation just connected: its tasks of every started phase and its shares land in its Nextcloud."""
+    results = members.catch_up_organisation(current_app._get_current_object(), organisation_id)
+    failed = {slug: result for slug, result in results.items() if not result.ok}
+    if failed:
+        raise LaunchIncomplete("catch-up failed for " + ", ".join(sorted(failed)))
 
 
 def sync_all() -> None:

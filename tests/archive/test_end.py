@@ -188,15 +188,16 @@ def test_an_existing_folder_in_the_archive_is_never_overwritten(sqlite_launched)
     assert network_row(world) == ("archived", FOLDER)
 
 
-def test_the_archive_is_never_the_folder_of_a_network(sqlite_launched, tmp_path):
+def test_a_network_named_archief_never_gets_the_archive_folder(sqlite_launched, tmp_path):
     world = sqlite_launched
     path = tmp_path / "archief.yml"
     path.write_text(network_yaml(name="Archief"), encoding="utf-8")
-    world.create(path)
+    slug = world.create(path)
+    with world.app.app_context():
+        assert db.session.query(Network).filter_by(slug=slug).one().folder_name == "Archief (2)"
     result = end(world)
-    assert "Map: 'Lerende netwerken/Archief' is de map van een netwerk; hernoem die map en het netwerk eerst. Er is " \
-           "niets verplaatst." in result.failed
-    assert tree_below(world, SOURCE) and network_row(world) == ("archived", FOLDER)
+    assert result.failed == []
+    assert network_row(world) == ("archived", f"Archief/{FOLDER}")
 
 
 def test_move_folder_needs_the_host_connection_and_changes_nothing_without_it(sqlite_world):
@@ -237,3 +238,13 @@ def test_ending_an_unknown_network_names_it(sqlite_app):
         with pytest.raises(LookupError, match="er is geen netwerk 'bestaat-niet'"):
             end_network(sqlite_app, "bestaat-niet", move_folder=True)
 
+
+
+def test_an_ended_network_is_not_launched_again(sqlite_launched):
+    world = sqlite_launched
+    end(world)
+    writes_before = writes(world.sandbox)
+    result = world.app.test_cli_runner().invoke(args=["network", "launch", SLUG])
+    assert result.exit_code != 0
+    assert f"Het netwerk '{SLUG}' is beëindigd (archived)" in result.output
+    assert writes(world.sandbox) == writes_before

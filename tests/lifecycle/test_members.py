@@ -236,3 +236,5 @@ def test_a_removal_that_fails_half_way_changes_nothing_in_the_app_and_running_it
     result = _remove(world, "eva@regenboog.example")
     assert result.tasks_removed == 1
     assert list(_todos(world, "b")) == ["Bevestig tijd en podium voor je deelnemer (Hanna Bos)"]
+
+

@@ -115,3 +115,24 @@ def test_phase_tasks_of_an_organisation_without_nextcloud_stay_in_the_app(launch
         kompas = db.session.query(Organisation).filter_by(slug=NO_NEXTCLOUD).one().id
     tasks = [t for t in tasks_of(world) if t.organisation_id == kompas]
     assert {t.sync_state for t in tasks} == {"app"} and len(tasks) == 3
+
+
+def test_authorising_the_organisation_connection_in_the_app_catches_the_organisation_up(sqlite_world):
+    from urllib.parse import urlsplit
+
+    from tests.extension.connected import sign_in_at_nextcloud
+
+    world = sqlite_world
+    set_connection(world, SCHOOL, None)
+    slug = world.create()
+    assert world.launch(slug).ok
+    _advance(world)
+    waiting = len(tasks_of(world, sync_state="pending"))
+    assert waiting > 0
+    client = world.app.test_client()
+    start = client.post(f"/organisations/{SCHOOL}/connect")
+    back = urlsplit(sign_in_at_nextcloud(start.location, "lerend-netwerk", "lerend-netwerk"))
+    page = client.get(f"{back.path}?{back.query}", follow_redirects=True).get_data(as_text=True)
+    assert "Basisschool De Regenboog is verbonden." in page
+    assert tasks_of(world, sync_state="pending") == []   # the queued catch-up ran (immediate mode in tests)
+    assert len(_summaries(world, "b")) == waiting
