@@ -12,7 +12,7 @@ from extension.extensions import db
 from extension.networks.models import Network
 from extension.organisations import service as organisations
 from extension.organisations.models import Organisation
-from tests.fixtures.app import _admin_execute, _postgres_url, make_test_app
+from tests.fixtures.app import _admin_execute, _postgres_url, running_app
 from tests.networks.conftest import SLUG, build_world
 
 
@@ -36,15 +36,6 @@ def give_states(app, slug: str = SLUG) -> None:
 def world(app, sandbox, tmp_path):
     """The organisations of the Doorgaande Lijn network (tests.networks.conftest) on the parametrised database."""
     return build_world(app, sandbox, tmp_path)
-
-
-@pytest.fixture
-def sqlite_app(tmp_path):
-    app = make_test_app(f"sqlite:///{tmp_path / 'test.sqlite'}", tmp_path)
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
 
 
 @pytest.fixture
@@ -91,22 +82,16 @@ def target_app(database_url, tmp_path, request):
         with engine.begin() as conn:
             conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
         engine.dispose()
-    app = make_test_app(url, folder)
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    with running_app(url, folder) as app:
+        yield app
 
 
 @pytest.fixture
 def sqlite_target_app(tmp_path):
     folder = tmp_path / "target"
     folder.mkdir()
-    app = make_test_app(f"sqlite:///{folder / 'target.sqlite'}", folder)
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    with running_app(f"sqlite:///{folder / 'target.sqlite'}", folder) as app:
+        yield app
 
 
 def copy_organisations(source_app, target_app) -> None:

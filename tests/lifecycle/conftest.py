@@ -10,7 +10,7 @@ from extension.accounts.service import nextcloud_client
 from extension.extensions import db
 from extension.networks.models import KnowledgeTask, Network
 from extension.organisations.models import Organisation
-from tests.networks.conftest import HOST, NO_NEXTCLOUD, SCHOOL, SLUG, sqlite_app, sqlite_world, world  # noqa: F401
+from tests.networks.conftest import HOST, NO_NEXTCLOUD, SCHOOL, SLUG, sqlite_world, world  # noqa: F401
 
 OWNER = "lerend-netwerk"
 FOLDER = "Lerende netwerken/Doorgaande lijn Taal Zuilen"

@@ -19,7 +19,6 @@ from extension.networks.service import create_network
 from extension.organisations import service as organisations
 from sandbox.demo import FUNCTIONAL_ACCOUNT
 from tests.extension.connected import connect_account
-from tests.fixtures.app import make_test_app
 
 HOST = "kinderopvang-de-zonnebloem"
 SCHOOL = "basisschool-de-regenboog"
@@ -113,16 +112,6 @@ def build_world(app, sandbox, folder: Path) -> World:
 def world(app, sandbox, tmp_path) -> World:
     """The three organisations on the parametrised database (SQLite and PostgreSQL)."""
     return build_world(app, sandbox, tmp_path)
-
-
-@pytest.fixture
-def sqlite_app(tmp_path):
-    """The app on SQLite only, for the heavier sandbox tests where the database makes no difference."""
-    app = make_test_app(f"sqlite:///{tmp_path / 'test.sqlite'}", tmp_path)
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
 
 
 @pytest.fixture

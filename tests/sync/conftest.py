@@ -17,7 +17,7 @@ from extension.networks.engine import launch, plan_launch
 from extension.networks.models import KnowledgeTask, Network
 from extension.sync import service
 from sandbox.demo import FUNCTIONAL_ACCOUNT
-from tests.fixtures.app import make_test_app
+from tests.fixtures.app import running_app
 from tests.networks.conftest import SLUG, build_world, network_yaml
 
 NETWORK_NAMES = ("Doorgaande lijn Taal Zuilen", "Doorgaande lijn Rekenen Zuilen", "Doorgaande lijn Spel Zuilen")
@@ -127,11 +127,8 @@ def launched(app, sandbox, tmp_path) -> Launched:
 @pytest.fixture
 def sqlite_app(tmp_path):
     # One retry, whose back-off is zero, keeps the tests of failures that outlast the retries short.
-    app = make_test_app(f"sqlite:///{tmp_path / 'test.sqlite'}", tmp_path, HTTP_RETRIES=1)
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    with running_app(f"sqlite:///{tmp_path / 'test.sqlite'}", tmp_path, HTTP_RETRIES=1) as app:
+        yield app
 
 
 @pytest.fixture
