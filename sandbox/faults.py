@@ -29,15 +29,7 @@ class Faults:
         self._lock = threading.Lock()
         self._random = random.Random(seed)
         self._pending: list[_Pending] = []
-        self.latency = 0.0
-        self.error_rate = {503: 0.0, 429: 0.0}
-        self.retry_after = 1
-        self.maintenance = False
-        self.token_lifetime = 3600
-        # Test hook: called as on_request(method, path) once a request has been handled and before its
-        # answer is sent, e.g. to kill the client at the n-th write (the launch engine's crash tests): the
-        # write has landed, the client never learns of it. Not called for injected faults.
-        self.on_request = None
+        self.reset()
 
     def fail_next(self, status, count=1, retry_after=None):
         """Answer the next `count` requests (any path) with `status`; `retry_after` overrides the default."""
@@ -45,6 +37,7 @@ class Faults:
             self._pending.append(_Pending(status, count, retry_after))
 
     def reset(self):
+        """Every switch back to a healthy server (also the state a new Faults starts in)."""
         with self._lock:
             self._pending.clear()
             self.latency = 0.0
@@ -52,6 +45,9 @@ class Faults:
             self.retry_after = 1
             self.maintenance = False
             self.token_lifetime = 3600
+            # Test hook: called as on_request(method, path) once a request has been handled and before its
+            # answer is sent, e.g. to kill the client at the n-th write (the launch engine's crash tests): the
+            # write has landed, the client never learns of it. Not called for injected faults.
             self.on_request = None
 
     def draw(self):

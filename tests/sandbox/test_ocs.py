@@ -3,6 +3,7 @@ import pytest
 import requests
 
 from sandbox.ocs import split_cloud_id, v2_http_status
+from tests.sandbox import util
 
 SHARES = "/ocs/v2.php/apps/files_sharing/api/v1"
 
@@ -18,8 +19,7 @@ def b(sandbox):
 
 
 def bearer(org, uid):
-    client_id, _ = org.register_client("Lerend Netwerk", redirect_uri="http://127.0.0.1:5000/oauth/callback")
-    return {"Authorization": "Bearer " + org.issue_token(uid, client_id)["access_token"], "OCS-APIRequest": "true"}
+    return {**util.bearer(org, uid), "OCS-APIRequest": "true"}
 
 
 def ocs(org, method, path, headers=None, **kwargs):
