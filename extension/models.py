@@ -1,9 +1,10 @@
 """Every model module, imported once so that the metadata (and Alembic) sees all tables."""
 from extension.accounts.models import Account
+from extension.locks import Lock
 from extension.networks.models import (Commitment, KnowledgeTask, LaunchStep, Meeting, Membership, Network,
                                        Phase)
 from extension.organisations.models import Organisation
 from extension.sync.models import SyncCollection
 
-__all__ = ["Account", "Commitment", "KnowledgeTask", "LaunchStep", "Meeting", "Membership", "Network",
+__all__ = ["Account", "Commitment", "KnowledgeTask", "LaunchStep", "Lock", "Meeting", "Membership", "Network",
            "Organisation", "Phase", "SyncCollection"]
