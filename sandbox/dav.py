@@ -10,6 +10,7 @@ scheduling (reference §3, §6). Each rule names the section it follows.
 import io
 import logging
 import os
+import secrets
 import threading
 import time
 import xml.etree.ElementTree as ET
@@ -23,11 +24,12 @@ from icalendar import Calendar
 from wsgidav.fs_dav_provider import FileResource, FilesystemProvider, FolderResource
 from wsgidav.wsgidav_app import WsgiDAVApp
 
-from sandbox import calendar_sharing, outbox
+from sandbox import calendar_sharing, outbox, synclog
 from sandbox.faults import sabre_error
 
 DAV = "DAV:"
 CALDAV = "urn:ietf:params:xml:ns:caldav"
+CALSERVER = "http://calendarserver.org/ns/"
 OC = "http://owncloud.org/ns"
 NC = "http://nextcloud.org/ns"
 CALENDARS_PREFIX = "/remote.php/dav/calendars"
@@ -118,6 +120,39 @@ def not_found(message="Node not found"):
     return dav_error(404, "Sabre\\DAV\\Exception\\NotFound", message)
 
 
+def _etags(header):
+    return [item.strip(" ") for item in header.split(",")]
+
+
+def check_preconditions(environ, etag):
+    """sabre/dav lib/DAV/Server.php `checkPreconditions`, which runs before the method itself, so a failed
+    If-Match / If-None-Match is 412 before anything looks at the body (reference §3.1, §6.3).
+    `etag` is the quoted ETag of the resource, or None when it does not exist. Returns a 412 or None."""
+    if_match = environ.get("HTTP_IF_MATCH")
+    if if_match:
+        if etag is None:
+            return _precondition_failed("An If-Match header was specified and the resource did not exist",
+                                        "If-Match")
+        # The backslash is Sabre's workaround for Evolution, which sometimes escapes the quotes.
+        if if_match.strip() != "*" and etag not in [t.replace('\\"', '"') for t in _etags(if_match)]:
+            return _precondition_failed("An If-Match header was specified, but none of the specified ETags "
+                                        "matched.", "If-Match", etag)
+    if_none_match = environ.get("HTTP_IF_NONE_MATCH")
+    if if_none_match and etag is not None:
+        if if_none_match.strip() == "*" or etag in _etags(if_none_match):
+            return _precondition_failed("An If-None-Match header was specified, but the ETag matched (or * "
+                                        "was specified).", "If-None-Match", etag)
+    return None
+
+
+def _precondition_failed(message, header, etag=None):
+    answer = dav_error(412, "Sabre\\DAV\\Exception\\PreconditionFailed", message,
+                       extra=f"<s:header>{header}</s:header>\n  ")
+    if etag:
+        answer.headers.append(("ETag", etag))
+    return answer
+
+
 def multistatus(responses):
     """A DAV multistatus from [(href, {clark name: Element|str|None})]; None values go in a 404 propstat."""
     root = ET.Element(f"{{{DAV}}}multistatus")
@@ -194,6 +229,9 @@ class CalendarDav:
         self._creations = {}
         self._creations_lock = threading.Lock()
         self._homes = set()
+        self.sync_log = synclog.SyncLog()
+        # Writes and sync-collection answers are serialised, so a token always matches the objects reported.
+        self._write_lock = threading.RLock()
 
     def _ensure_home(self, user):
         """Create the user's calendar home and personal calendar before the first rule reads them."""
@@ -210,6 +248,14 @@ class CalendarDav:
         return respond(start_response, self.handle(environ))
 
     def handle(self, environ):
+        # Answers are rewritten below (sync tokens, oc:invite), so Radicale must not gzip them.
+        environ.pop("HTTP_ACCEPT_ENCODING", None)
+        response = self._handle(environ)
+        if environ["REQUEST_METHOD"].upper() == "PROPFIND" and response.status == 207:
+            response = self._sabre_tokens(response)
+        return response
+
+    def _handle(self, environ):
         user = environ.get("REMOTE_USER", "")
         method = environ["REQUEST_METHOD"].upper()
         path = environ.get("PATH_INFO", "") or "/"
@@ -227,9 +273,11 @@ class CalendarDav:
             if refused is not None:
                 return refused
             self._default_calendar_properties(environ, parts[1])
-            response = call(self.radicale, environ)
-            if response.status == 201:
-                self._count_creation(user)
+            with self._write_lock:
+                response = call(self.radicale, environ)
+                if response.status == 201:
+                    self._count_creation(user)
+                    self.sync_log.created(user, parts[1])
             return response
         if len(parts) == 2 and method == "POST" and _is_xml(environ):
             if self._collection(user, parts[1]) is None:
@@ -238,18 +286,24 @@ class CalendarDav:
         if len(parts) == 3 and method == "PUT":
             return self._put(environ, user, parts[1], parts[2])
         if len(parts) == 3 and method == "DELETE":
-            old = self._item_text(user, parts[1], parts[2])
-            response = _no_content(call(self.radicale, environ))
+            with self._write_lock:
+                old = self._item_text(user, parts[1], parts[2])
+                response = _no_content(call(self.radicale, environ))
+                if response.status < 300:
+                    self.sync_log.record(user, parts[1], parts[2], synclog.DELETED)
             if response.status < 300 and old is not None and _scheduling_enabled(environ):
                 outbox.schedule(self.org, user, old, None)
             return response
         if len(parts) == 2 and method == "DELETE":
-            response = _no_content(call(self.radicale, environ))
+            with self._write_lock:
+                response = _no_content(call(self.radicale, environ))
+                if response.status < 300:
+                    self.sync_log.deleted(user, parts[1])
             if response.status < 300:
                 self.org.forget_calendar_shares(user, parts[1])
             return response
-        if method == "REPORT":
-            return self._report(environ)
+        if method == "REPORT" and len(parts) == 2:
+            return self._report(environ, user, parts[1])
         if method == "PROPFIND" and len(parts) == 2:
             return self._propfind_calendar(environ, user, parts[1])
         return call(self.radicale, environ)
@@ -367,7 +421,15 @@ class CalendarDav:
         body = read_body(environ)
         collection = self._collection(user, uri)
         if collection is None:
-            return call(self.radicale, environ)
+            # Sabre's Tree::getNodeForPath fails on the parent before anything else: 404 (reference §3.1).
+            return not_found(f"Node with name '{uri}' could not be found")
+        with self.storage.acquire_lock("r", user):
+            existing = dict(collection.get_multi([href])).get(href)
+            old_text = existing.serialize() if existing is not None else None
+            old_etag = existing.etag if existing is not None else None
+        refused = check_preconditions(environ, old_etag)
+        if refused is not None:
+            return refused
         try:
             calendar = Calendar.from_ical(body)
         except ValueError as error:
@@ -395,27 +457,79 @@ class CalendarDav:
                 f"This calendar only supports {', '.join(supported.split(','))}. We found a {kind}",
                 extra="<cal:supported-calendar-component/>\n  ")
         with self.storage.acquire_lock("r", user):
-            existing = dict(collection.get_multi([href])).get(href)
-            old_text = existing.serialize() if existing is not None else None
             taken = (existing is None or existing.uid != uid) and collection.has_uid(uid)
         if taken:
             return dav_error(400, "Sabre\\DAV\\Exception\\BadRequest",
                              "Calendar object with uid already exists in this calendar collection.")
-        response = call(self.radicale, environ)
+        with self._write_lock:
+            response = call(self.radicale, environ)
+            if response.status in (201, 204):
+                self.sync_log.record(user, uri, href, synclog.ADDED if response.status == 201 else synclog.MODIFIED)
         if response.status in (201, 204) and kind == "VEVENT" and _scheduling_enabled(environ):
             if outbox.schedule(self.org, user, old_text, body.decode("utf-8", "replace")):
                 # reference §6.3/§6.8: scheduling rewrites the stored object, so the answer has no ETag.
                 response.headers = [h for h in response.headers if h[0].lower() != "etag"]
         return response
 
-    def _report(self, environ):
-        """reference §6.4: an unknown sync token is 403 with {DAV:}valid-sync-token."""
+    def _report(self, environ, user, uri):
+        """reference §6.4: sync-collection with Nextcloud's numbered tokens (sandbox.synclog); a token not of
+        the form `http://sabre.io/ns/sync/<n>` is 403 with {DAV:}valid-sync-token."""
         body = read_body(environ)
-        response = call(self.radicale, environ)
-        if b"sync-collection" in body and response.status in (400, 409, 412, 403):
+        try:
+            root = ET.fromstring(body) if body.strip() else None
+        except ET.ParseError:
+            root = None
+        if root is None or root.tag != f"{{{DAV}}}sync-collection":
+            return call(self.radicale, environ)
+        token_element = root.find(f"{{{DAV}}}sync-token")
+        try:
+            since = synclog.parse(token_element.text if token_element is not None else None)
+        except synclog.InvalidToken:
             return dav_error(403, "Sabre\\DAV\\Exception\\InvalidSyncToken", "Invalid or unknown sync token",
                              extra="<d:valid-sync-token/>\n  ")
-        return response
+        if token_element is not None:
+            token_element.text = None  # Radicale lists every object with the props asked for; filtered below
+        inner = ET.tostring(root)
+        environ.update({"wsgi.input": io.BytesIO(inner), "CONTENT_LENGTH": str(len(inner))})
+        with self._write_lock:
+            changes = self.sync_log.changes(user, uri, since)
+            response = call(self.radicale, environ)
+        if response.status != 207:
+            return response
+        answer = ET.fromstring(response.body)
+        base = f"{CALENDARS_PREFIX}/{user}/{uri}/"
+        reported = set(changes.added) | set(changes.modified)
+        for element in answer.findall(f"{{{DAV}}}response"):
+            name = unquote(element.findtext(f"{{{DAV}}}href", "")).rsplit("/", 1)[-1]
+            if not changes.initial and name not in reported:
+                answer.remove(element)
+        for name in changes.deleted:
+            gone = ET.SubElement(answer, f"{{{DAV}}}response")
+            ET.SubElement(gone, f"{{{DAV}}}href").text = base + quote(name)
+            ET.SubElement(gone, f"{{{DAV}}}status").text = "HTTP/1.1 404 Not Found"
+        for old in answer.findall(f"{{{DAV}}}sync-token"):
+            answer.remove(old)
+        ET.SubElement(answer, f"{{{DAV}}}sync-token").text = synclog.PREFIX + str(changes.token)
+        new_body = b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(answer)
+        return Response(207, [h for h in response.headers if h[0].lower() != "etag"], new_body)
+
+    def _sabre_tokens(self, response):
+        """Nextcloud's `{DAV:}sync-token` and `cs:getctag` (both `http://sabre.io/ns/sync/<n>`, server
+        apps/dav/lib/CalDAV/CalDavBackend.php getCalendarsForUser) in place of Radicale's hashes."""
+        names = (f"{{{DAV}}}sync-token", f"{{{CALSERVER}}}getctag")
+        if not any(name.split("}")[1].encode() in response.body for name in names):
+            return response
+        root = ET.fromstring(response.body)
+        for element in root.findall(f"{{{DAV}}}response"):
+            parts = segments_of(unquote(element.findtext(f"{{{DAV}}}href", "")).split(CALENDARS_PREFIX, 1)[-1])
+            if len(parts) != 2 or SHARED_MARK in parts[1]:
+                continue  # the home, an object, or a shared calendar already answered with its owner's token
+            for name in names:
+                for found in element.iter(name):
+                    if found.text:
+                        found.text = self.sync_log.token(parts[0], parts[1])
+        new_body = b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root)
+        return Response(response.status, response.headers, new_body)
 
     def _propfind_calendar(self, environ, user, uri):
         """Adds `oc:invite` (reference §6.6) to Radicale's answer, which lists it as not found."""
@@ -559,8 +673,59 @@ class FileIds:
                     ids[(owner, new + path[len(old):])] = ids.pop((key_owner, path))
 
 
+class ETags:
+    """An ETag per node that changes on every write, and on a folder whenever something below it changes.
+
+    Nextcloud stores a fresh `uniqid()` as the etag of a written node and propagates new etags up to the
+    root (server lib/private/Files/Cache/Updater.php, Propagator.php). WsgiDAV's ETag is inode, mtime in
+    whole seconds and size, so two writes of the same size within one second kept the ETag — and an
+    If-Match with the old one still matched.
+    """
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._tags = {}  # "/owner/path" (no trailing slash) -> etag without quotes
+
+    @staticmethod
+    def _key(path):
+        return "/" + path.strip("/")
+
+    @staticmethod
+    def _fresh():
+        return secrets.token_hex(7)[:13]  # the shape of PHP's uniqid()
+
+    def get(self, path):
+        with self._lock:
+            return self._tags.setdefault(self._key(path), self._fresh())
+
+    def changed(self, path):
+        """A write to `path`: it and every folder above it get a new etag."""
+        key = self._key(path)
+        with self._lock:
+            while True:
+                self._tags[key] = self._fresh()
+                if key.count("/") <= 1:
+                    return
+                key = key.rsplit("/", 1)[0]
+
+    def removed(self, path):
+        """`path` and everything below it are gone; the folders above changed."""
+        key = self._key(path)
+        with self._lock:
+            for known in [k for k in self._tags if k == key or k.startswith(key + "/")]:
+                del self._tags[known]
+        self.changed(key.rsplit("/", 1)[0] or "/")
+
+
 class _NextcloudProps:
-    """Adds Nextcloud's file properties (reference §3.2) to WsgiDAV's filesystem resources."""
+    """Adds Nextcloud's file properties (reference §3.2) and ETags (`ETags`) to WsgiDAV's filesystem
+    resources."""
+
+    def get_etag(self):
+        return self.environ["sandbox.etags"].get(self.path)
+
+    def support_etag(self):
+        return True
 
     def _nextcloud_props(self):
         file_ids = self.environ["sandbox.file_ids"]
@@ -579,7 +744,10 @@ class _NextcloudProps:
 
 
 class _File(_NextcloudProps, FileResource):
-    pass
+    def end_write(self, *, with_errors):
+        super().end_write(with_errors=with_errors)
+        if not with_errors:  # before WsgiDAV reads the ETag for the PUT answer
+            self.environ["sandbox.etags"].changed(self.path)
 
 
 class _Folder(_NextcloudProps, FolderResource):
@@ -623,6 +791,7 @@ class FilesDav:
         self.folder = folder
         os.makedirs(folder, exist_ok=True)
         self.file_ids = FileIds(org.state, org.instance_id)
+        self.etags = ETags()
         self.wsgidav = make_wsgidav(folder)
 
     def ensure_home(self, uid):
@@ -639,12 +808,22 @@ class FilesDav:
             return self._foreign(method, parts)
         self.ensure_home(user)
         environ["sandbox.file_ids"] = self.file_ids
-        if method == "PUT":
-            incomplete = self._buffer_upload(environ)
-            if incomplete is not None:
-                return incomplete
-        response = call(self.wsgidav, environ)
+        environ["sandbox.etags"] = self.etags
         path = "/" + "/".join(parts)
+        if method == "PUT":
+            refused = self._before_put(environ, path)
+            if refused is not None:
+                return refused
+        response = call(self.wsgidav, environ)
+        if response.status in (201, 204) and method == "MKCOL":
+            self.etags.changed(path)
+        elif response.status in (201, 204) and method in ("COPY", "MOVE"):
+            if method == "MOVE":
+                self.etags.removed(path)
+            self.etags.changed(self._destination(environ) or path)
+        elif response.status in (200, 204) and method == "DELETE":
+            self.etags.removed(path)
+            self.org.state.drop_shares(user, "/" + "/".join(parts[1:]))
         if method == "PUT" and response.status in (201, 204):
             # reference §3.1: PUT answers carry OC-FileId (and OC-ETag next to ETag).
             response.headers.append(("OC-FileId", self.file_ids.oc_id(path)))
@@ -652,9 +831,25 @@ class FilesDav:
             if etag:
                 response.headers.append(("OC-ETag", etag))
         elif method == "MOVE" and response.status in (201, 204):
-            destination = unquote(environ.get("HTTP_DESTINATION", "")).split(FILES_PREFIX, 1)[-1]
-            self.file_ids.move(path, destination)
+            self.file_ids.move(path, self._destination(environ))
         return response
+
+    @staticmethod
+    def _destination(environ):
+        return unquote(environ.get("HTTP_DESTINATION", "")).split(FILES_PREFIX, 1)[-1] or None
+
+    def _before_put(self, environ, path):
+        """What Nextcloud checks before a PUT writes, in its order: the If-Match / If-None-Match
+        preconditions (sabre Server::checkPreconditions, 412), the parent folder (sabre
+        Tree::getNodeForPath on it, 404 — WsgiDAV would say 409), then the whole body (400)."""
+        local = os.path.join(self.folder, *segments_of(path))
+        refused = check_preconditions(environ, f'"{self.etags.get(path)}"' if os.path.isfile(local) else None)
+        if refused is not None:
+            return refused
+        if not os.path.isdir(os.path.dirname(local)):
+            parent = path.rstrip("/").rsplit("/", 1)[0].split("/", 2)[-1]
+            return not_found(f"File with name {parent} could not be located")
+        return self._buffer_upload(environ)
 
     @staticmethod
     def _buffer_upload(environ):

@@ -206,8 +206,9 @@ class Org:
 class _AuthMiddleware:
     """Logs a request in from `Authorization: Bearer` (or Basic with the password) into REMOTE_USER.
 
-    reference §2.1: a failed or missing login on DAV is 401 without a WWW-Authenticate challenge; requests
-    to remote.php or ocs carrying cookies without `OCS-APIRequest` get 412 (strict cookie check).
+    reference §2.1: a failed or missing login on DAV is 401 with the Basic challenge of Nextcloud's Basic
+    backend (the Bearer backend adds none); requests to remote.php or ocs carrying cookies without
+    `OCS-APIRequest` get 412 (strict cookie check).
     """
 
     def __init__(self, org, app):
@@ -229,7 +230,11 @@ class _AuthMiddleware:
         if user is None and path.startswith("/remote.php/"):
             message = ("Bearer auth was unsuccessful" if failed else
                        "No public access to this resource., No 'Authorization: Bearer' header found.")
-            return respond(start_response, dav_error(401, "Sabre\\DAV\\Exception\\NotAuthenticated", message))
+            answer = dav_error(401, "Sabre\\DAV\\Exception\\NotAuthenticated", message)
+            # Sabre's auth plugin asks every backend to challenge: Nextcloud's Basic backend (apps/dav/lib/
+            # Connector/Sabre/Auth.php, realm = the instance name) answers this; BearerAuth.php sends nothing.
+            answer.headers.append(("WWW-Authenticate", 'Basic realm="Nextcloud", charset="UTF-8"'))
+            return respond(start_response, answer)
         return self.app(environ, start_response)
 
     def _login(self, header):

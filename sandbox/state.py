@@ -353,6 +353,18 @@ class OrgState:
                 if share.owner == owner and moved(share.path) is not None:
                     share.path = moved(share.path)
 
+    def drop_shares(self, owner: str, path: str) -> list[Share]:
+        """A node of `owner` was deleted: its shares and those of everything below it go too, as Nextcloud
+        deletes the shares of a deleted node (server apps/files_sharing/lib/DeleteOrphanedSharesJob.php
+        removes any share whose file is gone; the share providers no longer list them meanwhile)."""
+        path = path.rstrip("/") or "/"
+        with self._lock:
+            gone = [s for s in self.shares.values()
+                    if s.owner == owner and (s.path == path or s.path.startswith(path.rstrip("/") + "/"))]
+            for share in gone:
+                del self.shares[share.id]
+            return gone
+
     def add_share(self, **fields) -> Share:
         with self._lock:
             share = Share(id=self._next_share_id, stime=int(self.clock()), **fields)

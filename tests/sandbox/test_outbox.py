@@ -1,63 +1,146 @@
 """The sandbox records the iMIP messages Nextcloud would send for an organizer's events (reference §6.8)."""
 
+import pytest
+
 from tests.sandbox.util import dav, ical, mkcalendar, put_object
 
 ORGANIZER = "ORGANIZER;CN=Anna:mailto:Anna@Zonnebloem.example\r\n"
-ATTENDEES = ("ATTENDEE:mailto:anna@zonnebloem.example\r\n"
-             "ATTENDEE;RSVP=TRUE:mailto:eva@regenboog.example\r\n"
-             "ATTENDEE:mailto:bram@zonnebloem.example\r\n"
-             "ATTENDEE;SCHEDULE-AGENT=CLIENT:mailto:extern@example.org\r\n")
+EVA = "ATTENDEE;RSVP=TRUE:mailto:eva@regenboog.example\r\n"
+BRAM = "ATTENDEE:mailto:bram@zonnebloem.example\r\n"
+ATTENDEES = ("ATTENDEE:mailto:anna@zonnebloem.example\r\n" + EVA + BRAM
+             + "ATTENDEE;SCHEDULE-AGENT=CLIENT:mailto:extern@example.org\r\n")
+SENT = [("REQUEST", "bram@zonnebloem.example"), ("REQUEST", "eva@regenboog.example")]
 
 
 def event(extra=ATTENDEES, **kwargs):
     return ical("VEVENT", uid="ev-1", extra=ORGANIZER + extra, **kwargs)
 
 
+def sent(org):
+    return sorted((i.method, i.attendee) for i in org.outbox)
+
+
+def write_then_clear(org, body):
+    put_object(org, "anna", "personal", "ev-1.ics", body)
+    org.outbox.clear()
+
+
 def test_new_event_sends_a_request_to_each_attendee_but_the_organizer_and_client_scheduled(sandbox):
+    """reference §6.8: every ATTENDEE except the organizer and SCHEDULE-AGENT=CLIENT gets a REQUEST."""
     org = sandbox.org("a")
     answer = put_object(org, "anna", "personal", "ev-1.ics", event())
     assert answer.status_code == 201
     assert "ETag" not in answer.headers  # reference §6.3: the stored object was rewritten
-    assert sorted((i.method, i.attendee) for i in org.outbox) == [
-        ("REQUEST", "bram@zonnebloem.example"), ("REQUEST", "eva@regenboog.example")]
+    assert sent(org) == SENT
     invitation = org.outbox[0]
     assert invitation.organizer == "anna@zonnebloem.example" and invitation.uid == "ev-1"
     assert invitation.summary == "Overleg" and invitation.dtstart.year == 2030
     assert "METHOD:REQUEST" in invitation.ics
 
 
-def test_unchanged_event_sends_nothing_and_a_moved_event_sends_again(sandbox):
+def test_an_added_attendee_gets_a_request_and_the_others_get_nothing(sandbox):
+    """reference §6.8 (sabre/vobject ITip Broker): a change of the attendee set alone is significant only
+    for the attendee whose instances changed."""
     org = sandbox.org("a")
-    put_object(org, "anna", "personal", "ev-1.ics", event())
-    org.outbox.clear()
-    put_object(org, "anna", "personal", "ev-1.ics", event().replace(b"SUMMARY:Overleg\r\n",
-                                                                    b"SUMMARY:Overleg\r\nDESCRIPTION:x\r\n"))
-    assert org.outbox == []
-    put_object(org, "anna", "personal", "ev-1.ics", event(start="20300116T090000Z", end="20300116T100000Z"))
-    assert len(org.outbox) == 2 and {i.method for i in org.outbox} == {"REQUEST"}
+    write_then_clear(org, event(EVA))
+    put_object(org, "anna", "personal", "ev-1.ics", event(EVA + BRAM))
+    assert sent(org) == [("REQUEST", "bram@zonnebloem.example")]
 
 
-def test_removed_attendee_gets_cancel_and_deleting_the_event_cancels_everyone(sandbox):
+def test_a_removed_attendee_gets_a_cancel_and_the_others_get_nothing(sandbox):
+    """reference §6.8: a removed attendee gets a CANCEL; the attendees still invited get nothing."""
     org = sandbox.org("a")
-    put_object(org, "anna", "personal", "ev-1.ics", event())
-    org.outbox.clear()
-    put_object(org, "anna", "personal", "ev-1.ics", event(ATTENDEES.replace(
-        "ATTENDEE:mailto:bram@zonnebloem.example\r\n", "")))
-    assert [(i.method, i.attendee) for i in org.outbox] == [("CANCEL", "bram@zonnebloem.example"),
-                                                            ("REQUEST", "eva@regenboog.example")]
-    org.outbox.clear()
+    write_then_clear(org, event())
+    put_object(org, "anna", "personal", "ev-1.ics", event(ATTENDEES.replace(BRAM, "")))
+    assert sent(org) == [("CANCEL", "bram@zonnebloem.example")]
+    assert "METHOD:CANCEL" in org.outbox[0].ics and "ATTENDEE:mailto:bram@zonnebloem.example" in org.outbox[0].ics
+
+
+def test_deleting_the_event_cancels_everyone(sandbox):
+    """reference §6.8: the organizer deleting the event sends a CANCEL to every attendee."""
+    org = sandbox.org("a")
+    write_then_clear(org, event())
     assert dav(org, "DELETE", "/remote.php/dav/calendars/anna/personal/ev-1.ics").status_code == 204
-    assert [(i.method, i.attendee) for i in org.outbox] == [("CANCEL", "eva@regenboog.example")]
-    assert "STATUS:CANCELLED" in org.outbox[0].ics
+    assert sent(org) == [("CANCEL", "bram@zonnebloem.example"), ("CANCEL", "eva@regenboog.example")]
+    assert all("STATUS:CANCELLED" in i.ics for i in org.outbox)
+
+
+@pytest.mark.parametrize("change", [
+    ("SUMMARY:Overleg\r\n", "SUMMARY:Overleg (verzet)\r\n"),
+    ("SUMMARY:Overleg\r\n", "SUMMARY:Overleg\r\nDESCRIPTION:Agenda volgt\r\n"),
+    ("SUMMARY:Overleg\r\n", "SUMMARY:Overleg\r\nLOCATION:Lokaal 3\r\n"),
+    ("SUMMARY:Overleg\r\n", "SUMMARY:Overleg\r\nSTATUS:TENTATIVE\r\n"),
+    ("SUMMARY:Overleg\r\n", "SUMMARY:Overleg\r\nRRULE:FREQ=WEEKLY;COUNT=3\r\n"),
+    ("DTSTART:20300115T090000Z\r\n", "DTSTART:20300115T083000Z\r\n"),
+    ("DTEND:20300115T100000Z\r\n", "DTEND:20300115T110000Z\r\n"),
+], ids=["SUMMARY", "DESCRIPTION", "LOCATION", "STATUS", "RRULE", "DTSTART", "DTEND"])
+def test_a_significant_change_sends_a_request_to_every_attendee(sandbox, change):
+    """reference §6.8: DTSTART, DTEND, DURATION, DUE, RRULE, RDATE, EXDATE, STATUS (Sabre) and SUMMARY,
+    DESCRIPTION, LOCATION (Nextcloud's TipBroker) are significant."""
+    org = sandbox.org("a")
+    write_then_clear(org, event())
+    put_object(org, "anna", "personal", "ev-1.ics", event().replace(change[0].encode(), change[1].encode()))
+    assert sent(org) == SENT
+
+
+@pytest.mark.parametrize("extra", ["CATEGORIES:Taal\r\n", "URL:https://example.org/agenda\r\n",
+                                   "CLASS:PRIVATE\r\n", "PRIORITY:1\r\n"])
+def test_a_change_of_another_property_sends_nothing(sandbox, extra):
+    """reference §6.8: a message is only mailed when something significant changed."""
+    org = sandbox.org("a")
+    write_then_clear(org, event())
+    put_object(org, "anna", "personal", "ev-1.ics", event(ATTENDEES + extra))
+    assert org.outbox == []
+
+
+def test_a_partstat_only_change_by_the_organizer_sends_nothing_but_is_still_rewritten(sandbox):
+    """reference §6.8: recording a reply (PARTSTAT) in the organizer's copy is not significant, so no
+    mail; the broker still produced messages, so the answer carries no ETag (§6.3)."""
+    org = sandbox.org("a")
+    write_then_clear(org, event())
+    answer = put_object(org, "anna", "personal", "ev-1.ics",
+                        event(ATTENDEES.replace("RSVP=TRUE:", "RSVP=TRUE;PARTSTAT=ACCEPTED:")))
+    assert answer.status_code == 204 and "ETag" not in answer.headers
+    assert org.outbox == []
+
+
+def test_schedule_agent_client_attendees_are_left_out_even_when_they_were_invited_before(sandbox):
+    """reference §6.8: the broker skips SCHEDULE-AGENT=CLIENT attendees; one switched to CLIENT is no
+    longer in the attendee set, so Nextcloud cancels them."""
+    org = sandbox.org("a")
+    write_then_clear(org, event(EVA + BRAM))
+    put_object(org, "anna", "personal", "ev-1.ics",
+               event(EVA + BRAM.replace("ATTENDEE:", "ATTENDEE;SCHEDULE-AGENT=CLIENT:")))
+    assert sent(org) == [("CANCEL", "bram@zonnebloem.example")]
+
+
+def test_schedule_force_send_request_sends_without_a_change(sandbox):
+    """reference §6.8: SCHEDULE-FORCE-SEND=REQUEST on an ATTENDEE forces the message."""
+    org = sandbox.org("a")
+    write_then_clear(org, event(EVA + BRAM))
+    put_object(org, "anna", "personal", "ev-1.ics",
+               event(EVA + BRAM.replace("ATTENDEE:", "ATTENDEE;SCHEDULE-FORCE-SEND=REQUEST:")))
+    assert sent(org) == [("REQUEST", "bram@zonnebloem.example")]
+    assert "SCHEDULE-FORCE-SEND" not in org.outbox[0].ics
+
+
+def test_cancelling_the_event_sends_a_cancel_to_every_attendee(sandbox):
+    """reference §6.8 (sabre/vobject ITip Broker): STATUS:CANCELLED turns every message into a CANCEL."""
+    org = sandbox.org("a")
+    write_then_clear(org, event())
+    put_object(org, "anna", "personal", "ev-1.ics", event(ATTENDEES + "STATUS:CANCELLED\r\n"))
+    assert sent(org) == [("CANCEL", "bram@zonnebloem.example"), ("CANCEL", "eva@regenboog.example")]
 
 
 def test_event_whose_organizer_is_not_the_calendar_owner_sends_nothing(sandbox):
+    """reference §6.8: only the calendar owner's address as ORGANIZER schedules."""
     org = sandbox.org("a")
     put_object(org, "bram", "personal", "ev-1.ics", event())
     assert org.outbox == []
 
 
 def test_past_events_and_vtodos_never_schedule(sandbox):
+    """reference §6.8: no mail for events that are over; VTODOs are not processed."""
     org = sandbox.org("a")
     put_object(org, "anna", "personal", "old.ics", event(start="20200101T090000Z", end="20200101T100000Z"))
     mkcalendar(org, "anna", "taken", components=["VTODO"])
@@ -66,6 +149,7 @@ def test_past_events_and_vtodos_never_schedule(sandbox):
 
 
 def test_schedule_reply_f_suppresses_scheduling(sandbox):
+    """reference §6.8: scheduling runs unless the request has Schedule-Reply: F."""
     org = sandbox.org("a")
     put_object(org, "anna", "personal", "ev-1.ics", event(), **{"Schedule-Reply": "F"})
     assert org.outbox == []
