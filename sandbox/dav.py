@@ -738,6 +738,8 @@ class _NextcloudProps:
         return names if is_allprop else names + list(self._nextcloud_props())
 
     def get_property_value(self, name):
+        if name == f"{{{DAV}}}getetag":
+            return f'"{self.get_etag()}"'  # Nextcloud's getetag carries the quotes, as the ETag header does
         if name.startswith(f"{{{OC}}}") and name in self._nextcloud_props():
             return self._nextcloud_props()[name]
         return super().get_property_value(name)

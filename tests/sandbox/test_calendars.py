@@ -1,5 +1,7 @@
 """The sandbox's CalDAV side is as strict as Nextcloud where Radicale alone would be laxer (reference §6)."""
 
+import re
+
 import caldav
 import pytest
 
@@ -79,15 +81,90 @@ def test_another_users_calendar_home_and_calendar_are_404_not_403(sandbox):
     assert dav(org, "MKCALENDAR", "/remote.php/dav/calendars/bram/y/", "anna").status_code == 404
 
 
-def test_sync_collection_with_an_unknown_token_is_403_valid_sync_token(sandbox):
+def sync(org, path, token=""):
+    answer = dav(org, "REPORT", path, body=SYNC.format(token), headers={"Depth": "1"})
+    assert answer.status_code == 207, answer.text
+    hrefs = sorted(h.rsplit("/", 1)[-1] for h in re.findall(r"<d:href>([^<]*)</d:href>", answer.text))
+    return hrefs, re.search(r"<d:sync-token>([^<]*)</d:sync-token>", answer.text).group(1)
+
+
+def test_sync_tokens_are_sabre_counters_per_calendar(sandbox):
+    """reference §6.4: `{DAV:}sync-token` and `cs:getctag` are `http://sabre.io/ns/sync/<n>`; a new calendar
+    starts at 1 and every object write adds one."""
     org = sandbox.org("a")
     mkcalendar(org, "anna", "taken", components=["VTODO"])
     path = "/remote.php/dav/calendars/anna/taken/"
-    assert dav(org, "REPORT", path, body=SYNC.format(""), headers={"Depth": "1"}).status_code == 207
-    for token in ("bogus", "http://sabre.io/ns/sync/42", "http://radicale.org/ns/sync/deadbeef"):
-        answer = dav(org, "REPORT", path, body=SYNC.format(token), headers={"Depth": "1"})
-        assert answer.status_code == 403
-        assert "valid-sync-token" in answer.text
+    props = ('<d:propfind xmlns:d="DAV:" xmlns:cs="http://calendarserver.org/ns/"><d:prop><d:sync-token/>'
+             '<cs:getctag/></d:prop></d:propfind>')
+    answer = dav(org, "PROPFIND", path, body=props, headers={"Depth": "0"})
+    assert answer.text.count("http://sabre.io/ns/sync/1<") == 2
+    put_object(org, "anna", "taken", "t-1.ics", ical("VTODO", uid="t-1"))
+    put_object(org, "anna", "taken", "t-1.ics", ical("VTODO", uid="t-1", extra="PRIORITY:1\r\n"))
+    assert sync(org, path) == (["t-1.ics"], "http://sabre.io/ns/sync/3")
+    assert sync(org, path, "http://sabre.io/ns/sync/2") == (["t-1.ics"], "http://sabre.io/ns/sync/3")
+    assert sync(org, path, "http://sabre.io/ns/sync/3") == ([], "http://sabre.io/ns/sync/3")
+    home = dav(org, "PROPFIND", "/remote.php/dav/calendars/anna/", body=props, headers={"Depth": "1"})
+    assert "http://sabre.io/ns/sync/3<" in home.text and "radicale" not in home.text
+
+
+@pytest.mark.parametrize("token", ["bogus", "http://radicale.org/ns/sync/deadbeef", "http://sabre.io/ns/sync/x1"])
+def test_a_token_of_another_form_is_403_valid_sync_token(sandbox, token):
+    """reference §6.4: sabre's sync plugin refuses a token without its prefix (403 valid-sync-token)."""
+    org = sandbox.org("a")
+    mkcalendar(org, "anna", "taken", components=["VTODO"])
+    answer = dav(org, "REPORT", "/remote.php/dav/calendars/anna/taken/", body=SYNC.format(token),
+                 headers={"Depth": "1"})
+    assert answer.status_code == 403
+    assert "valid-sync-token" in answer.text
+
+
+def test_a_numeric_token_is_accepted_after_the_calendar_was_recreated_and_can_return_too_little(sandbox):
+    """reference §6.4: the number is never checked against the calendar it came from. After a delete and
+    re-create under the same URI the counter restarts at 1: an old token at or above it gets an empty
+    answer and a *lower* token back, so the new calendar's objects are missed."""
+    org = sandbox.org("a")
+    path = "/remote.php/dav/calendars/anna/taken/"
+    mkcalendar(org, "anna", "taken", components=["VTODO"])
+    for uid in ("t-1", "t-2", "t-3"):
+        put_object(org, "anna", "taken", f"{uid}.ics", ical("VTODO", uid=uid))
+    hrefs, old_token = sync(org, path)
+    assert old_token == "http://sabre.io/ns/sync/4"
+    assert dav(org, "DELETE", path).status_code == 204
+    assert mkcalendar(org, "anna", "taken", components=["VTODO"]).status_code == 201
+    put_object(org, "anna", "taken", "nieuw.ics", ical("VTODO", uid="nieuw"))
+    assert sync(org, path, old_token) == ([], "http://sabre.io/ns/sync/2")
+    assert sync(org, path, "http://sabre.io/ns/sync/1") == (["nieuw.ics"], "http://sabre.io/ns/sync/2")
+    assert sync(org, path) == (["nieuw.ics"], "http://sabre.io/ns/sync/2")
+
+
+def test_put_into_a_missing_calendar_is_404(sandbox):
+    """reference §3.1/§6.3: the parent is looked up first (Tree::getNodeForPath): 404, not 409."""
+    answer = put_object(sandbox.org("a"), "anna", "bestaat-niet", "t-1.ics", ical("VTODO", uid="t-1"))
+    assert answer.status_code == 404
+
+
+def test_preconditions_are_checked_before_the_object_is_validated(sandbox):
+    """reference §6.3: If-Match / If-None-Match fail with 412 before a bad body gets its 400 or 403."""
+    org = sandbox.org("a")
+    mkcalendar(org, "anna", "taken", components=["VTODO"])
+    put_object(org, "anna", "taken", "t-1.ics", ical("VTODO", uid="t-1"))
+    no_uid = ical("VTODO", uid="x").replace(b"UID:x\r\n", b"")
+    assert put_object(org, "anna", "taken", "t-1.ics", no_uid, **{"If-None-Match": "*"}).status_code == 412
+    assert put_object(org, "anna", "taken", "t-1.ics", ical("VEVENT"), **{"If-Match": '"oud"'}).status_code == 412
+    assert put_object(org, "anna", "taken", "t-2.ics", no_uid, **{"If-Match": "*"}).status_code == 412
+    assert put_object(org, "anna", "taken", "t-2.ics", no_uid).status_code == 400
+
+
+def test_an_objects_etag_changes_when_it_is_written_and_the_old_one_no_longer_matches(sandbox):
+    """reference §6.3: an update needs the current ETag (If-Match), 412 on a stale one."""
+    org = sandbox.org("a")
+    mkcalendar(org, "anna", "taken", components=["VTODO"])
+    first = put_object(org, "anna", "taken", "t-1.ics", ical("VTODO", uid="t-1")).headers["ETag"]
+    second = put_object(org, "anna", "taken", "t-1.ics", ical("VTODO", uid="t-1", extra="PRIORITY:1\r\n"),
+                        **{"If-Match": first}).headers["ETag"]
+    assert second != first
+    stale = put_object(org, "anna", "taken", "t-1.ics", ical("VTODO", uid="t-1"), **{"If-Match": first})
+    assert stale.status_code == 412
 
 
 def test_deleting_an_object_answers_204_and_a_new_sync_lists_it_as_404(sandbox):

@@ -2,11 +2,23 @@
 
 import re
 
+import requests
+
 from tests.sandbox.util import bearer, dav
 
 HOME = "/remote.php/dav/files/anna"
 FILEID = ('<d:propfind xmlns:d="DAV:" xmlns:oc="http://owncloud.org/ns"><d:prop><oc:fileid/><oc:id/>'
           '<oc:permissions/><d:resourcetype/></d:prop></d:propfind>')
+
+
+SHARES = "/ocs/v2.php/apps/files_sharing/api/v1/shares"
+ETAG = '<d:propfind xmlns:d="DAV:"><d:prop><d:getetag/></d:prop></d:propfind>'
+
+
+def etag_of(org, path, auth):
+    answer = dav(org, "PROPFIND", path, body=ETAG, headers={"Depth": "0"}, auth=auth)
+    found = re.search(r"getetag>([^<]*)<", answer.text)
+    return found.group(1).replace("&quot;", '"') if found else None
 
 
 def fileid(org, path, auth):
@@ -16,13 +28,15 @@ def fileid(org, path, auth):
 
 
 def test_mkcol_is_201_then_405_when_it_exists_and_409_without_parent(sandbox):
+    """reference §3.1: MKCOL with a missing parent stays 409 (sabre Server::createCollection)."""
     org = sandbox.org("a")
     assert dav(org, "MKCOL", HOME + "/Netwerk").status_code == 201
     assert dav(org, "MKCOL", HOME + "/Netwerk").status_code == 405
     assert dav(org, "MKCOL", HOME + "/Mist/Sub").status_code == 409
 
 
-def test_put_is_201_new_204_overwrite_412_with_if_none_match_and_409_without_parent(sandbox):
+def test_put_is_201_new_204_overwrite_412_with_if_none_match_and_404_without_parent(sandbox):
+    """reference §3.1: a PUT into a missing folder is 404 (Tree::getNodeForPath on the parent), not 409."""
     org = sandbox.org("a")
     created = dav(org, "PUT", HOME + "/lees.md", body=b"# Lees", headers={"Content-Type": "text/markdown"})
     assert created.status_code == 201
@@ -30,7 +44,68 @@ def test_put_is_201_new_204_overwrite_412_with_if_none_match_and_409_without_par
     assert dav(org, "PUT", HOME + "/lees.md", body=b"# Lees 2").status_code == 204
     assert dav(org, "PUT", HOME + "/lees.md", body=b"x", headers={"If-None-Match": "*"}).status_code == 412
     assert dav(org, "GET", HOME + "/lees.md").content == b"# Lees 2"
-    assert dav(org, "PUT", HOME + "/Mist/lees.md", body=b"x").status_code == 409
+    missing = dav(org, "PUT", HOME + "/Mist/lees.md", body=b"x")
+    assert missing.status_code == 404 and "Sabre\\DAV\\Exception\\NotFound" in missing.text
+    assert dav(org, "PUT", HOME + "/Mist/Sub/lees.md", body=b"x", headers={"If-None-Match": "*"}).status_code == 404
+
+
+def test_the_etag_changes_on_every_write_even_with_the_same_bytes(sandbox):
+    """reference §3.1/§3.2: Nextcloud gives a written file a fresh etag (and its folders too), so an
+    If-Match with the etag from before a write fails — also for two same-size writes within one second."""
+    org = sandbox.org("a")
+    auth = bearer(org, "anna")
+    dav(org, "MKCOL", HOME + "/Netwerk", auth=auth)
+    folder_before = etag_of(org, HOME + "/Netwerk/", auth)
+    first = dav(org, "PUT", HOME + "/Netwerk/plan.md", body=b"plan", auth=auth).headers["ETag"]
+    second = dav(org, "PUT", HOME + "/Netwerk/plan.md", body=b"plan", auth=auth).headers["ETag"]
+    assert first != second and etag_of(org, HOME + "/Netwerk/plan.md", auth) == second
+    assert etag_of(org, HOME + "/Netwerk/", auth) not in (None, folder_before)
+    stale = dav(org, "PUT", HOME + "/Netwerk/plan.md", body=b"oud", auth=auth, headers={"If-Match": first})
+    assert stale.status_code == 412 and stale.headers["ETag"] == second
+    assert dav(org, "PUT", HOME + "/Netwerk/plan.md", body=b"nieuw", auth=auth,
+               headers={"If-Match": second}).status_code == 204
+    assert dav(org, "GET", HOME + "/Netwerk/plan.md", auth=auth).content == b"nieuw"
+
+
+def test_preconditions_are_checked_before_the_body_so_412_comes_before_400(sandbox):
+    """reference §3.1: sabre's checkPreconditions runs before the PUT reads its body; an If-Match on a
+    missing file is 412 too."""
+    import socket
+    from urllib.parse import urlsplit
+
+    org = sandbox.org("a")
+    auth = bearer(org, "anna")
+    dav(org, "PUT", HOME + "/lees.md", body=b"# Lees", auth=auth)
+    assert dav(org, "PUT", HOME + "/nieuw.md", body=b"x", auth=auth,
+               headers={"If-Match": '"anders"'}).status_code == 412
+    parts = urlsplit(org.base_url)
+    with socket.create_connection((parts.hostname, parts.port)) as conn:
+        conn.sendall((f"PUT {HOME}/lees.md HTTP/1.1\r\nHost: {parts.netloc}\r\nIf-None-Match: *\r\n"
+                      f"Authorization: {auth['Authorization']}\r\nContent-Length: 1000\r\n\r\n").encode()
+                     + b"only a part")
+        conn.shutdown(socket.SHUT_WR)
+        answer = b"".join(iter(lambda: conn.recv(4096), b""))
+    assert b" 412 " in answer.split(b"\r\n", 1)[0] and b"If-None-Match" in answer
+    assert dav(org, "GET", HOME + "/lees.md", auth=auth).content == b"# Lees"
+
+
+def test_deleting_a_folder_drops_the_shares_on_it_and_below_it(sandbox):
+    """reference §4.4: the shares of a deleted node are gone (Nextcloud deletes shares whose file is gone,
+    apps/files_sharing/lib/DeleteOrphanedSharesJob.php); other shares stay."""
+    org = sandbox.org("a")
+    auth = bearer(org, "anna")
+    for folder in ("/Netwerk", "/Netwerk/Taal", "/Ander"):
+        dav(org, "MKCOL", HOME + folder, auth=auth)
+    ocs_headers = {**auth, "OCS-APIRequest": "true"}
+    for path, who in (("/Netwerk", "bram"), ("/Netwerk/Taal", "chantal"), ("/Ander", "bram")):
+        created = requests.post(org.base_url + SHARES, headers=ocs_headers, timeout=10,
+                                params={"format": "json"}, data={"path": path, "shareType": 0, "shareWith": who})
+        assert created.status_code == 200
+    assert dav(org, "DELETE", HOME + "/Netwerk", auth=auth).status_code == 204
+    assert [(s.path, s.share_with) for s in org.state.shares.values()] == [("/Ander", "bram")]
+    listed = requests.get(org.base_url + SHARES, headers=ocs_headers, timeout=10,
+                          params={"format": "json", "shared_with_me": "true"})
+    assert listed.json()["ocs"]["data"] == []
 
 
 def test_put_announces_the_file_id_that_propfind_reports_and_a_move_keeps_it(sandbox):

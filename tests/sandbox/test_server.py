@@ -10,16 +10,32 @@ from tests.sandbox.util import bearer, dav
 CAL = "/remote.php/dav/calendars/anna/"
 
 
-def test_missing_invalid_and_expired_bearer_tokens_are_401_without_challenge(sandbox):
+def test_missing_invalid_and_expired_logins_are_401_with_nextclouds_basic_challenge(sandbox):
+    """reference §2.1: the 401 carries the Basic backend's challenge (realm "Nextcloud"), never a Bearer
+    one; clients such as curl and vdirsyncer wait for it before they send credentials."""
     org = sandbox.org("a")
     auth = bearer(org, "anna")
     assert dav(org, "PROPFIND", CAL, auth=auth).status_code == 207
     org.expire_access_tokens()
-    for headers in ({}, {"Authorization": "Bearer nonsense"}, auth):
+    wrong = {"Authorization": "Basic " + base64.b64encode(b"anna:fout").decode()}
+    for headers in ({}, {"Authorization": "Bearer nonsense"}, auth, wrong):
         answer = dav(org, "PROPFIND", CAL, auth=headers)
         assert answer.status_code == 401
-        assert "WWW-Authenticate" not in answer.headers
+        assert answer.headers["WWW-Authenticate"] == 'Basic realm="Nextcloud", charset="UTF-8"'
         assert "Set-Cookie" not in answer.headers
+
+
+def test_a_client_that_waits_for_the_challenge_gets_in_with_basic_auth(sandbox):
+    """reference §2.1: a client that sends credentials only once challenged (curl --anyauth, vdirsyncer)
+    learns the scheme from the 401 and then gets in."""
+    org = sandbox.org("b")
+    session = requests.Session()
+    first = session.request("PROPFIND", org.base_url + "/remote.php/dav/calendars/eva/", timeout=10)
+    assert first.status_code == 401
+    scheme = first.headers["WWW-Authenticate"].split()[0]
+    answer = session.request("PROPFIND", org.base_url + "/remote.php/dav/calendars/eva/", timeout=10,
+                             auth=requests.auth.HTTPBasicAuth("eva", "eva") if scheme == "Basic" else None)
+    assert answer.status_code == 207
 
 
 def test_revoked_grant_stops_the_token(sandbox):
