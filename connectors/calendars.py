@@ -33,6 +33,7 @@ from connectors.http import DEFAULT_TIMEOUT, call, make_session
 from connectors.ical import validate_uid
 
 log = logging.getLogger(__name__)
+_SABRE_TOKEN = re.compile(r"http://sabre\.io/ns/sync/(\d+)")
 
 NS_DAV = "DAV:"
 NS_CALDAV = "urn:ietf:params:xml:ns:caldav"
@@ -417,6 +418,9 @@ class CalendarClient:
         Uses the sync-collection REPORT (RFC 6578, reference §6.4) and never caldav's silent full-fetch
         fallback. An unknown or pruned token (Nextcloud/Radicale 403 DAV:valid-sync-token, Xandikos 412) is
         logged as a warning and answered with an explicit full resync, `full_resync=True` (quirk `sync_token_403`).
+        So is an accepted token that comes back numerically lower than the one sent: Nextcloud never checks
+        a number against the calendar it came from, so that answer belongs to a calendar deleted and
+        re-created under the same URI (quirk `sync_token_number_unchecked`).
 
         Requests per call (the calendar object is built from its URL, no discovery):
         - nothing changed: exactly 1 REPORT (sync-collection);
@@ -436,6 +440,13 @@ class CalendarClient:
                 raise
             log.warning("Sync token of calendar %s of %s was refused (%s); doing a full resync",
                         uri, self.user_id, exc)
+            collection = calendar.get_objects_by_sync_token(
+                sync_token=None, load_objects=False, disable_fallback=True)
+            full_resync = True
+        sent, returned = _token_number(token), _token_number(collection.sync_token)
+        if not full_resync and sent is not None and returned is not None and returned < sent:
+            log.warning("Calendar %s of %s answered sync token %s with the lower %s: it was re-created; "
+                        "doing a full resync", uri, self.user_id, token, collection.sync_token)
             collection = calendar.get_objects_by_sync_token(
                 sync_token=None, load_objects=False, disable_fallback=True)
             full_resync = True
@@ -591,3 +602,9 @@ def _path(url) -> str:
 
 def _token(token) -> str | None:
     return None if token is None else str(token)
+
+
+def _token_number(token) -> int | None:
+    """The counter in a Nextcloud (Sabre) sync token `http://sabre.io/ns/sync/<n>`; None for other forms."""
+    found = _SABRE_TOKEN.fullmatch(str(token or ""))
+    return int(found.group(1)) if found else None

@@ -70,7 +70,7 @@ class AlreadyExists(NextcloudError):
 
 
 class ParentMissing(NextcloudError):
-    """409: the parent collection does not exist."""
+    """409 (404 on a PUT): the parent collection does not exist (quirk put_404_parent_missing)."""
 
 
 class PreconditionFailed(NextcloudError):
@@ -224,6 +224,8 @@ def raise_for_response(response) -> None:
             **kwargs)
     if status == 405 and method in _CREATE_COLLECTION_METHODS and "reserved" not in text.lower():
         raise AlreadyExists(text, **kwargs)
+    if status == 404 and method == "PUT":  # quirk put_404_parent_missing: the target need not exist
+        raise ParentMissing(text, **kwargs)
     if status == 403 and "valid-sync-token" in preconditions:  # quirk sync_token_403
         raise InvalidSyncToken(text, **kwargs)
     if status == 403 and _ALREADY_SHARED.search(text):  # quirk share_twice_403

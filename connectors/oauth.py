@@ -179,7 +179,7 @@ def _check_token_response(response):
 class _ResendOn401:
     """Response hook of one request: on 401, refresh (once) and resend the same prepared request (once).
 
-    Reacts to the status alone: DAV sends no Bearer challenge (quirk `dav_bearer_401_without_challenge`).
+    Reacts to the status alone: DAV's challenge names Basic, never Bearer (quirk `dav_401_basic_challenge`).
     """
 
     def __init__(self, auth: "BearerAuth", used: Token):

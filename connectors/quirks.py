@@ -65,18 +65,32 @@ NEXTCLOUD_QUIRKS: dict[str, Quirk] = {
         "Requests to remote.php carrying Nextcloud session cookies without the strict cookie get 412.",
         "Sessions use a cookie policy that rejects all cookies and the adapter strips any Cookie header.",
         "§2.1", "server lib/base.php (performSameSiteCookieProtection), lib/private/AppFramework/Http/Request.php"),
-    "dav_bearer_401_without_challenge": Quirk(
-        "DAV answers a failed Bearer login with 401 without a WWW-Authenticate challenge.",
-        "BearerAuth reacts to the status alone: refresh once, resend once.",
-        "§2.1", "server apps/dav/lib/Connector/Sabre/BearerAuth.php"),
+    "dav_401_basic_challenge": Quirk(
+        "DAV answers a missing or failed login (Bearer or Basic) with 401 and `WWW-Authenticate: Basic "
+        "realm=\"Nextcloud\", charset=\"UTF-8\"`: Sabre asks every auth backend to challenge, the Basic backend "
+        "answers, the Bearer backend deliberately adds nothing. The challenge never names Bearer.",
+        "BearerAuth reacts to the status alone: refresh once, resend once; the Basic challenge is ignored "
+        "(requests does not answer it by itself).",
+        "§2.1", "server apps/dav/lib/Connector/Sabre/Auth.php, apps/dav/lib/Connector/Sabre/BearerAuth.php"),
     "mkcol_405_exists_409_parent": Quirk(
         "MKCOL answers 405 when the resource exists and 409 when the parent is missing.",
         "FilesClient.ensure_folder treats 405 as done; 409 becomes ParentMissing.",
         "§3.1", "sabre/dav lib/DAV/Server.php (createCollection)"),
+    "put_404_parent_missing": Quirk(
+        "PUT into a missing folder or calendar is 404, not 409: the parent is looked up (and not found) "
+        "before the write starts.",
+        "raise_for_response turns a PUT's 404 into ParentMissing, as MKCOL's 409.",
+        "§3.1", "sabre/dav lib/DAV/Tree.php (getNodeForPath), lib/DAV/CorePlugin.php (httpPut)"),
     "put_if_none_match": Quirk(
-        "PUT with If-None-Match: * answers 412 when the file exists.",
-        "create_if_absent returns False and keeps the existing document.",
+        "PUT with If-None-Match: * answers 412 when the file exists; If-Match with another ETag is 412 too. "
+        "Preconditions are checked before the body, so a 412 comes before any 400/403 about the content.",
+        "create_if_absent returns False and keeps the existing document; updates send If-Match.",
         "§3.1, §6.3", "sabre/dav lib/DAV/Server.php (checkPreconditions)"),
+    "etag_per_write": Quirk(
+        "A file's ETag is new after every write, also when the bytes are the same, and its folders get new "
+        "ETags too; a calendar object's ETag is a hash of its data.",
+        "Conditional writes use the ETag of the latest read; a 412 means someone wrote in between.",
+        "§3.1, §3.2, §6.3", "server lib/private/Files/Cache/Propagator.php, apps/dav/lib/CalDAV/CalDavBackend.php"),
     "share_twice_403": Quirk(
         "Sharing the same node twice with the same user is 403 'already shared', not idempotent.",
         "OcsClient.ensure_share lists shares of the path first, then PUTs or POSTs; a raw create of an "
@@ -104,10 +118,26 @@ NEXTCLOUD_QUIRKS: dict[str, Quirk] = {
         "iMIP invitations go out only for VEVENTs whose ORGANIZER is the calendar owner's address; never for VTODO.",
         "Events that must invite are written in the organizer's own calendar with ORGANIZER:mailto:<their e-mail>.",
         "§6.8", "server apps/dav/lib/CalDAV/Schedule/IMipPlugin.php, sabre/vobject lib/ITip/Broker.php"),
+    "imip_significant_changes_only": Quirk(
+        "An added attendee gets a REQUEST and a removed one a CANCEL; the others are mailed only when DTSTART, "
+        "DTEND, DURATION, DUE, RRULE, RDATE, EXDATE, STATUS, SUMMARY, DESCRIPTION or LOCATION changed (or "
+        "SCHEDULE-FORCE-SEND=REQUEST). A PARTSTAT change alone mails nobody; SCHEDULE-AGENT=CLIENT "
+        "attendees are never mailed.",
+        "Adding or removing a member touches only the attendee set, so only that member hears of it; a new "
+        "date, time, title, description or place re-invites everyone.",
+        "§6.8", "sabre/vobject lib/ITip/Broker.php (parseEventForOrganizer), server apps/dav/lib/CalDAV/TipBroker.php"),
     "sync_token_403": Quirk(
-        "An unknown or pruned sync token gets 403 with DAV:valid-sync-token.",
+        "A sync token not of the form http://sabre.io/ns/sync/<n> (or a pruned one) gets 403 with "
+        "DAV:valid-sync-token.",
         "raise_for_response maps it to InvalidSyncToken; the calendar sync does a logged full resync.",
         "§6.4", "sabre/dav lib/DAV/Sync/Plugin.php, server apps/dav/lib/BackgroundJob/PruneOutdatedSyncTokensJob.php"),
+    "sync_token_number_unchecked": Quirk(
+        "A numeric token is never checked against the calendar it came from: after a delete and re-create under "
+        "the same URI the counter restarts at 1, an old token is accepted (207), and the answer misses changes; "
+        "when the old number is at or above the new counter the token sent back is lower than the one sent.",
+        "CalendarClient.sync treats a token coming back lower than the one sent as a re-created calendar and "
+        "does a logged full resync.",
+        "§6.4", "server apps/dav/lib/CalDAV/CalDavBackend.php (getChangesForCalendar)"),
     "uid_unique_per_calendar": Quirk(
         "A second object with an existing UID under another URI is 400 (409 no-uid-conflict in 2026 code).",
         "Object URIs are <UID>.ics so a UID maps to exactly one URI.",

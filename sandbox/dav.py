@@ -770,6 +770,14 @@ class _Provider(FilesystemProvider):
         return resource
 
 
+def _wsgi_text(path):
+    """PATH_INFO as text: WSGI servers hand it over as the request's bytes read as latin-1 (PEP 3333)."""
+    try:
+        return path.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return path
+
+
 def make_wsgidav(folder):
     return WsgiDAVApp({
         "mount_path": FILES_PREFIX,
@@ -805,7 +813,7 @@ class FilesDav:
     def handle(self, environ):
         user = environ.get("REMOTE_USER", "")
         method = environ["REQUEST_METHOD"].upper()
-        parts = segments_of(environ.get("PATH_INFO", ""))
+        parts = segments_of(_wsgi_text(environ.get("PATH_INFO", "")))
         if not parts or parts[0] != user:
             return self._foreign(method, parts)
         self.ensure_home(user)

@@ -3,6 +3,7 @@
 import logging
 import xml.etree.ElementTree as ET
 from datetime import datetime, timedelta, timezone
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -21,6 +22,7 @@ from connectors.http import make_session
 from connectors.ical import parse_todo, render_event, render_todo, stable_uid
 from connectors.oauth import BearerAuth, MemoryTokenStore, OAuthClient, Token
 from sandbox.demo import DEMO_ORGS, FUNCTIONAL_ACCOUNT
+from tests.sandbox.util import dav
 
 STAMP = datetime(2025, 3, 1, 9, 0, tzinfo=timezone.utc)
 ORG_A = DEMO_ORGS[0]
@@ -325,16 +327,38 @@ def test_sync_notices_a_deleted_object(org, client):
 
 
 def test_invalid_sync_token_leads_to_an_explicit_full_resync_with_a_warning(org, client, caplog):
+    """Quirk sync_token_403: a token of another form is refused; the sync reads everything again."""
     client.ensure_calendar("ln-taal-taken", "Taken", components=("VTODO",))
     uid = stable_uid("taal", "task", "1")
     client.create_if_absent("ln-taal-taken", uid, todo(uid))
     org.clear_log()
     with caplog.at_level(logging.WARNING, logger="connectors.calendars"):
-        result = client.sync("ln-taal-taken", "http://sabre.io/ns/sync/999999")
+        result = client.sync("ln-taal-taken", "http://radicale.org/ns/sync/pruned")
     assert result.full_resync and result.deleted == []
     assert [parse_todo(o.data).uid for o in result.changed] == [uid]
     assert "ln-taal-taken" in caplog.text and "full resync" in caplog.text
     assert dav_requests(org) == [("REPORT", 403), ("REPORT", 207), ("REPORT", 207)]
+
+
+def test_a_token_of_a_recreated_calendar_that_comes_back_lower_leads_to_a_full_resync(org, client, caplog):
+    """Quirk sync_token_number_unchecked (reference §6.4): Nextcloud accepts the old number after the
+    calendar was deleted and re-created and answers with a lower token; the client reads everything."""
+    client.ensure_calendar("ln-taal-taken", "Taken", components=("VTODO",))
+    for n in ("1", "2", "3"):
+        client.create_if_absent("ln-taal-taken", stable_uid("taal", "task", n), todo(stable_uid("taal", "task", n)))
+    old = client.sync("ln-taal-taken")
+    assert old.token == "http://sabre.io/ns/sync/4"
+    assert dav(org, "DELETE", urlsplit(client.calendar_url("ln-taal-taken")).path, OWNER).status_code == 204
+    client.ensure_calendar("ln-taal-taken", "Taken", components=("VTODO",))
+    uid = stable_uid("taal", "task", "nieuw")
+    client.create_if_absent("ln-taal-taken", uid, todo(uid))
+    org.clear_log()
+    with caplog.at_level(logging.WARNING, logger="connectors.calendars"):
+        result = client.sync("ln-taal-taken", old.token)
+    assert result.full_resync and result.token == "http://sabre.io/ns/sync/2"
+    assert [parse_todo(o.data).uid for o in result.changed] == [uid]
+    assert "re-created" in caplog.text
+    assert dav_requests(org) == [("REPORT", 207), ("REPORT", 207), ("REPORT", 207)]
 
 
 def test_expired_access_token_is_refreshed_once_and_the_sync_succeeds(org, connect):

@@ -43,8 +43,10 @@ def test_existing_document_is_kept(anna, org_a):
 
 
 def test_create_if_absent_without_parent_raises_parent_missing(anna):
-    with pytest.raises(errors.ParentMissing):
+    """Quirk put_404_parent_missing: Nextcloud answers the PUT with 404, the client says ParentMissing."""
+    with pytest.raises(errors.ParentMissing) as caught:
         anna.client.files.create_if_absent("Nergens/doc.txt", b"x", "text/plain")
+    assert caught.value.status == 404
 
 
 def test_list_describes_files_and_folders(anna):
