@@ -3,8 +3,9 @@ layer that makes them answer like Nextcloud.
 
 Radicale and WsgiDAV do the DAV work. The layers around them are hand-written because no library
 emulates Nextcloud's (Sabre's) stricter rules and extensions: component sets, UID uniqueness, reserved
-calendar names, 404 for other users' calendars, `oc:fileid`/`OC-FileId`, the `oc:share` POST and
-scheduling (reference §3, §6). Each rule names the section it follows.
+calendar names, 404 for other users' calendars and for a PUT without parent, preconditions before the
+body, an ETag per write, numbered sync tokens, `oc:fileid`/`OC-FileId`, the `oc:share` POST and
+scheduling (reference §3, §6). Each rule names the section and the Nextcloud or Sabre source it follows.
 """
 
 import io
@@ -26,6 +27,7 @@ from wsgidav.wsgidav_app import WsgiDAVApp
 
 from sandbox import calendar_sharing, outbox, synclog
 from sandbox.faults import sabre_error
+from sandbox.ocs import TYPE_REMOTE, split_cloud_id
 
 DAV = "DAV:"
 CALDAV = "urn:ietf:params:xml:ns:caldav"
@@ -708,6 +710,15 @@ class ETags:
                     return
                 key = key.rsplit("/", 1)[0]
 
+    def moved(self, source, destination):
+        """A MOVE keeps the node's etags (Nextcloud moves its cache rows); both parent folders changed."""
+        old, new = self._key(source), self._key(destination)
+        with self._lock:
+            for known in [k for k in self._tags if k == old or k.startswith(old + "/")]:
+                self._tags[new + known[len(old):]] = self._tags.pop(known)
+        self.changed(old.rsplit("/", 1)[0] or "/")
+        self.changed(new.rsplit("/", 1)[0] or "/")
+
     def removed(self, path):
         """`path` and everything below it are gone; the folders above changed."""
         key = self._key(path)
@@ -827,13 +838,13 @@ class FilesDav:
         response = call(self.wsgidav, environ)
         if response.status in (201, 204) and method == "MKCOL":
             self.etags.changed(path)
-        elif response.status in (201, 204) and method in ("COPY", "MOVE"):
-            if method == "MOVE":
-                self.etags.removed(path)
+        elif response.status in (201, 204) and method == "MOVE":
+            self.etags.moved(path, self._destination(environ) or path)
+        elif response.status in (201, 204) and method == "COPY":
             self.etags.changed(self._destination(environ) or path)
         elif response.status in (200, 204) and method == "DELETE":
             self.etags.removed(path)
-            self.org.state.drop_shares(user, "/" + "/".join(parts[1:]))
+            self._drop_shares(user, "/" + "/".join(parts[1:]))
         if method == "PUT" and response.status in (201, 204):
             # reference §3.1: PUT answers carry OC-FileId (and OC-ETag next to ETag).
             response.headers.append(("OC-FileId", self.file_ids.oc_id(path)))
@@ -843,6 +854,19 @@ class FilesDav:
         elif method == "MOVE" and response.status in (201, 204):
             self.file_ids.move(path, self._destination(environ))
         return response
+
+    def _drop_shares(self, user, path):
+        """The shares of a deleted node go with it (reference §4.4, `OrgState.drop_shares`); a federated one
+        also disappears at the receiving instance, as when the share itself is deleted (sandbox.ocs)."""
+        for share in self.org.state.drop_shares(user, path):
+            cloud_id = split_cloud_id(share.share_with or "") if share.share_type == TYPE_REMOTE else None
+            target = self.org.sandbox.org_for_host(cloud_id[1]) if cloud_id else None
+            if target is None:
+                continue
+            with target.state.lock:
+                for remote in [r for r in target.state.remote_shares.values()
+                               if r.remote == self.org.base_url and r.remote_id == str(share.id)]:
+                    target.state.remote_shares.pop(remote.id, None)
 
     @staticmethod
     def _destination(environ):

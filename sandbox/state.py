@@ -354,9 +354,10 @@ class OrgState:
                     share.path = moved(share.path)
 
     def drop_shares(self, owner: str, path: str) -> list[Share]:
-        """A node of `owner` was deleted: its shares and those of everything below it go too, as Nextcloud
-        deletes the shares of a deleted node (server apps/files_sharing/lib/DeleteOrphanedSharesJob.php
-        removes any share whose file is gone; the share providers no longer list them meanwhile)."""
+        """A node of `owner` was deleted: its shares and those of everything below it go too, as in Nextcloud,
+        whose share providers stop listing shares of a node that is no longer in the owner's files (server
+        lib/private/Share20/DefaultShareProvider.php `isAccessibleResult`) and whose
+        apps/files_sharing/lib/DeleteOrphanedSharesJob.php deletes the rows. Returns the dropped shares."""
         path = path.rstrip("/") or "/"
         with self._lock:
             gone = [s for s in self.shares.values()

@@ -59,8 +59,9 @@ def _remove_task_list_share(world):
 
 # case: (break it, the step keys the check reports, the writes the repair makes)
 CASES = {
+    # Deleting the folder deletes its shares too (as Nextcloud does), so the repair shares it again.
     "deleted network folder": (
-        _delete_network_folder, None, {"MKCOL": 6, "PUT": 19}),
+        _delete_network_folder, None, {"MKCOL": 6, "PUT": 19, "POST": 7}),
     "deleted phase folder": (
         _delete_phase_folder, None, {"MKCOL": 1, "PUT": 3}),
     "deleted calendar": (

@@ -90,19 +90,24 @@ def test_preconditions_are_checked_before_the_body_so_412_comes_before_400(sandb
 
 
 def test_deleting_a_folder_drops_the_shares_on_it_and_below_it(sandbox):
-    """reference §4.4: the shares of a deleted node are gone (Nextcloud deletes shares whose file is gone,
+    """reference §4.4: the shares of a deleted node and of everything below it are gone, also at the
+    instance a federated share went to (Nextcloud deletes shares whose file is gone,
     apps/files_sharing/lib/DeleteOrphanedSharesJob.php); other shares stay."""
     org = sandbox.org("a")
     auth = bearer(org, "anna")
     for folder in ("/Netwerk", "/Netwerk/Taal", "/Ander"):
         dav(org, "MKCOL", HOME + folder, auth=auth)
     ocs_headers = {**auth, "OCS-APIRequest": "true"}
-    for path, who in (("/Netwerk", "bram"), ("/Netwerk/Taal", "chantal"), ("/Ander", "bram")):
-        created = requests.post(org.base_url + SHARES, headers=ocs_headers, timeout=10,
-                                params={"format": "json"}, data={"path": path, "shareType": 0, "shareWith": who})
+    other = sandbox.org("b")
+    for path, kind, who in (("/Netwerk", 0, "bram"), ("/Netwerk/Taal", 0, "chantal"), ("/Ander", 0, "bram"),
+                            ("/Netwerk", 6, f"eva@{other.host}")):
+        created = requests.post(org.base_url + SHARES, headers=ocs_headers, timeout=10, params={"format": "json"},
+                                data={"path": path, "shareType": kind, "shareWith": who})
         assert created.status_code == 200
+    assert len(other.remote_shares("eva")) == 1
     assert dav(org, "DELETE", HOME + "/Netwerk", auth=auth).status_code == 204
     assert [(s.path, s.share_with) for s in org.state.shares.values()] == [("/Ander", "bram")]
+    assert other.remote_shares("eva") == []  # the receiving instance no longer lists the federated share
     listed = requests.get(org.base_url + SHARES, headers=ocs_headers, timeout=10,
                           params={"format": "json", "shared_with_me": "true"})
     assert listed.json()["ocs"]["data"] == []
@@ -120,6 +125,7 @@ def test_put_announces_the_file_id_that_propfind_reports_and_a_move_keeps_it(san
                 headers={"Destination": org.base_url + HOME + "/Netwerk/plan-v2.txt"})
     assert moved.status_code == 201
     assert fileid(org, HOME + "/Netwerk/plan-v2.txt", auth) == number
+    assert etag_of(org, HOME + "/Netwerk/plan-v2.txt", auth) == put.headers["ETag"]  # a move keeps the etag
     assert org.state.file_id("anna", "/Netwerk/plan-v2.txt") == number  # what OCS shares report
 
 
