@@ -1,26 +1,54 @@
 """The Flask application: `create_app` assembles it from small configure steps."""
 from __future__ import annotations
 
-import logging
-from typing import Any
+import os
+from typing import TYPE_CHECKING, Any, Callable
 
-from flask import Flask
-
-from extension.config import load_config
-from extension.security import configure_security
+if TYPE_CHECKING:
+    from flask import Flask
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
-    """Build the app: defaults → instance file → LN_* environment → `config` (tests)."""
-    app = Flask(__name__, instance_relative_config=True)
+    """Build the app: defaults → instance file → a running demo's settings → LN_* environment → `config` (tests)."""
+    # Imported here, not at the top: the command line imports this package for commands that need no app.
+    from flask import Flask
+
+    from extension.config import load_config
+    from extension.security import configure_security
+
+    app = Flask(__name__, instance_path=instance_path(), instance_relative_config=True)
     load_config(app, config)
     configure_logging(app)
     configure_extensions(app)
     configure_security(app)
     configure_translations(app)
-    configure_blueprints(app)
+    if app.config["WEB_PAGES"]:
+        configure_blueprints(app)
     configure_cli(app)
     return app
+
+
+def instance_path() -> str | None:
+    """LN_INSTANCE_PATH when set (one installation's generated keys, SQLite default and demo state), else
+    Flask's default (None): `<venv>/var/extension-instance`, or `instance/` in a checkout."""
+    path = os.environ.get("LN_INSTANCE_PATH")
+    return os.path.abspath(path) if path else None
+
+
+class DeferredExtensions(dict):
+    """`app.extensions`, where some are built on first lookup: a command that never uses the job queue or
+    the migrations never imports Huey, the launch engine or Alembic."""
+
+    def __init__(self, existing: dict, builders: dict[str, Callable[[], None]]):
+        super().__init__(existing)
+        self._builders = builders
+
+    def __missing__(self, key: str):
+        build = self._builders.pop(key, None)
+        if build is None:
+            raise KeyError(key)
+        build()
+        return self[key]
 
 
 def configure_logging(app: Flask) -> None:
@@ -32,15 +60,41 @@ def configure_logging(app: Flask) -> None:
 
 
 def configure_extensions(app: Flask) -> None:
-    from extension import crypto, jobs, models  # noqa: F401  (models: the metadata must know every table)
-    from extension.extensions import db, migrate
-    from extension.sync import jobs as sync_jobs
+    from extension import crypto, models  # noqa: F401  (models: the metadata must know every table)
+    from extension.extensions import db
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(app.config["MIGRATIONS_DIR"]))
     crypto.init_app(app)
+    app.extensions = DeferredExtensions(app.extensions, {
+        "migrate": lambda: _configure_migrations(app),
+        "ln_jobs": lambda: _configure_jobs(app),
+    })
+    _check_sync_interval(app)
+
+
+def _configure_migrations(app: Flask) -> None:
+    from flask_migrate import Migrate
+
+    from extension.extensions import db
+
+    Migrate(app, db, directory=str(app.config["MIGRATIONS_DIR"]))
+
+
+def _configure_jobs(app: Flask) -> None:
+    from extension import jobs
+    from extension.sync import jobs as sync_jobs
+
     jobs.init_app(app)
     sync_jobs.init_app(app)
+
+
+def _check_sync_interval(app: Flask) -> None:
+    """Checked at start-up, although the jobs are registered on first use: a wrong value must stop the app."""
+    from extension.config import ConfigError
+
+    minutes = app.config["SYNC_INTERVAL_MINUTES"]
+    if not 1 <= minutes <= 60:
+        raise ConfigError(f"setting SYNC_INTERVAL_MINUTES: {minutes} must be between 1 and 60 (see appinfo.yml)")
 
 
 def configure_translations(app: Flask) -> None:
@@ -60,24 +114,9 @@ def configure_blueprints(app: Flask) -> None:
 
 
 def configure_cli(app: Flask) -> None:
-    from extension.admin.cli import add_admin_commands
-    from extension.demo import demo_command
-    from extension.jobs.cli import worker_command
-    from extension.advice.cli import advise_command
-    from extension.network_templates.cli import templates_group
-    from extension.networks.cli import network_group
-    from extension.networks import lifecycle_cli  # noqa: F401  (adds its commands to network_group)
-    from extension.networks import archive_cli  # noqa: F401  (adds export, import and end to network_group)
-    from extension.organisations.cli import org_group
-    from extension.sync.cli import add_sync_commands
+    """`app.cli` is the command line's own root group (the table in extension/cli.py, loaded lazily)."""
+    from extension import cli
 
-    app.cli.add_command(templates_group)
-    app.cli.add_command(advise_command)
-    app.cli.add_command(network_group)
-    add_sync_commands(network_group)
-    app.cli.add_command(org_group)
-    add_admin_commands(app.cli)
-    app.cli.add_command(demo_command)
-    app.cli.add_command(worker_command)
+    app.cli = cli.build()
 
 

@@ -8,14 +8,19 @@ from __future__ import annotations
 
 import copy
 import functools
+import hashlib
+import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from jsonschema import Draft202012Validator
+from typing import TYPE_CHECKING
 
 from extension.problems import Problem, SourceError, field_path
-from extension.yaml_source import SourceMap, load_yaml, parse_yaml, read_text
+
+if TYPE_CHECKING:
+    from extension.yaml_source import SourceMap
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 SCHEMA_PATH = PACKAGE_DIR / "appinfo.schema.yml"
@@ -122,7 +127,11 @@ def _setting(name: str, spec: dict) -> Setting:
 
 
 @functools.cache
-def _validator() -> Draft202012Validator:
+def _validator():
+    from jsonschema import Draft202012Validator
+
+    from extension.yaml_source import load_yaml
+
     schema = load_yaml(SCHEMA_PATH, SCHEMA_PATH.name, AppInfoError).data
     Draft202012Validator.check_schema(schema)
     return Draft202012Validator(schema)
@@ -130,6 +139,8 @@ def _validator() -> Draft202012Validator:
 
 def parse(text: str, source: str = FILE_NAME) -> AppInfo:
     """Validate a manifest's text; AppInfoError lists every problem found."""
+    from extension.yaml_source import parse_yaml
+
     document = parse_yaml(text, source, AppInfoError)
     errors = sorted(_validator().iter_errors(document.data), key=lambda e: [str(p) for p in e.absolute_path])
     problems = [_schema_problem(error, document.source) for error in errors]
@@ -141,6 +152,8 @@ def parse(text: str, source: str = FILE_NAME) -> AppInfo:
 
 
 def read(path: Path) -> AppInfo:
+    from extension.yaml_source import read_text
+
     try:
         text = read_text(path, str(path), AppInfoError)
     except OSError as exc:
@@ -150,12 +163,49 @@ def read(path: Path) -> AppInfo:
 
 @functools.cache
 def _load(path: Path) -> AppInfo:
-    return read(path)
+    """Validated once per content: the result is kept in the user's cache folder under a hash of the
+    manifest, its schema and this module, so a process starts without the YAML reader and jsonschema."""
+    try:
+        text = path.read_bytes()
+        key = hashlib.sha256(text + SCHEMA_PATH.read_bytes() + Path(__file__).read_bytes()).hexdigest()[:32]
+    except OSError:
+        return read(path)
+    cached = _cache_dir() / f"appinfo-{key}.json"
+    try:
+        return AppInfo(str(path), json.loads(cached.read_text(encoding="utf-8")))
+    except (OSError, ValueError):
+        pass
+    info = read(path)
+    _store(cached, info.data)
+    return info
+
+
+def _cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "lerend-netwerk"
+
+
+def _store(path: Path, data: dict) -> None:
+    """Best effort: without a writable cache folder the manifest is simply validated at every start."""
+    text = json.dumps(data, ensure_ascii=False)
+    if json.loads(text) != data:
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(f".{os.getpid()}.tmp")
+        temporary.write_text(text, encoding="utf-8")
+        os.replace(temporary, path)
+    except OSError:
+        pass
 
 
 def load() -> AppInfo:
-    """The app's own manifest, read and validated once per process."""
+    """The app's own manifest, read and validated once (see `_load`)."""
     return _load(appinfo_path())
+
+
+def version() -> str:
+    return load().version
 
 
 def _schema_problem(error, source: SourceMap) -> Problem:

@@ -20,6 +20,8 @@ INTERNAL_DEFAULTS: dict[str, Any] = {
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
     "MIGRATIONS_DIR": PACKAGE_DIR / "migrations",
     "SESSION_COOKIE_HTTPONLY": True,
+    # False for the command line's quick read-only commands: no blueprints, so no view imports.
+    "WEB_PAGES": True,
 }
 
 INSTANCE_FILE = "lerend-netwerk.cfg"

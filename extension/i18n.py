@@ -1,13 +1,23 @@
-"""Dutch first, English on request: locale from ?lang=, then the session, then the browser."""
+"""Dutch first, English on request, from one catalogue: web pages choose by ?lang=, the session, then the
+browser; the command line by --lang, then LC_ALL / LC_MESSAGES / LANG."""
 from __future__ import annotations
 
-from flask import Flask, current_app, request, session
-from flask_babel import Babel, get_locale
+import gettext as _gettext
+import os
+from datetime import datetime
+from pathlib import Path
 
-babel = Babel()
+TRANSLATIONS_DIR = Path(__file__).resolve().parent / "translations"
+CLI_LANGUAGES = ("nl", "en")
+DEFAULT_LANGUAGE = "nl"
+
+_cli_language = DEFAULT_LANGUAGE
+_catalogues: dict[str, _gettext.NullTranslations] = {}
 
 
 def select_locale() -> str:
+    from flask import current_app, request, session
+
     languages = current_app.config["LANGUAGES"]
     wanted = request.args.get("lang")
     if wanted in languages:
@@ -18,6 +28,46 @@ def select_locale() -> str:
     return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
-def init_app(app: Flask) -> None:
-    babel.init_app(app, locale_selector=select_locale, default_translation_directories="translations")
+def init_app(app) -> None:
+    from flask_babel import Babel, get_locale
+
+    Babel(app, locale_selector=select_locale, default_translation_directories="translations")
     app.context_processor(lambda: {"current_locale": str(get_locale())})
+
+
+def language_from_environment(environ=os.environ) -> str:
+    """The first of LC_ALL, LC_MESSAGES, LANG that is set decides, as POSIX has it; Dutch unless it says English."""
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = environ.get(name)
+        if value:
+            return "en" if value.lower().startswith("en") else DEFAULT_LANGUAGE
+    return DEFAULT_LANGUAGE
+
+
+def set_cli_language(language: str | None) -> str:
+    """Choose the command line's language (None: from the environment); returns the one chosen."""
+    global _cli_language
+    _cli_language = language if language in CLI_LANGUAGES else language_from_environment()
+    return _cli_language
+
+
+def cli_language() -> str:
+    return _cli_language
+
+
+def _catalogue(language: str) -> _gettext.NullTranslations:
+    if language not in _catalogues:
+        _catalogues[language] = _gettext.translation("messages", str(TRANSLATIONS_DIR), languages=[language],
+                                                     fallback=True)
+    return _catalogues[language]
+
+
+def _(message: str, **values) -> str:
+    """A command-line message in the chosen language; `%(name)s` placeholders filled from `values`."""
+    text = _catalogue(_cli_language).gettext(message)
+    return text % values if values else text
+
+
+def local_time(moment: datetime) -> str:
+    """A moment in this machine's time zone, with the zone named (`2026-12-07 15:30 CET`)."""
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M %Z")

@@ -1,4 +1,5 @@
-"""Logging to stdout, plain or JSON lines; bearer tokens and secrets are redacted from messages and tracebacks."""
+"""Logging to stdout (the web app, the worker) or stderr (the command line, so that logs never mix into a
+command's output), plain or JSON lines; bearer tokens and secrets are redacted from messages and tracebacks."""
 from __future__ import annotations
 
 import json
@@ -57,15 +58,48 @@ class JsonFormatter(RedactingFormatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
+class _CurrentStream(logging.StreamHandler):
+    """Writes to whatever sys.stdout / sys.stderr is at the moment of each record (test runners swap them)."""
+
+    def __init__(self, name: str):
+        super().__init__()
+        self._name = name
+
+    @property
+    def stream(self):
+        return getattr(sys, self._name)
+
+    @stream.setter
+    def stream(self, value):
+        pass
+
+
+# Set by the command line before it builds the app: logs go to stderr at this level, whatever LOG_LEVEL says.
+_cli_level: str | None = None
+
+
+def use_command_line(level: str) -> None:
+    """From now on in this process, log to stderr at `level` (the CLI: WARNING, or INFO with -v)."""
+    global _cli_level
+    _cli_level = level
+    root = logging.getLogger()
+    json_format = any(isinstance(h.formatter, JsonFormatter) for h in root.handlers if _ours(h))
+    setup_logging(json_format)
+
+
+def _ours(handler: logging.Handler) -> bool:
+    return getattr(handler, "_lerend_netwerk", False)
+
+
 def setup_logging(json_format: bool = False, level: str = "INFO") -> None:
     root = logging.getLogger()
     for handler in list(root.handlers):
-        if getattr(handler, "_lerend_netwerk", False):
+        if _ours(handler):
             root.removeHandler(handler)
-    handler = logging.StreamHandler(sys.stdout)
+    handler = _CurrentStream("stderr" if _cli_level else "stdout")
     handler._lerend_netwerk = True
     handler.addFilter(RedactingFilter())
     handler.setFormatter(JsonFormatter() if json_format
                          else RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root.addHandler(handler)
-    root.setLevel(level)
+    root.setLevel(_cli_level or level)

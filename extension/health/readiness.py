@@ -45,7 +45,9 @@ def registry(app: Flask) -> dict[str, ReadinessCheck]:
 def run_checks(app: Flask) -> dict[str, dict[str, Any]]:
     """{name: {"ok": True, …details} or {"ok": False, "error": …, "critical": …}} for every check."""
     results = {}
-    for check in registry(app).values():
+    # The job queue is built on first use and registers checks of its own (the sync's): build it first.
+    app.extensions["ln_jobs"]
+    for check in list(registry(app).values()):
         try:
             results[check.name] = {"ok": True, **(check.run(app) or {})}
         except Exception as exc:  # whatever a dependency raises means "not ready"; the message says why

@@ -2,15 +2,17 @@
 from __future__ import annotations
 
 import click
-from flask import current_app
-from flask.cli import with_appcontext
+
+from extension.cli import command
+from extension.i18n import _
 
 
-@click.command("worker")
+@command("worker")
 @click.option("--workers", default=2, show_default=True, help="Jobs run at the same time (threads).")
-@with_appcontext
 def worker_command(workers: int) -> None:
     """Run background jobs (launches, syncs) until stopped."""
-    queue = current_app.extensions["ln_jobs"]
-    click.echo(f"Worker for jobs: {', '.join(queue.names) or '(none registered)'}")
+    from extension.jobs import job_queue
+
+    queue = job_queue()
+    click.echo(_("Worker for jobs: %(jobs)s", jobs=", ".join(queue.names) or "-"))
     queue.run_worker(workers=workers)

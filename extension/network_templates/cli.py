@@ -4,36 +4,30 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from flask import current_app
-from flask.cli import with_appcontext
 
-from extension.network_templates.errors import TemplateError
-from extension.network_templates.loader import (
-    SHIPPED_TEMPLATES_DIR,
-    TEMPLATE_FILE,
-    load_template,
-    scan_templates,
-    templates_dir,
-)
-from extension.network_templates.schema import Template
-
-templates_group = click.Group("templates", help="Check and list network templates.")
+from extension.cli import Refused, command
+from extension.i18n import _
 
 
-def _summary(template: Template) -> str:
-    return (f"{template.id} (versie {template.version}): {len(template.phases)} fasen, "
-            f"{len(template.meetings.items)} bijeenkomsten, {len(template.tasks)} taken, "
-            f"{len(template.seeded_documents())} documenten")
+def _summary(template) -> str:
+    return _("%(id)s (version %(version)s): %(phases)s phases, %(meetings)s meetings, %(tasks)s tasks, "
+             "%(documents)s documents", id=template.id, version=template.version, phases=len(template.phases),
+             meetings=len(template.meetings.items), tasks=len(template.tasks),
+             documents=len(template.seeded_documents()))
 
 
-@templates_group.command("check")
+@command("check", app=False, database=False)
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
-def check(path: Path):
+def check_command(path: Path):
     """Check a template folder (or its template.yml, or a folder of template folders)."""
+    from extension.network_templates.errors import TemplateError
+    from extension.network_templates.loader import TEMPLATE_FILE, load_template
+
     if path.is_dir() and not (path / TEMPLATE_FILE).is_file():
         folders = [child for child in sorted(path.iterdir()) if (child / TEMPLATE_FILE).is_file()]
         if not folders:
-            raise click.ClickException(f"{path}: geen {TEMPLATE_FILE} gevonden, ook niet in de submappen")
+            raise Refused(_("%(path)s: no %(file)s found, not in its subfolders either", path=path,
+                            file=TEMPLATE_FILE))
     else:
         folders = [path]
     failed = 0
@@ -44,23 +38,23 @@ def check(path: Path):
             failed += 1
             click.echo(str(exc), err=True)
             continue
-        click.echo(f"In orde: {_summary(template)}")
+        click.echo(_("In order: %(summary)s", summary=_summary(template)))
     if failed:
-        raise click.ClickException(f"{failed} van {len(folders)} sjablonen bevat fouten")
+        raise Refused(_("%(failed)s of %(total)s templates have errors", failed=failed, total=len(folders)))
 
 
-@templates_group.command("list")
-@with_appcontext
-def list_():
+@command("list", database=False, pages=False)
+def list_command():
     """List the shipped templates and those in TEMPLATES_DIR."""
-    try:
-        catalogue = scan_templates(templates_dir(current_app))
-    except TemplateError as exc:
-        raise click.ClickException(str(exc)) from None
+    from flask import current_app
+
+    from extension.network_templates.loader import SHIPPED_TEMPLATES_DIR, scan_templates, templates_dir
+
+    catalogue = scan_templates(templates_dir(current_app))
     for template in sorted(catalogue.templates.values(), key=lambda t: t.id):
-        origin = "meegeleverd" if template._root.parent == SHIPPED_TEMPLATES_DIR else str(template._root.parent)
+        origin = _("shipped") if template._root.parent == SHIPPED_TEMPLATES_DIR else str(template._root.parent)
         click.echo(f"{template.id}\t{template.version}\t{template.name}\t{origin}")
     for error in catalogue.errors:
         click.echo(str(error), err=True)
     if catalogue.errors:
-        raise click.ClickException(f"{len(catalogue.errors)} sjabloon/sjablonen kon(den) niet geladen worden")
+        raise Refused(_("%(count)s template(s) could not be loaded", count=len(catalogue.errors)))

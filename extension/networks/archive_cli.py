@@ -6,33 +6,26 @@ import tempfile
 from pathlib import Path
 
 import click
-from flask import current_app
-from flask.cli import with_appcontext
 
-from extension.networks.archive import EndError, end_network
-from extension.networks.cli import network_group
-from extension.networks.export import dumps, export_network
-from extension.networks.importer import InvalidExport, import_network, parse
-from extension.networks.service import NetworkNotFound
+from extension.cli import Refused, command
+from extension.i18n import _
 
 
-@network_group.command("export")
+@command("export", pages=False)
 @click.argument("slug")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Schrijf naar dit bestand in plaats van naar het scherm.")
-@with_appcontext
-def export(slug: str, output: Path | None) -> None:
-    """Schrijf het netwerk met deelnemers, afspraken, fasen, bijeenkomsten en taken als JSON (in te lezen met
+              help="Write to this file instead of the screen.")
+def export_command(slug: str, output: Path | None) -> None:
+    """Write the network with members, commitments, phases, meetings and tasks as JSON (read back with
     `network import`)."""
-    try:
-        text = dumps(export_network(slug))
-    except NetworkNotFound as exc:
-        raise click.ClickException(str(exc)) from None
+    from extension.networks.export import dumps, export_network
+
+    text = dumps(export_network(slug))
     if output is None:
         click.echo(text, nl=False)
         return
     _write_whole(output, text)
-    click.echo(f"Netwerk '{slug}' geëxporteerd naar {output}", err=True)
+    click.echo(_("Network '%(slug)s' exported to %(path)s", slug=slug, path=output), err=True)
 
 
 def _write_whole(path: Path, text: str) -> None:
@@ -47,44 +40,47 @@ def _write_whole(path: Path, text: str) -> None:
         raise
 
 
-@network_group.command("import")
+@command("import")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@with_appcontext
-def import_(path: Path) -> None:
-    """Lees een netwerk in uit een export (de organisaties moeten hier al bestaan)."""
+def import_command(path: Path) -> None:
+    """Read a network from an export (its organisations must exist here already)."""
+    from extension.networks.importer import InvalidExport, import_network, parse
+
     try:
         network = import_network(parse(path.read_bytes(), str(path)), str(path))
     except InvalidExport as exc:
-        raise click.ClickException(f"Niet ingelezen; er is niets opgeslagen:\n{exc}") from None
-    click.echo(f"Netwerk '{network.name}' ingelezen: {network.slug} ({len(network.memberships)} deelnemers, "
-               f"{len(network.meetings)} bijeenkomsten, {len(network.tasks)} taken)")
+        raise Refused(_("Not imported; nothing was stored:\n%(problems)s", problems=exc)) from None
+    click.echo(_("Network '%(name)s' imported: %(slug)s (%(members)s members, %(meetings)s meetings, "
+                 "%(tasks)s tasks)", name=network.name, slug=network.slug, members=len(network.memberships),
+                 meetings=len(network.meetings), tasks=len(network.tasks)))
 
 
-@network_group.command("end")
+@command("end")
 @click.argument("slug")
 @click.option("--move-folder", is_flag=True,
-              help="Verplaats ook de map naar 'Lerende netwerken/Archief' en stop het delen van map, agenda en "
-                   "takenlijsten (er wordt niets verwijderd).")
-@with_appcontext
-def end(slug: str, move_folder: bool) -> None:
-    """Beëindig het netwerk: gearchiveerd in de app; opnieuw uitvoeren maakt af wat nog openstaat."""
-    try:
-        result = end_network(current_app._get_current_object(), slug, move_folder=move_folder)
-    except (NetworkNotFound, EndError) as exc:
-        raise click.ClickException(str(exc)) from None
-    click.echo(f"Netwerk '{slug}' is gearchiveerd." if result.archived else f"Netwerk '{slug}' was al gearchiveerd.")
+              help="Also move the folder to 'Lerende netwerken/Archief' and stop sharing folder, calendar and "
+                   "task lists (nothing is deleted).")
+def end_command(slug: str, move_folder: bool) -> None:
+    """End the network: archived in the app; running it again finishes what is still open."""
+    from flask import current_app
+
+    from extension.networks.archive import end_network
+
+    result = end_network(current_app._get_current_object(), slug, move_folder=move_folder)
+    click.echo(_("Network '%(slug)s' is archived.", slug=slug) if result.archived
+               else _("Network '%(slug)s' was archived already.", slug=slug))
     if result.moved_to:
-        click.echo(f"Map verplaatst naar '{result.moved_to}'.")
+        click.echo(_("Folder moved to '%(path)s'.", path=result.moved_to))
     if result.folder_shares_removed:
-        click.echo(f"Map niet meer gedeeld met: {', '.join(result.folder_shares_removed)}")
+        click.echo(_("Folder no longer shared with: %(names)s", names=", ".join(result.folder_shares_removed)))
     for line in result.calendar_sharees_removed:
-        click.echo(f"Niet meer gedeeld: {line}")
+        click.echo(_("No longer shared: %(what)s", what=line))
     for note in result.notes:
         click.echo(f"- {note}")
     if move_folder and result.ok and not result.changed_nextcloud:
-        click.echo("In Nextcloud was niets meer te doen.")
+        click.echo(_("Nothing was left to do in Nextcloud."))
     for failure in result.failed:
-        click.secho(f"Mislukt: {failure}", fg="red", err=True)
+        click.secho(_("Failed: %(what)s", what=failure), fg="red", err=True)
     if not result.ok:
-        raise click.ClickException("Het netwerk is nog niet helemaal afgesloten; los de fout op en voer dit opnieuw "
-                                   "uit (wat klaar is, blijft staan).")
+        raise Refused(_("The network is not completely closed yet; fix the error and run this again (what is "
+                        "done stays in place)."))

@@ -1,97 +1,142 @@
-"""`lerend-netwerk network …`: create a network from a YAML file, launch it (or show the plan), show its state."""
+"""`lerend-netwerk network list | create | launch | status`: thin surfaces over the network services."""
 from __future__ import annotations
 
 from pathlib import Path
 
 import click
-from flask import current_app
-from flask.cli import with_appcontext
-from sqlalchemy import select
 
-from extension.extensions import db
-from extension.network_templates import (SourceError, UnknownTemplate, get_template, list_templates,
-                                         load_network_file, templates_dir)
-from extension.networks import engine, status as network_status
-from extension.networks.plan import LaunchError
-from extension.networks.service import NetworkNotFound, create_network
-from extension.organisations.models import Organisation
+from extension.cli import Refused, command
+from extension.i18n import _
 
-network_group = click.Group("network", help="Lerende netwerken aanmaken, starten en volgen.")
+STATUS_WORDS = {"draft": "draft", "launching": "launching", "active": "active", "completed": "completed",
+                "archived": "archived"}
 
 
-@network_group.command("create")
+@command("list", pages=False)
+def list_command() -> None:
+    """List the networks with their status and current phase."""
+    from extension.networks.overview import list_networks
+
+    networks = list_networks()
+    if not networks:
+        click.echo(_("No networks yet. Create one with: lerend-netwerk network create --from FILE.yml"))
+        return
+    rows = [(n.slug, n.name, _(STATUS_WORDS.get(n.status, n.status)),
+             n.current_phase.name if n.current_phase else "-") for n in networks]
+    _print_table((_("slug"), _("name"), _("status"), _("phase")), rows)
+
+
+def _print_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
+    widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
+    for row in [header, *rows]:
+        click.echo("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths)).rstrip())
+
+
+@command("create")
 @click.option("--from", "path", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="YAML-bestand dat het netwerk beschrijft.")
-@with_appcontext
-def create(path: Path) -> None:
-    """Maak een netwerk aan uit een netwerkbestand (nog zonder iets in Nextcloud te zetten)."""
+              help="The network file (YAML) describing the network.")
+@click.option("--allow-duplicate-name", is_flag=True, help="Create it even when a network already has this name.")
+def create_command(path: Path, allow_duplicate_name: bool) -> None:
+    """Create a network from a network file (nothing is put into Nextcloud yet)."""
+    from flask import current_app
+    from sqlalchemy import select
+
+    from extension.extensions import db
+    from extension.network_templates import get_template, list_templates, load_network_file, templates_dir
+    from extension.networks.overview import networks_named
+    from extension.networks.service import create_network
+    from extension.organisations.models import Organisation
+
     app = current_app._get_current_object()
     extra = templates_dir(app)
-    try:
-        spec = load_network_file(path, organisations=db.session.scalars(select(Organisation.slug)),
-                                 templates=[t.id for t in list_templates(extra)])
-        created = create_network(app, spec, get_template(spec.template, extra))
-    except (SourceError, UnknownTemplate) as exc:
-        raise click.ClickException(str(exc)) from None
+    spec = load_network_file(path, organisations=db.session.scalars(select(Organisation.slug)),
+                             templates=[t.id for t in list_templates(extra)])
+    same = networks_named(spec.name)
+    if same and not allow_duplicate_name:
+        raise Refused(_(
+            "A network named '%(name)s' already exists (%(slugs)s). Choose another name, or add "
+            "--allow-duplicate-name if a second network with this name is what you want.",
+            name=spec.name, slugs=", ".join(n.slug for n in same)))
+    created = create_network(app, spec, get_template(spec.template, extra))
     network = created.network
-    click.echo(f"Netwerk '{network.name}' aangemaakt: {network.slug}")
-    click.echo(f"Huidige fase: {network.current_phase.name}. Start met: lerend-netwerk network launch {network.slug}")
+    click.echo(_("Network '%(name)s' created: %(slug)s", name=network.name, slug=network.slug))
+    click.echo(_("Current phase: %(phase)s. Launch it with: lerend-netwerk network launch %(slug)s",
+                 phase=network.current_phase.name, slug=network.slug))
     for warning in created.warnings:
-        click.secho(f"Let op: {warning}", fg="yellow", err=True)
+        click.secho(_("Note: %(warning)s", warning=warning), fg="yellow", err=True)
 
 
-@network_group.command("launch")
+@command("launch")
 @click.argument("slug")
-@click.option("--dry-run", is_flag=True, help="Toon alleen het plan en het aantal verzoeken per stap.")
-@with_appcontext
-def launch(slug: str, dry_run: bool) -> None:
-    """Zet het netwerk in Nextcloud (map, documenten, delen, agenda, bijeenkomsten, taken); hervat of controleert
-    een eerdere start."""
+@click.option("--dry-run", is_flag=True, help="Only show the plan and the number of requests per step.")
+@click.option("--background", is_flag=True,
+              help="Queue the launch for `lerend-netwerk worker` instead of waiting for it.")
+def launch_command(slug: str, dry_run: bool, background: bool) -> None:
+    """Put the network into Nextcloud (folder, documents, shares, calendar, meetings, tasks); resumes or
+    verifies an earlier launch."""
+    from flask import current_app
+
+    from extension.networks import engine
+    from extension.networks.service import get_network
+
     app = current_app._get_current_object()
-    try:
-        if dry_run:
-            _print_plan(engine.plan_launch(app, slug))
-            return
-        plan = engine.plan_launch(app, slug)
-        with click.progressbar(length=len(plan.steps), label="Netwerk starten", show_pos=True,
-                               item_show_func=lambda step: step.label[:60] if step else "") as bar:
-            def progress(step, status):
-                if status == engine.RUNNING:
-                    bar.current_item = step
-                    bar.render_progress()
-                else:
-                    bar.update(1, step)
-            result = engine.launch(app, slug, progress)
-    except (NetworkNotFound, LaunchError, SourceError, UnknownTemplate) as exc:
-        raise click.ClickException(str(exc)) from None
+    if dry_run and background:
+        raise click.UsageError(_("--dry-run and --background do not go together."))
+    if background:
+        from extension.jobs import job_queue
+
+        get_network(slug)
+        job_queue().enqueue("launch_network", slug)
+        click.echo(_("Launch of %(slug)s queued; `lerend-netwerk worker` runs it. Follow it with: "
+                     "lerend-netwerk network status %(slug)s", slug=slug))
+        return
+    plan = engine.plan_launch(app, slug)
+    if dry_run:
+        print_plan(plan)
+        return
+    with click.progressbar(length=len(plan.steps), label=_("Launching the network"), show_pos=True,
+                           item_show_func=lambda step: step.label[:60] if step else "") as bar:
+        def progress(step, status):
+            if status == engine.RUNNING:
+                bar.current_item = step
+                bar.render_progress()
+            else:
+                bar.update(1, step)
+        result = engine.launch(app, slug, progress)
     for note in result.notes:
         click.echo(f"- {note}")
-    click.echo(f"{result.done} stappen uitgevoerd, {result.verified} gecontroleerd, {len(result.failed)} mislukt, "
-               f"{result.not_run} niet uitgevoerd.")
+    report_launch(result, _("The network is not completely launched yet; fix the error and launch again "
+                            "(what is done stays in place)."))
+
+
+def report_launch(result, unfinished: str) -> None:
+    """The launch engine's outcome; a failure ends the command with exit code 1."""
+    if result is None:
+        return
+    click.echo(_("%(done)s steps done, %(verified)s verified, %(failed)s failed, %(not_run)s not run.",
+                 done=result.done, verified=result.verified, failed=len(result.failed), not_run=result.not_run))
     for key, error in result.failed:
-        click.secho(f"Mislukt: {key}: {error}", fg="red", err=True)
+        click.secho(_("Failed: %(step)s: %(error)s", step=key, error=error), fg="red", err=True)
     if not result.ok:
-        raise click.ClickException("Het netwerk is nog niet helemaal gestart; los de fout op en start opnieuw "
-                                   "(wat klaar is, blijft staan).")
+        raise Refused(unfinished)
 
 
-def _print_plan(plan) -> None:
+def print_plan(plan) -> None:
     for instance, steps in plan.by_instance().items():
-        click.echo(f"{instance} ({len(steps)} stappen, {sum(s.requests for s in steps)} verzoeken):")
+        click.echo(_("%(instance)s (%(steps)s steps, %(requests)s requests):", instance=instance, steps=len(steps),
+                     requests=sum(s.requests for s in steps)))
         for step in steps:
             click.echo(f"  {step.requests:>2}  {step.label}    [{step.key}]")
-    click.echo(f"Totaal: {len(plan.steps)} stappen, {plan.requests} verzoeken (eerste keer; een herstart "
-               f"controleert met ongeveer {plan.verify_requests} leesverzoeken).")
+    click.echo(_("Total: %(steps)s steps, %(requests)s requests (the first time; a relaunch verifies with about "
+                 "%(verify)s reads).", steps=len(plan.steps), requests=plan.requests, verify=plan.verify_requests))
     for note in plan.notes:
         click.echo(f"- {note}")
 
 
-@network_group.command("status")
+@command("status", pages=False)
 @click.argument("slug")
-@with_appcontext
-def status(slug: str) -> None:
-    """Toon per fase wat er van het netwerk bestaat (uit de database, zonder Nextcloud te vragen)."""
-    try:
-        click.echo(network_status.describe(slug))
-    except NetworkNotFound as exc:
-        raise click.ClickException(str(exc)) from None
+def status_command(slug: str) -> None:
+    """Show per phase what exists of the network (from the database, without asking Nextcloud)."""
+    from extension.networks import status as network_status
+
+    click.echo(network_status.describe(slug))

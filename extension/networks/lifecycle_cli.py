@@ -1,21 +1,15 @@
 """`lerend-netwerk network advance | add-member | remove-member | drift | repair`: a launched network's life."""
 from __future__ import annotations
 
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date
+
 import click
-from flask import current_app
-from flask.cli import with_appcontext
 
-from extension.network_templates import ROLES, SourceError, UnknownTemplate
-from extension.networks import drift as network_drift
-from extension.networks import engine
-from extension.networks.cli import network_group
-from extension.networks.members import MemberError, NewMember, add_member, remove_member
-from extension.networks.phases import PhaseError, advance
-from extension.networks.plan import LaunchError
-from extension.networks.repair import repair
-from extension.networks.service import NetworkNotFound
-
-REFUSALS = (NetworkNotFound, LaunchError, PhaseError, MemberError, SourceError, UnknownTemplate)
+from extension.cli import Refused, command
+from extension.i18n import _
+from extension.networks.cli import report_launch
 
 
 class _StepBar:
@@ -32,6 +26,8 @@ class _StepBar:
             self.bar.__enter__()
 
     def __call__(self, step, status) -> None:
+        from extension.networks import engine
+
         if status == engine.RUNNING:
             self.bar.current_item = step
             self.bar.render_progress()
@@ -43,126 +39,174 @@ class _StepBar:
             self.bar.__exit__(None, None, None)
 
 
-def _report(result, unfinished: str) -> None:
-    """The launch engine's outcome; a failure ends the command with exit code 1."""
-    if result is None:
-        return
-    click.echo(f"{result.done} stappen uitgevoerd, {result.verified} gecontroleerd, {len(result.failed)} mislukt, "
-               f"{result.not_run} niet uitgevoerd.")
-    for key, error in result.failed:
-        click.secho(f"Mislukt: {key}: {error}", fg="red", err=True)
-    if not result.ok:
-        raise click.ClickException(unfinished)
+@dataclass
+class _AdvancePreview:
+    network: str
+    current: str
+    following: str
+    open_tasks: int
+    new_tasks: dict[str, int]
+    starts_on: date
 
 
-@network_group.command("advance")
+def _preview_advance(slug: str) -> _AdvancePreview:
+    """What `advance` would do, computed by the same service and rolled back: nothing is stored."""
+    from flask import current_app
+
+    from extension.extensions import db
+    from extension.networks import phases
+    from extension.networks.engine import template_of
+    from extension.networks.service import add_phase_tasks, get_network
+
+    network = get_network(slug)
+    phases._check_launched(network)
+    current = network.current_phase
+    following = next((p for p in network.phases if p.position == current.position + 1), None)
+    if following is None:
+        raise phases.PhaseError(_("The network '%(name)s' is in its last phase (%(phase)s) already; there is no "
+                                  "next phase.", name=network.name, phase=current.name))
+    open_tasks = sum(1 for t in network.tasks
+                     if t.phase_id == current.id and t.status != "COMPLETED" and t.deleted_at is None)
+    preview = _AdvancePreview(network.name, current.name, following.name, open_tasks, {}, network.starts_on)
+    try:
+        created = add_phase_tasks(network, template_of(current_app._get_current_object(), network), following)
+        preview.new_tasks = dict(Counter(t.organisation.name for t in created))
+    finally:
+        db.session.rollback()
+    return preview
+
+
+@command("advance")
 @click.argument("slug")
-@with_appcontext
-def advance_command(slug: str) -> None:
-    """Zet het netwerk in de volgende fase en zet de taken van die fase bij elke organisatie."""
-    bar = _StepBar("Taken schrijven")
+@click.option("--dry-run", is_flag=True, help="Only show what would happen; change nothing.")
+@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
+def advance_command(slug: str, dry_run: bool, yes: bool) -> None:
+    """Move the network to its next phase and put that phase's tasks into every organisation."""
+    from flask import current_app
+
+    from extension.networks.phases import advance
+
+    preview = _preview_advance(slug)
+    click.echo(_("'%(name)s' moves from phase %(current)s to phase %(following)s.", name=preview.network,
+                 current=preview.current, following=preview.following))
+    if preview.open_tasks:
+        click.echo(_("%(count)s task(s) of phase %(phase)s are still open; they stay open.",
+                     count=preview.open_tasks, phase=preview.current))
+    for organisation, count in sorted(preview.new_tasks.items()):
+        click.echo(_("- %(organisation)s: %(count)s new task(s)", organisation=organisation, count=count))
+    if preview.starts_on > date.today():
+        click.secho(_("Note: the network starts on %(date)s, later than today.", date=preview.starts_on.isoformat()),
+                    fg="yellow", err=True)
+    if dry_run:
+        click.echo(_("Dry run: nothing was changed."))
+        return
+    if not yes:
+        click.confirm(_("Move to the next phase?"), abort=True, err=True)
+    bar = _StepBar(_("Writing tasks"))
     try:
         result = advance(current_app._get_current_object(), slug, bar, bar.start)
-    except REFUSALS as exc:
-        raise click.ClickException(str(exc)) from None
     finally:
         bar.close()
-    click.echo(f"Het netwerk is nu in de fase {result.phase}.")
-    for organisation, count in sorted(result.tasks.items()):
-        click.echo(f"- {organisation}: {count} nieuwe ta(a)k(en)")
-    _report(result.launch, f"Niet alle taken staan al in Nextcloud; maak het af met: "
-                           f"lerend-netwerk network launch {slug}")
+    click.echo(_("The network is now in phase %(phase)s.", phase=result.phase))
+    report_launch(result.launch, _("Not every task is in Nextcloud yet; finish it with: "
+                                   "lerend-netwerk network launch %(slug)s", slug=slug))
 
 
-@network_group.command("add-member")
+@command("add-member")
 @click.argument("slug")
-@click.option("--name", required=True, help="Naam van het nieuwe lid.")
-@click.option("--email", required=True, help="E-mailadres (uitnodigingen voor de bijeenkomsten).")
-@click.option("--organisation", required=True, help="Slug van de organisatie waarvoor het lid meedoet.")
-@click.option("--user", default=None, help="Nextcloud-gebruikersnaam in de eigen organisatie (als die er is).")
-@click.option("--role", default="deelnemer", show_default=True, help=f"Rol in het netwerk: {', '.join(ROLES)}.")
-@click.option("--expertise", default="", help="Expertise, voor een aanvullende mix.")
-@with_appcontext
+@click.option("--name", required=True, help="Name of the new member.")
+@click.option("--email", required=True, help="E-mail address (invitations to the meetings).")
+@click.option("--organisation", required=True, help="Slug of the organisation the member takes part for.")
+@click.option("--user", default=None, help="Nextcloud user name in their own organisation (if they have one).")
+@click.option("--role", default="deelnemer", show_default=True,
+              help="Role in the network: kartrekker, deelnemer, manager or begeleider.")
+@click.option("--expertise", default="", help="Expertise, for a complementary mix.")
 def add_member_command(slug: str, name: str, email: str, organisation: str, user: str | None, role: str,
                        expertise: str) -> None:
-    """Voeg een lid toe: gedeelde map, agenda, takenlijst, de taken van elke begonnen fase en de uitnodigingen."""
-    bar = _StepBar("Lid toevoegen")
+    """Add a member: shared folder, calendar, task list, the tasks of every started phase and the invitations."""
+    from flask import current_app
+
+    from extension.networks.members import NewMember, add_member
+
+    bar = _StepBar(_("Adding the member"))
     try:
         result = add_member(current_app._get_current_object(), slug,
                             NewMember(name, email, organisation, user, role, expertise), bar, bar.start)
-    except REFUSALS as exc:
-        raise click.ClickException(str(exc)) from None
     finally:
         bar.close()
-    click.echo(f"{result.member} is lid van {slug}: {result.tasks} ta(a)k(en), uitgenodigd voor "
-               f"{result.meetings} bijeenkomst(en).")
+    click.echo(_("%(member)s is a member of %(slug)s: %(tasks)s task(s), invited to %(meetings)s meeting(s).",
+                 member=result.member, slug=slug, tasks=result.tasks, meetings=result.meetings))
     for note in result.notes:
         click.echo(f"- {note}")
-    _report(result.launch, "Nog niet alles voor het nieuwe lid staat in Nextcloud; voer dezelfde opdracht opnieuw "
-                           "uit om het af te maken.")
+    report_launch(result.launch, _("Not everything for the new member is in Nextcloud yet; run the same command "
+                                   "again to finish it."))
 
 
-@network_group.command("remove-member")
+@command("remove-member")
 @click.argument("slug")
 @click.argument("email")
-@with_appcontext
 def remove_member_command(slug: str, email: str) -> None:
-    """Haal een lid uit het netwerk: delen en open taken weg, afgeronde taken blijven meetellen."""
-    try:
-        result = remove_member(current_app._get_current_object(), slug, email)
-    except REFUSALS as exc:
-        raise click.ClickException(str(exc)) from None
-    click.echo(f"{result.member} is uit {slug} gehaald.")
+    """Take a member out of the network: shares and open tasks go, completed tasks keep counting."""
+    from flask import current_app
+
+    from extension.networks.members import remove_member
+
+    result = remove_member(current_app._get_current_object(), slug, email)
+    click.echo(_("%(member)s was taken out of %(slug)s.", member=result.member, slug=slug))
     for what in result.removed:
-        click.echo(f"- geen toegang meer: {what}")
-    click.echo(f"- {result.tasks_removed} open ta(a)k(en) verwijderd, {result.tasks_kept} ta(a)k(en) blijven "
-               f"meetellen; afgemeld voor {result.meetings} bijeenkomst(en).")
+        click.echo(_("- no access any more: %(what)s", what=what))
+    click.echo(_("- %(removed)s open task(s) removed, %(kept)s task(s) keep counting; withdrawn from %(meetings)s "
+                 "meeting(s).", removed=result.tasks_removed, kept=result.tasks_kept, meetings=result.meetings))
     for note in result.notes:
         click.echo(f"- {note}")
 
 
-@network_group.command("drift")
+@command("drift")
 @click.argument("slug")
-@with_appcontext
 def drift_command(slug: str) -> None:
-    """Controleer (alleen lezend) of alles van het netwerk nog in Nextcloud staat. Afsluitcode 2 bij afwijkingen."""
-    try:
-        findings = network_drift.detect(current_app._get_current_object(), slug)
-    except REFUSALS as exc:
-        raise click.ClickException(str(exc)) from None
+    """Check (read-only) that everything of the network is still in Nextcloud. Exit code 2 on differences."""
+    from flask import current_app
+
+    from extension.networks import drift as network_drift
+
+    findings = network_drift.detect(current_app._get_current_object(), slug)
     if not findings:
-        click.echo("Geen afwijkingen: alles van het netwerk staat nog in Nextcloud.")
+        click.echo(_("No differences: everything of the network is still in Nextcloud."))
         return
     _print_findings(findings)
-    click.echo(f"Herstel met: lerend-netwerk network repair {slug}")
+    click.echo(_("Repair with: lerend-netwerk network repair %(slug)s", slug=slug))
     raise SystemExit(2)
 
 
-@network_group.command("repair")
+@command("repair")
 @click.argument("slug")
-@with_appcontext
 def repair_command(slug: str) -> None:
-    """Zet terug wat van het netwerk in Nextcloud verdwenen of veranderd is (alleen die stappen)."""
+    """Restore what of the network disappeared or changed in Nextcloud (only those steps)."""
+    from flask import current_app
+
+    from extension.networks import drift as network_drift
+    from extension.networks.repair import repair
+
     app = current_app._get_current_object()
-    bar = _StepBar("Herstellen")
+    bar = _StepBar(_("Repairing"))
     try:
         findings = network_drift.detect(app, slug)
         _print_findings(findings)
         result = repair(app, slug, bar, findings=findings, on_start=bar.start)
-    except REFUSALS as exc:
-        raise click.ClickException(str(exc)) from None
     finally:
         bar.close()
     if result.launch is None and not findings:
-        click.echo("Geen afwijkingen: er is niets te herstellen.")
-    _report(result.launch, f"Niet alles is hersteld; los de fout op en voer opnieuw uit: "
-                           f"lerend-netwerk network repair {slug}")
+        click.echo(_("No differences: there is nothing to repair."))
+    report_launch(result.launch, _("Not everything was repaired; fix the error and run again: "
+                                   "lerend-netwerk network repair %(slug)s", slug=slug))
     if result.unchecked:
-        raise click.ClickException("Een deel kon niet gecontroleerd worden (zie hierboven); probeer het later opnieuw.")
+        raise Refused(_("Part of it could not be checked (see above); try again later."))
+
+
+PROBLEM_WORDS = {"gone": "gone", "changed": "changed", "unchecked": "not checked"}
 
 
 def _print_findings(findings) -> None:
-    words = {"gone": "verdwenen", "changed": "gewijzigd", "unchecked": "niet gecontroleerd"}
     for finding in findings:
-        click.echo(f"- [{words.get(finding.problem, finding.problem)}] {finding.organisation}: {finding.message}"
-                   f"    [{finding.step_key}]")
+        word = _(PROBLEM_WORDS.get(finding.problem, finding.problem))
+        click.echo(f"- [{word}] {finding.organisation}: {finding.message}    [{finding.step_key}]")

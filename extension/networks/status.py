@@ -240,7 +240,7 @@ def _drift(network: Network) -> list[DriftItem]:
 
 
 def _moment(moment: datetime) -> str:
-    return moment.astimezone(local_zone(current_app)).strftime("%Y-%m-%d %H:%M")
+    return moment.astimezone(local_zone(current_app)).strftime("%Y-%m-%d %H:%M %Z")
 
 
 def describe(slug: str, today: date | None = None) -> str:
