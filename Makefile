@@ -17,8 +17,10 @@ install: $(STAMP)
 chromium:
 	@command -v chromium >/dev/null 2>&1 || scripts/install-chromium
 
+# PORT: where the app listens (make demo PORT=5001); a second demo in this checkout refuses and changes nothing.
+PORT ?= 5000
 demo: $(STAMP)
-	$(BIN)/lerend-netwerk demo
+	$(BIN)/lerend-netwerk demo --port $(PORT)
 
 test: $(STAMP) chromium
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)

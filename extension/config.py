@@ -38,6 +38,7 @@ def defaults() -> dict[str, Any]:
 def load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
     app.config.from_mapping(defaults())
     app.config.from_pyfile(INSTANCE_FILE, silent=True)
+    _apply_running_demo(app)
     app.config.from_prefixed_env("LN")
     _apply_named_env(app)
     if overrides:
@@ -50,6 +51,14 @@ def load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
         options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
         options["connect_args"] = {"timeout": 30, **options.get("connect_args", {})}
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+
+
+def _apply_running_demo(app: Flask) -> None:
+    """While `lerend-netwerk demo` runs in this instance folder, its database, job store and URL are the
+    defaults here too, so the command line next to it needs no variable (environment variables still win)."""
+    from extension.demo_state import demo_settings
+
+    app.config.update(demo_settings(Path(app.instance_path)))
 
 
 def _apply_named_env(app: Flask) -> None:

@@ -103,3 +103,17 @@ def setup_logging(json_format: bool = False, level: str = "INFO") -> None:
                          else RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root.addHandler(handler)
     root.setLevel(_cli_level or level)
+
+
+def log_to_file(path) -> None:
+    """Everything from INFO up into `path`, only WARNING and up on the console (the demo: its banner stays
+    readable while the worker and the web server log every job and request)."""
+    root = logging.getLogger()
+    for handler in root.handlers:
+        if _ours(handler):
+            handler.setLevel(logging.WARNING)
+    file_handler = logging.FileHandler(path, encoding="utf-8")
+    file_handler.addFilter(RedactingFilter())
+    file_handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root.addHandler(file_handler)
+    root.setLevel(logging.INFO)
