@@ -131,10 +131,15 @@ def refusal_message(exc: BaseException) -> str | None:
     return None
 
 
+def _t(text: str) -> str:
+    """A help text in the chosen language; its msgid is the English text with runs of white space as one space."""
+    return _(" ".join(text.split()))
+
+
 def _translated(param: click.Parameter) -> click.Parameter:
     if getattr(param, "help", None):
         param = copy.copy(param)
-        param.help = _(param.help)
+        param.help = _t(param.help)
     return param
 
 
@@ -144,10 +149,10 @@ class Command(click.Command):
     def format_help_text(self, ctx, formatter) -> None:
         if self.help:
             with formatter.indentation():
-                formatter.write_text(_(self.help.strip()))
+                formatter.write_text(_t(self.help))
 
     def get_short_help_str(self, limit: int = 45) -> str:
-        return _(self.short_help) if self.short_help else super().get_short_help_str(limit)
+        return _t(self.short_help) if self.short_help else super().get_short_help_str(limit)
 
     def get_params(self, ctx):
         return [_translated(p) for p in super().get_params(ctx)]
@@ -176,7 +181,9 @@ def command(name: str | None = None, *, app: bool = True, database: bool = True,
                     raise
                 raise Refused(message) from None
 
-        return click.command(name, cls=Command, **attrs)(run)
+        declared = click.command(name, cls=Command, **attrs)(run)
+        declared.needs_database = app and database
+        return declared
 
     return decorate
 
@@ -314,7 +321,7 @@ class LazyGroup(click.Group):
         return loaded
 
     def format_commands(self, ctx, formatter) -> None:
-        rows = [(name, _(self.table[name].help) if name in self.table else self.commands[name].get_short_help_str())
+        rows = [(name, _t(self.table[name].help) if name in self.table else self.commands[name].get_short_help_str())
                 for name in self.list_commands(ctx)]
         if rows:
             with formatter.section(_("Commands")):
@@ -323,7 +330,7 @@ class LazyGroup(click.Group):
     def format_help_text(self, ctx, formatter) -> None:
         if self.help:
             with formatter.indentation():
-                formatter.write_text(_(self.help))
+                formatter.write_text(_t(self.help))
 
     def get_params(self, ctx):
         return [_translated(p) for p in super().get_params(ctx)]

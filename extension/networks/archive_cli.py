@@ -49,7 +49,7 @@ def import_command(path: Path) -> None:
     try:
         network = import_network(parse(path.read_bytes(), str(path)), str(path))
     except InvalidExport as exc:
-        raise Refused(_("Not imported; nothing was stored:\n%(problems)s", problems=exc)) from None
+        raise Refused(_("Not imported; nothing was stored:") + f"\n{exc}") from None
     click.echo(_("Network '%(name)s' imported: %(slug)s (%(members)s members, %(meetings)s meetings, "
                  "%(tasks)s tasks)", name=network.name, slug=network.slug, members=len(network.memberships),
                  meetings=len(network.meetings), tasks=len(network.tasks)))
