@@ -5,16 +5,21 @@ from click.testing import CliRunner
 from cryptography.fernet import Fernet
 
 from extension import create_app
-from extension.network_templates.cli import templates_group
+from extension.cli import build
 from extension.network_templates.loader import SHIPPED_TEMPLATES_DIR
 
 from tests.network_templates.conftest import VALID
 
 INVALID = VALID.parent / "invalid"
+DUTCH = {"LC_ALL": None, "LC_MESSAGES": None, "LANG": None}
+
+
+def templates(*args):
+    return CliRunner().invoke(build(), ["templates", *args], env=DUTCH)
 
 
 def test_check_of_the_shipped_templates_folder_reports_each_template():
-    result = CliRunner().invoke(templates_group, ["check", str(SHIPPED_TEMPLATES_DIR)])
+    result = templates("check", str(SHIPPED_TEMPLATES_DIR))
     assert result.exit_code == 0, result.output
     assert result.output.splitlines() == [
         "In orde: doorgaande-lijn (versie 1): 5 fasen, 6 bijeenkomsten, 16 taken, 19 documenten",
@@ -24,14 +29,14 @@ def test_check_of_the_shipped_templates_folder_reports_each_template():
 
 def test_check_of_an_invalid_template_prints_file_line_field_and_fails():
     path = INVALID / "template-negative-offset.yml"
-    result = CliRunner().invoke(templates_group, ["check", str(path)])
+    result = templates("check", str(path))
     assert result.exit_code == 1
     assert f"{path}:38: tasks[0].due_days: moet minstens 0 zijn" in result.output
     assert "1 van 1 sjablonen bevat fouten" in result.output
 
 
 def test_check_of_a_folder_without_templates_says_so(tmp_path):
-    result = CliRunner().invoke(templates_group, ["check", str(tmp_path)])
+    result = templates("check", str(tmp_path))
     assert result.exit_code == 1
     assert "geen template.yml gevonden" in result.output
 
