@@ -286,3 +286,24 @@ def _report(bench: Bench, networks: int, members: int, changes: list[int]) -> No
         figures = bench.cycle(f"{k} task(s) ticked off")
         print(figures.line(minimum=figures.collections + touched)
               + f"; objects fetched vs k: {figures.objects} vs {k}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """`python -m benchmarks [sync]` with its scale from the command line."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m benchmarks sync", description=__doc__.splitlines()[0])
+    parser.add_argument("--networks", type=int, default=50)
+    parser.add_argument("--members", type=int, default=20, help="members per network, over three organisations")
+    parser.add_argument("--changes", default="1,10,100",
+                        help="comma-separated numbers k of tasks ticked off before a sync cycle")
+    parser.add_argument("--database", help="database URL (default: a SQLite file in a temporary folder)")
+    parser.add_argument("--seed", type=int, default=4)
+    args = parser.parse_args(argv)
+    if args.networks < 2 or args.members < 3:
+        parser.error("--networks must be at least 2 and --members at least 3")
+    try:
+        changes = [int(k) for k in args.changes.split(",") if k.strip()]
+    except ValueError:
+        parser.error(f"--changes must be numbers separated by commas, not {args.changes!r}")
+    run(args.networks, args.members, changes, args.database, args.seed)

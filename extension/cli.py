@@ -194,10 +194,23 @@ def _push_app_context(ctx: click.Context, pages: bool) -> None:
 
     if current_app:
         return
-    info = ctx.ensure_object(ScriptInfo)
+    info = script_info(ctx)
     if not pages and info.create_app is _create_app:
         info.create_app = _create_app_without_pages
     ctx.with_resource(info.load_app().app_context())
+
+
+def script_info(ctx: click.Context):
+    """Flask's handle on how to build the app: the caller's (tests pass one), else one with `create_app()`.
+    Made here, on first need, so that `--help` and `--version` never import Flask."""
+    from flask.cli import ScriptInfo
+
+    info = ctx.find_object(ScriptInfo)
+    if info is None:
+        info = ScriptInfo(create_app=_create_app, set_debug_flag=False)
+        ctx.find_root().obj = info
+        ctx.obj = info
+    return info
 
 
 # -- the database check -------------------------------------------------------------------------------------
@@ -317,6 +330,9 @@ class LazyGroup(click.Group):
             if callable(loaded) and not isinstance(loaded, click.Command):
                 loaded = loaded()
         loaded.short_help = entry.help
+        if not hasattr(loaded, "needs_database"):
+            # Flask's and Flask-Migrate's own commands find the app through the context's ScriptInfo.
+            script_info(ctx)
         self.commands[name] = loaded
         return loaded
 
@@ -367,10 +383,6 @@ def _print_version(ctx, param, value) -> None:
 
 class Root(LazyGroup):
     def make_context(self, info_name, args, parent=None, **extra):
-        if extra.get("obj") is None:
-            from flask.cli import ScriptInfo
-
-            extra["obj"] = ScriptInfo(create_app=_create_app, set_debug_flag=False)
         set_cli_language(None)
         _localise_click(cli_language())
         return super().make_context(info_name, args, parent, **extra)

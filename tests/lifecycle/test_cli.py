@@ -10,12 +10,40 @@ def _run(world, *args):
 
 
 def test_advance_prints_the_new_phase_and_the_new_tasks_per_organisation(launched):
-    result = _run(launched, "advance", SLUG)
+    result = _run(launched, "advance", SLUG, "--yes")
     assert result.exit_code == 0, result.output
     assert "Het netwerk is nu in de fase Starten." in result.output
     assert "- Kinderopvang De Zonnebloem: 4 nieuwe ta(a)k(en)" in result.output
     assert "- Peuterspeelzaal Het Kompas: 1 nieuwe ta(a)k(en)" in result.output
     assert "5 stappen uitgevoerd, 0 gecontroleerd, 0 mislukt, 0 niet uitgevoerd." in result.output
+
+
+def test_advance_dry_run_shows_the_consequences_and_changes_nothing(launched):
+    result = _run(launched, "advance", SLUG, "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert "gaat van fase Voorbereiden naar fase Starten." in result.output
+    assert "- Kinderopvang De Zonnebloem: 4 nieuwe ta(a)k(en)" in result.output
+    assert "Proefrun: er is niets veranderd." in result.output
+    with launched.app.app_context():
+        from extension.networks.service import get_network
+
+        network = get_network(SLUG)
+        assert network.current_phase.name == "Voorbereiden"
+        assert not [t for t in network.tasks if t.phase.key == network.phases[1].key]
+
+
+def test_advance_asks_first_and_a_no_changes_nothing(launched):
+    refused = _run_with_input(launched, "n\n", "advance", SLUG)
+    assert refused.exit_code == 1
+    assert "Naar de volgende fase?" in refused.output
+    assert "Het netwerk is nu in de fase" not in refused.output
+    confirmed = _run_with_input(launched, "y\n", "advance", SLUG)
+    assert confirmed.exit_code == 0, confirmed.output
+    assert "Het netwerk is nu in de fase Starten." in confirmed.output
+
+
+def _run_with_input(world, text, *args):
+    return world.app.test_cli_runner().invoke(args=["network", *args], input=text)
 
 
 def test_advance_of_a_network_not_launched_is_refused(sqlite_world):

@@ -14,6 +14,31 @@ def test_create_from_a_file_prints_the_slug_and_the_next_command(sqlite_world):
     assert f"lerend-netwerk network launch {SLUG}" in result.output
 
 
+def test_create_refuses_a_name_another_network_has_unless_allowed(sqlite_world):
+    runner = sqlite_world.app.test_cli_runner()
+    first = runner.invoke(args=["network", "create", "--from", str(sqlite_world.network_file)])
+    assert first.exit_code == 0, first.output
+    again = runner.invoke(args=["network", "create", "--from", str(sqlite_world.network_file)])
+    assert again.exit_code == 1
+    assert again.output.startswith("Er bestaat al een netwerk met de naam 'Doorgaande lijn Taal Zuilen' "
+                                   f"({SLUG}).")
+    allowed = runner.invoke(args=["network", "create", "--from", str(sqlite_world.network_file),
+                                  "--allow-duplicate-name"])
+    assert allowed.exit_code == 0, allowed.output
+    with sqlite_world.app.app_context():
+        assert db.session.query(Network).count() == 2
+
+
+def test_list_shows_slug_name_status_and_phase(sqlite_world):
+    runner = sqlite_world.app.test_cli_runner()
+    assert runner.invoke(args=["network", "list"]).output.startswith("Nog geen netwerken.")
+    slug = sqlite_world.create()
+    lines = runner.invoke(args=["network", "list"]).output.splitlines()
+    assert lines[0].split() == ["slug", "naam", "status", "fase"]
+    assert lines[1].split("  ")[0] == slug
+    assert "Doorgaande lijn Taal Zuilen" in lines[1] and "concept" in lines[1] and "Voorbereiden" in lines[1]
+
+
 def test_create_refuses_a_file_naming_an_unknown_organisation_with_file_line_and_field(sqlite_world):
     path = sqlite_world.network_file
     path.write_text(path.read_text().replace("host: kinderopvang-de-zonnebloem", "host: kdv-onbekend"))
