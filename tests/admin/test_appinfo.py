@@ -95,12 +95,12 @@ def test_the_version_must_be_a_plain_string_for_the_package_build():
 
 
 def test_cli_check_accepts_the_manifest_and_rejects_a_broken_copy(runner, tmp_path):
-    result = runner.invoke(args=["appinfo", "check"])
+    result = runner.invoke(args=["--lang", "en", "appinfo", "check"])
     assert result.exit_code == 0, result.output
     assert "valid — lerend-netwerk" in result.output
     broken = tmp_path / "appinfo.yml"
     broken.write_text(MANIFEST.replace("redirect_path: /oauth/callback", "redirect_path: /oauth/callback?x=1"))
-    result = runner.invoke(args=["appinfo", "check", str(broken)])
+    result = runner.invoke(args=["--lang", "en", "appinfo", "check", str(broken)])
     assert result.exit_code == 1
     assert f"{broken}:{line_of(broken.read_text(), 'redirect_path:')}: oauth.redirect_path:" in result.output
 

@@ -12,7 +12,7 @@ from extension.organisations.service import OrganisationInput
 
 
 def check(runner, *args):
-    result = runner.invoke(args=["check", *args])
+    result = runner.invoke(args=["--lang", "en", "check", *args])  # the check results are English (checks.py)
     return result.exit_code, result.output
 
 

@@ -53,7 +53,7 @@ def test_a_table_added_later_is_rotated_too():
 def test_rotation_re_encrypts_every_secret_with_the_newest_key(stored, tmp_path):
     app = make_test_app(stored, tmp_path, ENCRYPTION_KEYS=[NEW, OLD])
     before = raw_values(app)
-    result = app.test_cli_runner().invoke(args=["rotate-keys"])
+    result = app.test_cli_runner().invoke(args=["--lang", "en", "rotate-keys"])
     assert result.exit_code == 0, result.output
     assert "accounts.refresh_token: 1 re-encrypted with the newest key, 0 already current" in result.output
     after = raw_values(app)
@@ -77,9 +77,9 @@ def test_rotation_re_encrypts_every_secret_with_the_newest_key(stored, tmp_path)
 
 def test_a_second_rotation_finds_everything_current(stored, tmp_path):
     app = make_test_app(stored, tmp_path, ENCRYPTION_KEYS=[NEW, OLD])
-    app.test_cli_runner().invoke(args=["rotate-keys"])
+    app.test_cli_runner().invoke(args=["--lang", "en", "rotate-keys"])
     before = raw_values(app)
-    result = app.test_cli_runner().invoke(args=["rotate-keys"])
+    result = app.test_cli_runner().invoke(args=["--lang", "en", "rotate-keys"])
     assert "accounts.access_token: 0 re-encrypted with the newest key, 1 already current" in result.output
     assert raw_values(app) == before
     with app.app_context():
@@ -89,7 +89,7 @@ def test_a_second_rotation_finds_everything_current(stored, tmp_path):
 def test_a_value_no_key_can_read_is_reported_and_left_alone(stored, tmp_path):
     app = make_test_app(stored, tmp_path, ENCRYPTION_KEYS=[NEW])
     before = raw_values(app)
-    result = app.test_cli_runner().invoke(args=["rotate-keys"])
+    result = app.test_cli_runner().invoke(args=["--lang", "en", "rotate-keys"])
     assert result.exit_code == 1
     assert ("organisations.client_secret: 0 re-encrypted with the newest key, 0 already current, 1 unreadable"
             in result.output)

@@ -82,8 +82,8 @@ class Deployment:
     gunicorn: subprocess.Popen | None = None
 
     def cli(self, *args, check=True, stdin=None) -> subprocess.CompletedProcess:
-        return run(str(self.venv / "bin" / "lerend-netwerk"), *args, check=check, env=self.env, cwd=self.cwd,
-                   input=stdin)
+        return run(str(self.venv / "bin" / "lerend-netwerk"), "--lang", "en", *args, check=check, env=self.env,
+                   cwd=self.cwd, input=stdin)
 
     def connect(self, key: str) -> None:
         """Authorise the organisation connection through the served app, as the functional account would."""
