@@ -21,8 +21,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     configure_logging(app)
     configure_extensions(app)
     configure_security(app)
-    configure_translations(app)
     if app.config["WEB_PAGES"]:
+        configure_translations(app)
         configure_blueprints(app)
     configure_cli(app)
     return app
