@@ -190,7 +190,6 @@ def command(name: str | None = None, *, app: bool = True, database: bool = True,
 
 def _push_app_context(ctx: click.Context, pages: bool) -> None:
     from flask import current_app
-    from flask.cli import ScriptInfo
 
     if current_app:
         return

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from flask.cli import ScriptInfo
 
 from extension import create_app
-from extension.cli import LazyGroup, build
+from extension.cli import build
 
 SCRIPT = os.path.join(os.path.dirname(sys.executable), "lerend-netwerk")
 DUTCH = "De database is nog niet klaar: voer eerst `lerend-netwerk db upgrade` uit."
