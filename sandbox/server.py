@@ -19,9 +19,11 @@ from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
 from sandbox.dav import (CALENDARS_PREFIX, FILES_PREFIX, CalendarDav, FilesDav, PrincipalDav, dav_error,
                          respond)
+from sandbox import web
 from sandbox.faults import FaultMiddleware, Faults
 from sandbox.oauth import make_oauth_app
 from sandbox.ocs import make_ocs_app
+from sandbox.smtp import MailStore, SmtpServer
 from sandbox.state import OrgState
 
 _ALPHANUMERIC = string.ascii_letters + string.digits
@@ -188,6 +190,7 @@ class Org:
     def _build_app(self):
         ocs = make_ocs_app(self)
         oauth = make_oauth_app(self)
+        pages = web.make_web_app(self)
 
         def rest(environ, start_response):
             path = environ.get("PATH_INFO", "")
@@ -196,11 +199,21 @@ class Org:
                 return [b""]
             if path.startswith("/ocs/") or path == "/status.php":
                 return ocs(environ, start_response)
+            if web.handles(path):
+                return pages(environ, start_response)
             return oauth(environ, start_response)
 
         route = DispatcherMiddleware(rest, {FILES_PREFIX: self.files, CALENDARS_PREFIX: self.calendars,
                                             "/remote.php/dav": PrincipalDav(self)})
-        return _LogMiddleware(self, FaultMiddleware(_AuthMiddleware(self, route), self.faults))
+        faulted = FaultMiddleware(_AuthMiddleware(self, route), self.faults)
+
+        def app(environ, start_response):
+            # The sandbox's own pages stay reachable while its Nextcloud is faulted (see sandbox.web).
+            if web.outside_faults(environ.get("PATH_INFO", "")):
+                return pages(environ, start_response)
+            return faulted(environ, start_response)
+
+        return _LogMiddleware(self, app)
 
 
 class _AuthMiddleware:
@@ -283,12 +296,15 @@ class _LogMiddleware:
 class Sandbox:
     """Several sandbox Nextclouds that can find each other by host (for federation, reference §7)."""
 
-    def __init__(self, root=None):
+    def __init__(self, root=None, smtp_port=0):
         self._own_root = root is None
         self.root = Path(tempfile.mkdtemp(prefix="ln-sandbox-") if root is None else root)
         self._orgs = {}
         self._lock = threading.RLock()
         self._started = False
+        # One mail server for all organisations: the app's own mail and the iMIP replies land here.
+        self.mail = MailStore()
+        self.smtp = SmtpServer(self.mail, port=smtp_port)
 
     def add_org(self, key, name=None, port=0):
         """Add an organisation; port 0 (the default) picks a free port when it starts."""
@@ -317,6 +333,7 @@ class Sandbox:
 
     def start(self):
         with self._lock:
+            self.smtp.start()
             for org in self._orgs.values():
                 org.start()
             self._started = True
@@ -330,6 +347,7 @@ class Sandbox:
                 stopper.start()
             for stopper in stoppers:
                 stopper.join()
+            self.smtp.stop()
             self._started = False
         if self._own_root:
             shutil.rmtree(self.root, ignore_errors=True)

@@ -1,0 +1,86 @@
+"""Browsable pages of a sandbox organisation at Nextcloud's own URLs, so the app's links work in the demo.
+
+Files, Calendar and Tasks answer at the paths Nextcloud's apps use (`/index.php/apps/files/?dir=…`,
+`/index.php/f/<id>`, `/index.php/apps/calendar/`, `/index.php/apps/tasks/`); Mail shows what the sandbox's
+SMTP server received and the invitations Nextcloud would have mailed; the start page, sign-in and the fault
+control live under `/index.php/apps/sandbox/`. Everything is behind the sandbox's own sign-in.
+"""
+
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import Map, Rule
+from werkzeug.utils import redirect
+from werkzeug.wrappers import Request
+
+from sandbox.web import calendar, control, files, home, mail, tasks
+from sandbox.web.base import Page, login_redirect
+from sandbox.web.session import Sessions
+
+# Pages of the sandbox itself (and its mail server): reachable while the Nextcloud stand-in is faulted,
+# otherwise maintenance mode could never be switched off again from the browser.
+_OUTSIDE_FAULTS = ("/apps/sandbox/", "/apps/mail/")
+_PREFIXES = _OUTSIDE_FAULTS + ("/apps/files/", "/apps/calendar/", "/apps/tasks/", "/f/")
+_ROOTS = ("", "/", "/apps/files", "/apps/calendar", "/apps/tasks", "/apps/mail", "/apps/sandbox")
+
+_URLS = Map([
+    Rule("/", endpoint="root"),
+    Rule("/apps/sandbox/", endpoint=home.index),
+    Rule("/apps/sandbox/login", endpoint=home.login, methods=["GET", "POST"]),
+    Rule("/apps/sandbox/logout", endpoint=home.logout, methods=["POST"]),
+    Rule("/apps/sandbox/control", endpoint=control.index, methods=["GET", "POST"]),
+    Rule("/apps/files/", endpoint=files.index),
+    Rule("/apps/files/files/<int:fileid>", endpoint=files.by_id),
+    Rule("/f/<int:fileid>", endpoint=files.permalink),
+    Rule("/apps/calendar/", endpoint=calendar.index),
+    Rule("/apps/calendar/reply", endpoint=calendar.reply, methods=["POST"]),
+    Rule("/apps/calendar/<path:view>", endpoint=calendar.index),
+    Rule("/apps/tasks/", endpoint=tasks.index),
+    Rule("/apps/tasks/toggle", endpoint=tasks.toggle, methods=["POST"]),
+    Rule("/apps/mail/", endpoint=mail.inbox),
+    Rule("/apps/mail/box/<address>", endpoint=mail.inbox),
+    Rule("/apps/mail/message/<message_id>", endpoint=mail.message),
+])
+_PUBLIC = {"root", home.login}
+
+
+def _local(path):
+    """The path without the `/index.php` front controller: both forms work, as in Nextcloud."""
+    return path[len("/index.php"):] if path == "/index.php" or path.startswith("/index.php/") else path
+
+
+def handles(path):
+    local = _local(path)
+    return local in _ROOTS or local.startswith(_PREFIXES)
+
+
+def outside_faults(path):
+    local = _local(path)
+    return local in ("", "/", "/apps/sandbox", "/apps/mail") or local.startswith(_OUTSIDE_FAULTS)
+
+
+class WebPages:
+    """The WSGI app of one organisation's pages."""
+
+    def __init__(self, org):
+        self.org = org
+        self.sessions = Sessions(org.key)
+
+    def __call__(self, environ, start_response):
+        request = Request(environ)
+        page = Page(self.org, request, self.sessions.get(request), self.sessions)
+        try:
+            endpoint, values = _URLS.bind_to_environ(environ).match(_local(request.path))
+            if endpoint == "root":
+                response = redirect(home.HOME, 303)
+            elif page.session is None and endpoint not in _PUBLIC:
+                response = login_redirect(request)
+            else:
+                response = endpoint(page, **values)
+        except HTTPException as error:
+            response = error.get_response(environ) if error.code is None or error.code < 400 else \
+                page.render("web/error.html", status=error.code, title=error.name, message=error.description)
+        response.headers["Cache-Control"] = "no-store"
+        return response(environ, start_response)
+
+
+def make_web_app(org):
+    return WebPages(org)

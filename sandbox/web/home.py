@@ -1,0 +1,37 @@
+"""The sandbox's start page per organisation, its sign-in and its sign-out."""
+
+from werkzeug.utils import redirect
+
+from sandbox.web.base import safe_target
+
+HOME = "/index.php/apps/sandbox/"
+
+
+def index(page):
+    users = sorted(page.org.state.users.values(), key=lambda u: u.uid)
+    return page.render("web/index.html", users=users, smtp=page.org.sandbox.smtp)
+
+
+def login(page):
+    request = page.request
+    target = safe_target(request.values.get("redirect_url", ""))
+    if page.session is not None and request.method == "GET":
+        return redirect(target, 303)
+    login_name, error, status = "", "", 200
+    if request.method == "POST":
+        login_name = request.form.get("user", "")
+        uid = page.org.state.check_password(login_name, request.form.get("password", ""))
+        if uid is not None:
+            response = redirect(target, 303)
+            page.sessions.set_cookie(response, page.sessions.start(uid))
+            return response
+        error, status = "Onjuiste gebruikersnaam of wachtwoord. Probeer het opnieuw.", 401
+    return page.render("web/login.html", status=status, login=login_name, error=error, redirect_url=target)
+
+
+def logout(page):
+    page.checked_form()
+    page.sessions.end(page.request)
+    response = redirect("/index.php/apps/sandbox/login", 303)
+    page.sessions.clear_cookie(response)
+    return response
