@@ -14,9 +14,11 @@ def main(argv=None):
     parser.add_argument("--ports", default="", help="fixed ports for the organisations, e.g. 8081,8082 "
                                                      "(default: free ports, different on every run)")
     parser.add_argument("--root", help="storage directory (default: a temporary directory, removed on exit)")
+    parser.add_argument("--smtp-port", type=int, default=0, help="port of the sandbox's SMTP server on 127.0.0.1 "
+                                                                 "(default: a free port)")
     args = parser.parse_args(argv)
 
-    sandbox = Sandbox(root=args.root)
+    sandbox = Sandbox(root=args.root, smtp_port=args.smtp_port)
     orgs = add_demo_orgs(sandbox, ports=[int(p) for p in args.ports.split(",") if p.strip()])
     sandbox.start()
     try:
@@ -25,6 +27,7 @@ def main(argv=None):
             client_id, client_secret = org.register_client("Lerend Netwerk", args.redirect_uri)
             print(f"{demo.name} ({demo.key})")
             print(f"  base URL       {org.base_url}")
+            print(f"  pages          {org.base_url}/index.php/apps/sandbox/ (sign in as any user below)")
             print(f"  OAuth2 client  id     {client_id}")
             print(f"                 secret {client_secret}")
             print(f"  redirect URI   {args.redirect_uri}")
@@ -32,6 +35,8 @@ def main(argv=None):
                 print(f"  login {user.uid:<16} password {user.password:<16} {user.display_name} "
                       f"<{demo.email(user.uid)}>")
             print()
+        print(f"SMTP server      {sandbox.smtp.host} port {sandbox.smtp.port} (no TLS, no login); "
+              "read the mail under Mail in the pages")
         print("Running; press Ctrl-C to stop.", flush=True)
         threading.Event().wait()
     except KeyboardInterrupt:

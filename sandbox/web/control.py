@@ -4,6 +4,10 @@ flipped from the browser, so a demo can show how the app behaves when Nextcloud 
 CONTROL_URL = "/index.php/apps/sandbox/control"
 
 
+class _Invalid(Exception):
+    """A form field out of range; its name is the message."""
+
+
 def _number(form, name, low, high, cast=float):
     try:
         value = cast(form.get(name, ""))
@@ -12,10 +16,6 @@ def _number(form, name, low, high, cast=float):
     if not low <= value <= high:
         raise _Invalid(name)
     return value
-
-
-class _Invalid(Exception):
-    pass
 
 
 _LABELS = {"latency": "Vertraging", "rate_503": "Kans op 503", "rate_429": "Kans op 429",
@@ -30,7 +30,7 @@ def index(page):
         try:
             message = _apply(page.org, faults, form, action)
         except _Invalid as invalid:
-            message = f"\"{_LABELS[str(invalid)]}\" heeft een ongeldige waarde; er is niets gewijzigd."
+            message = f"„{_LABELS[str(invalid)]}” heeft een ongeldige waarde; er is niets gewijzigd."
         return page.back(CONTROL_URL, message)
     return page.render("web/control.html", faults=faults)
 

@@ -17,7 +17,7 @@ from werkzeug.exceptions import Forbidden, NotFound
 from sandbox.web.base import dutch_date
 
 MAIL_URL = "/index.php/apps/mail/"
-_LINK = re.compile(r"https?://[^\s<>\"']+")
+_LINK = re.compile(r"https?://[^\s<>\"'()]+")
 _SUBJECTS = {"REQUEST": "Uitnodiging", "CANCEL": "Geannuleerd"}
 
 
@@ -52,21 +52,26 @@ class _HtmlText(HTMLParser):
 
     def __init__(self):
         super().__init__()
-        self.parts, self._href = [], None
+        self.parts, self._href, self._hidden = [], None, 0
 
     def handle_starttag(self, tag, attrs):
-        if tag == "a":
+        if tag in ("script", "style", "head"):
+            self._hidden += 1
+        elif tag == "a":
             self._href = dict(attrs).get("href")
         elif tag in ("br", "p", "div", "li", "tr", "h1", "h2", "h3"):
             self.parts.append("\n")
 
     def handle_endtag(self, tag):
-        if tag == "a" and self._href:
+        if tag in ("script", "style", "head"):
+            self._hidden = max(0, self._hidden - 1)
+        elif tag == "a" and self._href:
             self.parts.append(f" ({self._href})")
             self._href = None
 
     def handle_data(self, data):
-        self.parts.append(data)
+        if not self._hidden:
+            self.parts.append(data)
 
 
 def _stored_view(stored):
