@@ -196,6 +196,8 @@ def banner(app_url: str, sandbox, demo_orgs, network: str, log_file: Path) -> st
              _("Nextcloud sandbox (a local stand-in, not Nextcloud):")]
     for demo in demo_orgs:
         lines.append(f"  {demo.name}: {sandbox.org(demo.key).base_url}")
+    lines.append("  " + _("Pages (Files, Calendar, Tasks, Mail): <address>/index.php/apps/sandbox/; "
+                          "mail server: SMTP %(host)s:%(port)s", host=sandbox.smtp.host, port=sandbox.smtp.port))
     lines += ["",
               _("The worker is launching the demo network '%(slug)s' now; it shows under 'Mijn netwerken'.",
                 slug=network),

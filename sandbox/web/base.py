@@ -34,7 +34,23 @@ def dutch_date(value):
     return str(value)
 
 
+def dutch_span(start, end):
+    """"dinsdag 15 januari 2030, 15:00–17:00" for one day; "… (hele dag)" for an all-day event."""
+    if isinstance(start, datetime) and isinstance(end, datetime):
+        first = (start if start.tzinfo else start.replace(tzinfo=timezone.utc)).astimezone(ZONE)
+        last = (end if end.tzinfo else end.replace(tzinfo=timezone.utc)).astimezone(ZONE)
+        if first.date() == last.date():
+            return f"{dutch_date(first.date())}, {first:%H:%M}–{last:%H:%M}"
+    elif isinstance(start, date) and not isinstance(start, datetime):
+        if end is None or end == start or (isinstance(end, date) and (end - start).days == 1):
+            return f"{dutch_date(start)} (hele dag)"
+    if end is None or end == start:
+        return dutch_date(start)
+    return f"{dutch_date(start)} tot {dutch_date(end)}"
+
+
 TEMPLATES.filters["dutch_date"] = dutch_date
+TEMPLATES.filters["dutch_span"] = dutch_span
 
 
 @dataclass

@@ -101,7 +101,7 @@ def _outbox_invitations(page, email, seen):
         if located is None:
             continue
         for event in _masters(located.item.text):
-            found.append(_view(event, f"Uitnodiging van {organizer.display_name}", email))
+            found.append(_view(event, "", email))
     return found
 
 
