@@ -89,7 +89,11 @@ class OAuthApp:
             uid = self.state.check_password(login, request.form.get("password", ""))
             if uid is not None:
                 flow["uid"] = uid
-                return redirect(f"{prefix}/apps/oauth2/sandbox/grant?flow={flow_id}", 303)
+                response = redirect(f"{prefix}/apps/oauth2/sandbox/grant?flow={flow_id}", 303)
+                # Nextcloud's login starts a browser session too: the app's links into Files, Calendar and
+                # Tasks then open without a second sign-in (sandbox.web).
+                self.org.pages.sessions.set_cookie(response, self.org.pages.sessions.start(uid))
+                return response
             error = "Wrong login or password."
         return self.page("login.html", flow=flow_id, client_name=client.name, login=login, error=error,
                          action=f"{prefix}/apps/oauth2/sandbox/login")

@@ -190,7 +190,7 @@ class Org:
     def _build_app(self):
         ocs = make_ocs_app(self)
         oauth = make_oauth_app(self)
-        pages = web.make_web_app(self)
+        pages = self.pages = web.make_web_app(self)
 
         def rest(environ, start_response):
             path = environ.get("PATH_INFO", "")

@@ -1,5 +1,7 @@
 """The sandbox's pages are behind its own sign-in; signing out ends the session on the server."""
 
+from pathlib import Path
+
 import pytest
 import requests
 
@@ -78,3 +80,22 @@ def test_the_start_page_shows_the_smtp_server_and_the_accounts(sandbox):
     page = signed_in(org, "anna").get(org.base_url + "/index.php/apps/sandbox/", timeout=10).text
     assert f"{sandbox.smtp.host}, poort {sandbox.smtp.port}" in page
     assert "bram@zonnebloem.example" in page
+
+
+def test_signing_in_through_the_oauth_login_also_opens_the_pages_as_in_nextcloud(sandbox):
+    org = sandbox.org("a")
+    client_id, _ = org.register_client("Lerend Netwerk", "http://127.0.0.1:5000/oauth/callback")
+    browser = requests.Session()
+    login = browser.get(org.base_url + "/index.php/apps/oauth2/authorize",
+                        params={"client_id": client_id, "response_type": "code", "state": "s"}, timeout=10)
+    flow = login.url.split("flow=")[1]
+    browser.post(org.base_url + "/index.php/apps/oauth2/sandbox/login",
+                 data={"flow": flow, "user": "bram", "password": "bram"}, timeout=10)
+    tasks = browser.get(org.base_url + "/index.php/apps/tasks/", allow_redirects=False, timeout=10)
+    assert tasks.status_code == 200 and "Bram Jansen" in tasks.text
+
+
+def test_nothing_in_the_app_imports_the_sandbox_pages():
+    root = Path(__file__).resolve().parents[2] / "extension"
+    offenders = [str(p) for p in root.rglob("*.py") if "sandbox.web" in p.read_text("utf-8")]
+    assert offenders == []
