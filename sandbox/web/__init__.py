@@ -6,19 +6,22 @@ SMTP server received and the invitations Nextcloud would have mailed; the start 
 control live under `/index.php/apps/sandbox/`. Everything is behind the sandbox's own sign-in.
 """
 
+import secrets
+
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, Rule
 from werkzeug.utils import redirect
 from werkzeug.wrappers import Request
 
-from sandbox.web import calendar, control, files, home, mail, tasks
+from sandbox.web import calendar, control, files, home, invitations, mail, tasks
 from sandbox.web.base import Page, login_redirect
 from sandbox.web.session import Sessions
 
 # Pages of the sandbox itself (and its mail server): reachable while the Nextcloud stand-in is faulted,
 # otherwise maintenance mode could never be switched off again from the browser.
 _OUTSIDE_FAULTS = ("/apps/sandbox/", "/apps/mail/")
-_PREFIXES = _OUTSIDE_FAULTS + ("/apps/files/", "/apps/calendar/", "/apps/tasks/", "/f/")
+_PREFIXES = _OUTSIDE_FAULTS + ("/apps/files/", "/apps/calendar/", "/apps/tasks/", "/f/",
+                               "/apps/dav/invitation/")
 _ROOTS = ("", "/", "/apps/files", "/apps/calendar", "/apps/tasks", "/apps/mail", "/apps/sandbox")
 
 _URLS = Map([
@@ -38,8 +41,12 @@ _URLS = Map([
     Rule("/apps/mail/", endpoint=mail.inbox),
     Rule("/apps/mail/box/<address>", endpoint=mail.inbox),
     Rule("/apps/mail/message/<message_id>", endpoint=mail.message),
+    Rule("/apps/dav/invitation/accept/<token>", endpoint=invitations.accept),
+    Rule("/apps/dav/invitation/decline/<token>", endpoint=invitations.decline),
+    Rule("/apps/dav/invitation/moreOptions/<token>", endpoint=invitations.more_options, methods=["GET", "POST"]),
 ])
-_PUBLIC = {"root", home.login}
+# Nextcloud's invitation answer pages are public: the link in the mail is the credential.
+_PUBLIC = {"root", home.login, invitations.accept, invitations.decline, invitations.more_options}
 
 
 def _local(path):
@@ -63,6 +70,7 @@ class WebPages:
     def __init__(self, org):
         self.org = org
         self.sessions = Sessions(org.key)
+        self.invitation_secret = secrets.token_bytes(32)  # signs the answer links in invitation mails
 
     def __call__(self, environ, start_response):
         request = Request(environ)

@@ -14,7 +14,8 @@ from urllib.parse import quote
 from icalendar import Calendar
 from werkzeug.exceptions import Forbidden, NotFound
 
-from sandbox.web.base import dutch_date
+from sandbox.web import invitations
+from sandbox.web.base import dutch_date, dutch_span
 
 MAIL_URL = "/index.php/apps/mail/"
 _LINK = re.compile(r"https?://[^\s<>\"'()]+")
@@ -30,6 +31,7 @@ class MailView:
     date: object
     text: str
     attachments: list
+    actions: tuple = ()  # [(label, url)] shown as buttons under the text, as in Nextcloud's invitation mails
 
     @property
     def url(self):
@@ -96,21 +98,23 @@ def _invitation_view(org, invitation):
     domain = invitation.organizer.rsplit("@", 1)[-1]
     lines = [f"{name} heeft je uitgenodigd voor \"{invitation.summary}\"." if invitation.method == "REQUEST"
              else f"{name} heeft \"{invitation.summary}\" geannuleerd.", ""]
-    if invitation.dtstart is not None:
-        lines.append(f"Wanneer: {dutch_date(invitation.dtstart)}")
+    if event is not None and event.get("DTSTART") is not None:
+        end = event.get("DTEND").dt if event.get("DTEND") is not None else None
+        lines.append(f"Wanneer: {dutch_span(event.get('DTSTART').dt, end)}")
     for label, prop in (("Waar", "LOCATION"), ("Link", "URL")):
         if event is not None and event.get(prop):
             lines.append(f"{label}: {event.get(prop)}")
     if event is not None and event.get("DESCRIPTION"):
         lines += ["", str(event.get("DESCRIPTION"))]
+    actions = ()
     if invitation.method == "REQUEST":
-        lines += ["", "Antwoorden kan in je agenda of je mailprogramma (de uitnodiging zit als invite.ics bij "
-                      "deze mail)."]
+        answer = invitations.links(org, invitation.attendee, invitation.uid)
+        actions = (("Accepteren", answer["accept"]), ("Afwijzen", answer["decline"]), ("Meer opties", answer["more"]))
     subject = f"{_SUBJECTS.get(invitation.method, invitation.method)}: {invitation.summary}"
     if invitation.dtstart is not None and invitation.method == "REQUEST":
         subject += f" @ {dutch_date(invitation.dtstart)}"
     return MailView("i" + digest, f"{name} via {org.name} <invitations-noreply@{domain}>", invitation.attendee,
-                    subject, None, "\n".join(lines), ["invite.ics"])
+                    subject, None, "\n".join(lines), ["invite.ics"], actions)
 
 
 def all_mail(sandbox):

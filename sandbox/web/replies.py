@@ -89,7 +89,7 @@ def answer(org, uid, event_uid, partstat):
     organizer = _organizer_by_outbox(org, me.email, event_uid)
     if organizer is None:
         return "Deze uitnodiging bestaat niet meer."
-    return _apply_to_organizer(org, me, organizer, event_uid, partstat)
+    return apply_to_organizer(org, me.email, organizer, event_uid, partstat)
 
 
 def _answer_in_copy(org, me, own, calendar, master, partstat):
@@ -104,16 +104,18 @@ def _answer_in_copy(org, me, own, calendar, master, partstat):
     if organizer is None:
         _mail_reply(org, me, master, partstat)
         return f"Je hebt de uitnodiging {_VERBS[partstat]}; de organisator krijgt je antwoord per e-mail."
-    return _apply_to_organizer(org, me, organizer, str(master.get("UID")), partstat)
+    return apply_to_organizer(org, me.email, organizer, str(master.get("UID")), partstat)
 
 
-def _apply_to_organizer(org, me, organizer, event_uid, partstat):
-    """Apply the REPLY to a local organiser's event, as the internal delivery does."""
+def apply_to_organizer(org, email, organizer, event_uid, partstat):
+    """Apply an attendee's REPLY to a local organiser's event, as the internal delivery does."""
     located = find_event(org, organizer.uid, event_uid, own_only=True)
     if located is None:
         return "Deze uitnodiging bestaat niet meer."
     calendar = Calendar.from_ical(located.item.text)
-    if _set_partstat(calendar, me.email, partstat, organizer_side=True) == partstat:
+    if not any(my_attendee(event, email) is not None for event in calendar.walk("VEVENT")):
+        return "Je staat niet (meer) op de lijst van deelnemers van deze afspraak."
+    if _set_partstat(calendar, email, partstat, organizer_side=True) == partstat:
         return "Je antwoord was al zo opgeslagen."
     # A server-side update of the organiser's copy: it must not send new invitations.
     status = davclient.put(org, organizer.uid, located.calendar, located.item.href, calendar.to_ical().decode(),

@@ -147,3 +147,20 @@ def test_the_pages_work_with_the_keyboard_alone(sandbox, page):
     page.keyboard.press("Enter")
     page.wait_for_selector("[role=status]")
     assert "STATUS:COMPLETED" in stored(org, "lerend-netwerk", "taal-taken", "taak-1.ics")
+
+
+def test_an_attendee_of_another_organisation_answers_from_the_invitation_mail(sandbox, page):
+    org, other = seed(sandbox), sandbox.org("b")
+    page.goto(other.base_url + "/index.php/apps/mail/")
+    page.get_by_label("Account of e-mailadres").fill("eva")
+    page.get_by_label("Wachtwoord").fill("eva")
+    page.get_by_role("button", name="Inloggen").click()
+    page.get_by_role("link", name="Uitnodiging: Eerste bijeenkomst").click()
+    page.get_by_role("link", name="Meer opties").click()
+    page.get_by_label("Misschien").check()
+    shoot(page, "invitation-options")
+    page.get_by_role("button", name="Antwoord versturen").click()
+    assert "voorlopig geaccepteerd" in page.inner_text("[role=status]")
+    shoot(page, "invitation-answered")
+    event = stored(org, "lerend-netwerk", "personal", "bijeenkomst-1.ics")
+    assert "PARTSTAT=TENTATIVE" in next(line for line in event.splitlines() if "eva@" in line)

@@ -3,9 +3,10 @@ scheduling do (reference §6.8): the attendee's copy, then the organiser's event
 REPLY applied: PARTSTAT, SCHEDULE-STATUS 2.0, no RSVP), or an iMIP REPLY mail to an external organiser."""
 
 import pytest
+import requests
 
 from tests.sandbox import util
-from tests.sandbox.web import post_form, signed_in, stored, sync_token
+from tests.sandbox.web import links, post_form, signed_in, stored, sync_token
 
 EVENT = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nBEGIN:VEVENT\r\nUID:bijeenkomst-1\r\n"
          "DTSTAMP:20300101T000000Z\r\nDTSTART:20300115T090000Z\r\nDTEND:20300115T100000Z\r\n"
@@ -94,3 +95,39 @@ def test_an_event_url_is_a_link_only_when_it_is_a_web_address(sandbox):
     meeting(org, url="javascript:alert(1)")
     page = signed_in(org, "bram").get(org.base_url + "/index.php/apps/calendar/", timeout=10).text
     assert "javascript:" not in page and "Eerste bijeenkomst" in page
+
+
+def answer_links(sandbox, attendee_org, uid):
+    session = signed_in(attendee_org, uid)
+    inbox = session.get(attendee_org.base_url + "/index.php/apps/mail/", timeout=10).text
+    message = session.get(attendee_org.base_url + next(l for l in links(inbox) if "/message/" in l), timeout=10)
+    return [link for link in links(message.text) if "/apps/dav/invitation/" in link]
+
+
+def test_an_attendee_on_another_instance_answers_with_the_links_in_the_invitation_mail(sandbox):
+    a, b = sandbox.org("a"), sandbox.org("b")
+    meeting(a)
+    accept, decline, more = answer_links(sandbox, b, "eva")
+    assert accept.startswith(a.base_url + "/index.php/apps/dav/invitation/accept/")
+    page = requests.get(accept, timeout=10)  # public: the link is the credential
+    assert page.status_code == 200 and "Je hebt de uitnodiging geaccepteerd." in page.text
+    event = stored(a, "lerend-netwerk", "personal", "bijeenkomst-1.ics")
+    assert "PARTSTAT=ACCEPTED" in next(line for line in event.splitlines() if "eva@" in line)
+    assert "PARTSTAT=NEEDS-ACTION" in next(line for line in event.splitlines() if "bram@" in line)
+    form = requests.get(more, timeout=10)
+    assert 'name="partStat"' in form.text
+    assert "voorlopig geaccepteerd" in requests.post(more, data={"partStat": "TENTATIVE"}, timeout=10).text
+    assert "afgewezen" in requests.get(decline, timeout=10).text
+    event = stored(a, "lerend-netwerk", "personal", "bijeenkomst-1.ics")
+    assert "PARTSTAT=DECLINED" in next(line for line in event.splitlines() if "eva@" in line)
+
+
+def test_a_tampered_answer_link_is_refused(sandbox):
+    a, b = sandbox.org("a"), sandbox.org("b")
+    meeting(a)
+    accept = answer_links(sandbox, b, "eva")[0]
+    mac = accept.rsplit(".", 1)[1]
+    forged = accept.replace(mac, "0" * len(mac))
+    assert requests.get(forged, timeout=10).status_code == 404
+    assert "NEEDS-ACTION" in next(line for line in stored(a, "lerend-netwerk", "personal",
+                                                          "bijeenkomst-1.ics").splitlines() if "eva@" in line)
