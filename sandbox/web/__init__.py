@@ -85,9 +85,23 @@ class WebPages:
                 response = endpoint(page, **values)
         except HTTPException as error:
             response = error.get_response(environ) if error.code is None or error.code < 400 else \
-                page.render("web/error.html", status=error.code, title=error.name, message=error.description)
+                _error_page(page, error)
         response.headers["Cache-Control"] = "no-store"
         return response(environ, start_response)
+
+
+_ERRORS = {400: ("Ongeldig verzoek", "Dit verzoek kan de sandbox niet verwerken."),
+           403: ("Geen toegang", "Deze pagina is niet voor jouw account."),
+           404: ("Niet gevonden", "Deze pagina bestaat niet (meer)."),
+           405: ("Niet toegestaan", "Deze pagina kun je zo niet openen; ga terug en gebruik de knoppen.")}
+
+
+def _error_page(page, error):
+    """A Dutch error page; a description the pages wrote themselves is kept, werkzeug's English one not."""
+    title, message = _ERRORS.get(error.code, ("Er ging iets mis", "Probeer het opnieuw."))
+    if error.description and error.description != type(error).description:
+        message = error.description
+    return page.render("web/error.html", status=error.code, title=title, message=message)
 
 
 def make_web_app(org):

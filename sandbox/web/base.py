@@ -95,6 +95,8 @@ class Page:
 
 def login_redirect(request):
     target = request.full_path.rstrip("?") if request.query_string else request.path
+    if request.method != "GET":  # a form sent after the session ended: back to the page it came from
+        target = request.path.rsplit("/", 1)[0] + "/"
     return redirect("/index.php/apps/sandbox/login?redirect_url=" + quote(target, safe=""), 303)
 
 

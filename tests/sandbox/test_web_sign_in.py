@@ -99,3 +99,19 @@ def test_nothing_in_the_app_imports_the_sandbox_pages():
     root = Path(__file__).resolve().parents[2] / "extension"
     offenders = [str(p) for p in root.rglob("*.py") if "sandbox.web" in p.read_text("utf-8")]
     assert offenders == []
+
+
+def test_errors_are_dutch_pages_with_a_way_back(sandbox):
+    org = sandbox.org("a")
+    session = signed_in(org, "anna")
+    for path, status, title in (("/index.php/apps/tasks/toggle", 405, "Niet toegestaan"),
+                                ("/index.php/apps/mail/message/m404", 404, "Niet gevonden")):
+        answer = session.get(org.base_url + path, timeout=10)
+        assert answer.status_code == status and title in answer.text and "Terug naar de start" in answer.text
+
+
+def test_a_form_sent_after_the_session_ended_leads_back_to_its_page(sandbox):
+    org = sandbox.org("a")
+    answer = requests.post(org.base_url + "/index.php/apps/tasks/toggle", data={"csrf": "x"},
+                           allow_redirects=False, timeout=10)
+    assert answer.headers["Location"].endswith("redirect_url=%2Findex.php%2Fapps%2Ftasks%2F")
