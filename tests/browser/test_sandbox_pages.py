@@ -96,9 +96,9 @@ def test_a_colleague_uses_the_sandbox_like_nextcloud(sandbox, page):
     shoot(page, "document")
 
     page.get_by_role("link", name="Taken").click()
-    page.get_by_role("button", name="Afgevinkt: Praktijkvoorbeeld delen").click()
-    assert "„Praktijkvoorbeeld delen” is afgevinkt." in page.inner_text("[role=status]") or \
-        "is afgevinkt" in page.inner_text("[role=status]")
+    page.get_by_role("button", name="Afvinken: Praktijkvoorbeeld delen").click()
+    assert "\"Praktijkvoorbeeld delen\" is afgevinkt." in page.inner_text("[role=status]")
+    assert page.get_by_role("button", name="✓ Gedaan: Praktijkvoorbeeld delen (terugzetten)").is_visible()
     shoot(page, "tasks")
     assert "STATUS:COMPLETED" in stored(org, "lerend-netwerk", "taal-taken", "taak-1.ics")
 
@@ -141,9 +141,9 @@ def test_the_pages_work_with_the_keyboard_alone(sandbox, page):
     for _ in range(20):
         page.keyboard.press("Tab")
         focused = page.evaluate("document.activeElement.getAttribute('aria-label')")
-        if focused == "Afgevinkt: Praktijkvoorbeeld delen":
+        if focused == "Afvinken: Praktijkvoorbeeld delen":
             break
-    assert focused == "Afgevinkt: Praktijkvoorbeeld delen"
+    assert focused == "Afvinken: Praktijkvoorbeeld delen"
     page.keyboard.press("Enter")
     page.wait_for_selector("[role=status]")
     assert "STATUS:COMPLETED" in stored(org, "lerend-netwerk", "taal-taken", "taak-1.ics")
