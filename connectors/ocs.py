@@ -78,6 +78,8 @@ class Sharee:
     kind: str
     exact: bool
     server: str | None = None
+    # What Nextcloud shows to tell equal names apart: the user's e-mail address when set (reference §4.5).
+    unique: str | None = None
 
 
 @dataclass(frozen=True)
@@ -244,7 +246,8 @@ class OcsClient:
                     found.append(Sharee(label=entry.get("label") or str(value["shareWith"]),
                                         share_type=int(value.get("shareType", -1)),
                                         share_with=str(value["shareWith"]), kind=kind, exact=exact,
-                                        server=value.get("server")))
+                                        server=value.get("server"),
+                                        unique=entry.get("shareWithDisplayNameUnique")))
         return found
 
     def remote_shares(self, pending: bool = False) -> list[RemoteShare]:

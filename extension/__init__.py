@@ -22,6 +22,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     configure_extensions(app)
     configure_security(app)
     if app.config["WEB_PAGES"]:
+        configure_csrf(app)
         configure_translations(app)
         configure_blueprints(app)
     configure_cli(app)
@@ -84,8 +85,18 @@ def _configure_jobs(app: Flask) -> None:
     from extension import jobs
     from extension.sync import jobs as sync_jobs
 
+    from extension.dashboard import actions as dashboard_actions
+
     jobs.init_app(app)
     sync_jobs.init_app(app)
+    dashboard_actions.init_app(app)
+
+
+def configure_csrf(app: Flask) -> None:
+    """Every form post carries the session's CSRF token (Flask-WTF), next to the origin check."""
+    from flask_wtf.csrf import CSRFProtect
+
+    CSRFProtect(app)
 
 
 def _check_sync_interval(app: Flask) -> None:
@@ -105,11 +116,13 @@ def configure_translations(app: Flask) -> None:
 
 def configure_blueprints(app: Flask) -> None:
     from extension.auth.views import bp as auth_bp
+    from extension.dashboard.views import bp as dashboard_bp
     from extension.health.views import bp as health_bp
     from extension.home.views import bp as home_bp
     from extension.organisations.views import bp as organisations_bp
+    from extension.wizard.views import bp as wizard_bp
 
-    for bp in (health_bp, home_bp, auth_bp, organisations_bp):
+    for bp in (health_bp, home_bp, auth_bp, organisations_bp, wizard_bp, dashboard_bp):
         app.register_blueprint(bp)
 
 

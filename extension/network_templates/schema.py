@@ -368,6 +368,14 @@ class CommitmentSpec(_Spec):
     podium: Text
 
 
+class RhythmChoice(_Spec):
+    """The meeting rhythm chosen for one network; the template's rhythm is the default."""
+
+    per_year: int = Field(ge=1, le=52)
+    weekday: Literal["maandag", "dinsdag", "woensdag", "donderdag", "vrijdag"]
+    start_time: time
+
+
 class NetworkSpec(_Spec):
     name: Line
     topic: Line
@@ -380,6 +388,9 @@ class NetworkSpec(_Spec):
     kartrekker: EmailStr
     members: list[MemberSpec] = Field(min_length=1)
     commitments: list[CommitmentSpec] = []
+    # School-holiday region (no meetings in its school holidays) and the meeting rhythm; both optional.
+    region: Literal["noord", "midden", "zuid"] | None = None
+    rhythm: RhythmChoice | None = None
 
     # Set by the loader: where each field was written, so that later checks can name file and line.
     _source: Any = PrivateAttr(default=None)

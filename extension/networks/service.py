@@ -11,7 +11,7 @@ from sqlalchemy import select
 from connectors.ical import stable_uid
 from extension.extensions import db
 from extension.network_templates import NetworkSpec, Template
-from extension.networks import naming
+from extension.networks import naming, schedule
 from extension.networks.models import (TASK_APP_ONLY, TASK_PENDING, Commitment, KnowledgeTask, Meeting,
                                        Membership, Network, Phase)
 from extension.organisations.models import Organisation
@@ -81,27 +81,38 @@ def create_network(app: Flask, spec: NetworkSpec, template: Template, today: dat
             manager_email=manager.email, manager_user_id=as_member.user_id if as_member else None,
             hours_per_month=commitment.hours_per_month, podium=commitment.podium))
 
-    _add_meetings(app, network, template)
+    _add_meetings(app, network, template, spec)
     db.session.flush()
     add_phase_tasks(network, template, network.current_phase)
     db.session.commit()
     return CreatedNetwork(network, mix_warnings(network))
 
 
-def _add_meetings(app: Flask, network: Network, template: Template) -> None:
+def meeting_slots(app: Flask, spec: NetworkSpec, template: Template) -> list[schedule.Slot]:
+    """The day of every meeting of the network `spec` describes (extension.networks.schedule)."""
+    rhythm = spec.rhythm
+    if rhythm is not None:
+        template = template.model_copy(update={"meetings": template.meetings.model_copy(
+            update={"per_year": rhythm.per_year})})
+    weekday = schedule.weekday_of(rhythm.weekday if rhythm else None, spec.start)
+    return schedule.schedule(spec.start, template.meeting_weeks(), weekday, spec.region,
+                             schedule.school_holidays(app.config["SCHOOL_HOLIDAYS"]))
+
+
+def _add_meetings(app: Flask, network: Network, template: Template, spec: NetworkSpec) -> None:
     zone = local_zone(app)
     rhythm = template.meetings
-    weeks = template.meeting_weeks()
-    for position, spec in enumerate(rhythm.items):
-        day = network.starts_on + timedelta(weeks=weeks[spec.key])
+    start_time = spec.rhythm.start_time if spec.rhythm else rhythm.start_time
+    days = {slot.key: slot.day for slot in meeting_slots(app, spec, template)}
+    for position, item in enumerate(rhythm.items):
         # Stored in UTC: SQLite keeps no offset, and as_utc() reads it back as UTC.
-        start = datetime.combine(day, rhythm.start_time, tzinfo=zone).astimezone(timezone.utc)
-        phase = network.phase(spec.phase)
+        start = datetime.combine(days[item.key], start_time, tzinfo=zone).astimezone(timezone.utc)
+        phase = network.phase(item.phase)
         network.meetings.append(Meeting(
-            phase=phase, key=spec.key, position=position, title=spec.title, starts_at=start,
+            phase=phase, key=item.key, position=position, title=item.title, starts_at=start,
             ends_at=start + timedelta(minutes=rhythm.duration_minutes), location=network.place,
-            agenda_path=f"{phase.folder}/{spec.agenda.target}" if spec.agenda else None,
-            ical_uid=stable_uid(network.slug, "meeting", spec.key), replies={}))
+            agenda_path=f"{phase.folder}/{item.agenda.target}" if item.agenda else None,
+            ical_uid=stable_uid(network.slug, "meeting", item.key), replies={}))
 
 
 def add_phase_tasks(network: Network, template: Template, phase: Phase) -> list[KnowledgeTask]:

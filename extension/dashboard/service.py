@@ -1,0 +1,254 @@
+"""What the kartrekker's pages show, read from the database only, with a fixed number of queries per page.
+
+Every page loads its rows in a few set-wise queries (eager loading, grouped counts), never a query per row,
+so its speed does not depend on how many members, tasks or networks there are.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from flask import current_app
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import selectinload
+
+from extension.dashboard.access import is_admin
+from extension.dashboard.models import RUN_FAILED, ActionRun, WizardDraft
+from extension.extensions import db
+from extension.networks import status as network_status
+from extension.networks.models import (STEP_DONE, STEP_FAILED, STEP_RUNNING, Commitment, KnowledgeTask,
+                                       LaunchStep, Meeting, Membership, Network, Phase)
+from extension.networks.naming import NETWORKS_FOLDER
+from extension.networks.service import NetworkNotFound, local_zone, mix_warnings
+from extension.nextcloud_links import links_for
+
+
+@dataclass(frozen=True)
+class NetworkRow:
+    slug: str
+    name: str
+    status: str
+    phase: str | None
+    starts_on: date
+    members: int
+    tasks_done: int
+    tasks_open: int
+
+
+def network_list(account) -> list[NetworkRow]:
+    """The networks the account leads (all of them for an admin), with counts, in three queries."""
+    query = select(Network, Phase.name).outerjoin(
+        Phase, and_(Phase.network_id == Network.id, Phase.key == Network.current_phase_key))
+    if not is_admin(account):
+        query = query.join(Membership, and_(Membership.network_id == Network.id, Membership.role == "kartrekker",
+                                            Membership.organisation_id == account.organisation_id,
+                                            Membership.user_id == account.user_id))
+    rows = db.session.execute(query.order_by(Network.name, Network.slug)).all()
+    ids = [network.id for network, _ in rows]
+    members = dict(db.session.execute(select(Membership.network_id, func.count()).where(
+        Membership.network_id.in_(ids)).group_by(Membership.network_id)).all()) if ids else {}
+    done = case((KnowledgeTask.status == "COMPLETED", 1), else_=0)
+    open_ = case((and_(KnowledgeTask.status.not_in(("COMPLETED", "CANCELLED")), KnowledgeTask.deleted_at.is_(None)),
+                  1), else_=0)
+    tasks = {nid: (d or 0, o or 0) for nid, d, o in db.session.execute(
+        select(KnowledgeTask.network_id, func.sum(done), func.sum(open_)).where(
+            KnowledgeTask.network_id.in_(ids)).group_by(KnowledgeTask.network_id)).all()} if ids else {}
+    return [NetworkRow(n.slug, n.name, n.status, phase, n.starts_on, members.get(n.id, 0),
+                       *tasks.get(n.id, (0, 0))) for n, phase in rows]
+
+
+def drafts_of(account) -> list[WizardDraft]:
+    return db.session.scalars(select(WizardDraft).where(WizardDraft.account_id == account.id,
+                                                        WizardDraft.network_id.is_(None))
+                              .order_by(WizardDraft.updated_at.desc())).all()
+
+
+def load_network(slug: str) -> Network:
+    """The network with everything its dashboard shows, loaded in one query per table."""
+    network = db.session.scalar(select(Network).where(Network.slug == slug).options(
+        selectinload(Network.host_organisation),
+        selectinload(Network.phases),
+        selectinload(Network.memberships).selectinload(Membership.organisation),
+        selectinload(Network.commitments).selectinload(Commitment.organisation),
+        selectinload(Network.meetings),
+        selectinload(Network.tasks).selectinload(KnowledgeTask.organisation),
+        selectinload(Network.launch_steps).selectinload(LaunchStep.organisation)))
+    if network is None:
+        raise NetworkNotFound(slug)
+    return network
+
+
+@dataclass(frozen=True)
+class TimelinePhase:
+    key: str
+    name: str
+    goal: str
+    starts_on: date
+    ends_on: date
+    current: bool
+    past: bool
+    open_tasks: int
+
+
+@dataclass(frozen=True)
+class Document:
+    path: str
+    url: str | None
+
+
+@dataclass(frozen=True)
+class FailedStep:
+    """A journaled step that failed, said for a kartrekker: what, where, and what to do."""
+
+    what: str
+    where: str
+    advice: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class ChartBar:
+    """One organisation's bar in the knowledge-sharing chart: counts and segment widths in SVG units."""
+
+    organisation: str
+    done: int
+    open: int
+    overdue: int
+    y: int
+    done_w: float
+    open_w: float
+    late_w: float
+
+
+BAR_ROW, BAR_WIDTH = 56, 360.0
+
+
+def chart(progress: tuple[network_status.OrganisationProgress, ...]) -> list[ChartBar]:
+    """Bars scaled to the organisation with the most tasks (done plus open)."""
+    most = max((p.done + p.open for p in progress), default=0) or 1
+    return [ChartBar(p.organisation, p.done, p.open, p.overdue, 4 + n * BAR_ROW,
+                     round(p.done / most * BAR_WIDTH, 1), round((p.open - p.overdue) / most * BAR_WIDTH, 1),
+                     round(p.overdue / most * BAR_WIDTH, 1)) for n, p in enumerate(progress)]
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    network: Network
+    status: network_status.NetworkStatus
+    timeline: list[TimelinePhase]
+    documents: list[Document]
+    folder_url: str | None
+    mix: list[str]
+    steps_done: int
+    steps_total: int
+    failed: list[FailedStep]
+    latest_run: ActionRun | None
+    today: date
+    chart: list[ChartBar]
+
+    @property
+    def chart_height(self) -> int:
+        return 8 + len(self.chart) * BAR_ROW
+
+
+def today_local() -> date:
+    return datetime.now(local_zone(current_app)).date()
+
+
+def dashboard(slug: str, viewer) -> Dashboard:
+    network = load_network(slug)
+    today = today_local()
+    state = network_status.network_status(slug, today)
+    current = network.current_phase
+    open_by_phase: dict[int, int] = {}
+    for task in network.tasks:
+        if task.status not in ("COMPLETED", "CANCELLED") and task.deleted_at is None:
+            open_by_phase[task.phase_id] = open_by_phase.get(task.phase_id, 0) + 1
+    timeline = [TimelinePhase(p.key, p.name, p.goal, p.starts_on, p.ends_on, p.key == network.current_phase_key,
+                              current is not None and p.position < current.position, open_by_phase.get(p.id, 0))
+                for p in network.phases]
+    folder = viewer_folder(network, viewer)
+    links = links_for(viewer)
+    documents = []
+    for step in network.launch_steps:
+        if step.kind == "document" and step.status == STEP_DONE:
+            path = step.key.split("/document/", 1)[1]
+            parent = path.rsplit("/", 1)[0] if "/" in path else ""
+            url = links.files(f"{folder}/{parent}".rstrip("/")) if links and folder else None
+            documents.append(Document(path, url))
+    steps = network.launch_steps
+    return Dashboard(
+        network=network, status=state, timeline=timeline, documents=documents,
+        folder_url=links.files(folder) if links and folder else None, mix=mix_warnings(network),
+        steps_done=sum(s.status == STEP_DONE for s in steps), steps_total=len(steps),
+        failed=failed_steps(steps), latest_run=latest_run(network.id), today=today, chart=chart(state.organisations))
+
+
+def viewer_folder(network: Network, viewer) -> str | None:
+    """The network folder as the viewer sees it in their own files: below "Lerende netwerken/" on the host's
+    Nextcloud, as a federated share in the root of their files elsewhere (reference §7)."""
+    organisation = getattr(viewer, "organisation", None)
+    if organisation is None or not organisation.nextcloud_url:
+        return None
+    if organisation.nextcloud_url == network.host_organisation.nextcloud_url:
+        return f"/{NETWORKS_FOLDER}/{network.folder_name}"
+    return f"/{network.folder_name.rsplit('/', 1)[-1]}"
+
+
+def latest_run(network_id: int) -> ActionRun | None:
+    return db.session.scalar(select(ActionRun).where(ActionRun.network_id == network_id)
+                             .order_by(ActionRun.id.desc()).limit(1))
+
+
+def failed_steps(steps: list[LaunchStep]) -> list[FailedStep]:
+    return [explain(step) for step in steps if step.status in (STEP_FAILED, STEP_RUNNING)
+            and (step.status == STEP_FAILED or step.last_error)]
+
+
+def explain(step: LaunchStep) -> FailedStep:
+    """The failure of a step in plain Dutch: what it was doing, in whose Nextcloud, and what to do now."""
+    where = step.organisation.name if step.organisation else "de app"
+    error = step.last_error or ""
+    if "HTTP 503" in error or "maintenance" in error.casefold() or "onderhoud" in error.casefold():
+        advice = (f"De Nextcloud van {where} was tijdelijk niet beschikbaar (onderhoud of te druk). Wacht een paar "
+                  "minuten en kies dan Opnieuw proberen; wat al klaar is, blijft staan.")
+    elif "HTTP 429" in error:
+        advice = (f"De Nextcloud van {where} kreeg te veel verzoeken tegelijk. Wacht even en kies Opnieuw proberen.")
+    elif "HTTP 401" in error or "reconnect" in error.casefold() or "verbind" in error.casefold():
+        advice = (f"De verbinding van {where} met Nextcloud werkt niet meer. Laat de beheerder van {where} opnieuw "
+                  "verbinden (pagina Organisaties) en kies daarna Opnieuw proberen.")
+    elif "HTTP 403" in error:
+        advice = (f"De Nextcloud van {where} weigerde dit (geen rechten of een limiet bereikt). Vraag de beheerder van "
+                  f"{where} om het na te kijken en kies daarna Opnieuw proberen.")
+    elif "HTTP 507" in error:
+        advice = f"De opslag in de Nextcloud van {where} is vol. Vraag de beheerder om ruimte en probeer het opnieuw."
+    else:
+        advice = (f"Er ging iets mis in de Nextcloud van {where}. Kies Opnieuw proberen; blijft het misgaan, geef dan "
+                  "de technische melding hieronder door aan je beheerder.")
+    return FailedStep(what=step.label, where=where, advice=advice, detail=error)
+
+
+def run_view(run: ActionRun) -> dict:
+    """A run as the progress endpoint returns it (and the page shows it)."""
+    return {"id": run.id, "kind": run.kind, "status": run.status, "done": run.done, "total": run.total,
+            "percent": run.percent, "current": run.current, "message": run.message, "finished": run.finished,
+            "failed": run.status == RUN_FAILED}
+
+
+def open_tasks_of_current_phase(network: Network) -> list[KnowledgeTask]:
+    current = network.current_phase
+    if current is None:
+        return []
+    return [t for t in network.tasks if t.phase_id == current.id
+            and t.status not in ("COMPLETED", "CANCELLED") and t.deleted_at is None]
+
+
+def next_phase(network: Network) -> Phase | None:
+    current = network.current_phase
+    if current is None:
+        return None
+    return next((p for p in network.phases if p.position == current.position + 1), None)
+
+
+def meetings_of(network: Network) -> list[Meeting]:
+    return list(network.meetings)

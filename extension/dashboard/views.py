@@ -1,0 +1,146 @@
+"""The kartrekker's pages: the list of networks, a network's dashboard, its actions and their progress."""
+from __future__ import annotations
+
+from flask import (Blueprint, Response, abort, current_app, g, jsonify, redirect, render_template, request,
+                   url_for)
+
+from extension.dashboard import actions, service
+from extension.dashboard.access import require_manager
+from extension.dashboard.forms import check_member
+from extension.dashboard.models import ActionRun
+from extension.extensions import db
+from extension.networks import export as network_export
+from extension.networks.models import as_utc
+from extension.networks.service import NetworkNotFound, get_network, local_zone
+from extension.organisations.models import Organisation
+from extension.network_templates import ROLES
+
+bp = Blueprint("dashboard", __name__)
+
+# The actions a kartrekker can start from the dashboard; each has a confirmation page of its own.
+ACTIONS = ("launch", "advance", "add_member", "remove_member", "sync", "repair", "end")
+
+
+@bp.app_template_filter("localtime")
+def localtime(moment) -> str:
+    """A moment as the kartrekker reads it: day and time in the app's time zone."""
+    return as_utc(moment).astimezone(local_zone(current_app)).strftime("%d-%m-%Y %H:%M")
+
+
+@bp.app_template_filter("hours")
+def hours(value: float) -> str:
+    return f"{value:g}".replace(".", ",")
+
+
+@bp.before_request
+def signed_in():
+    if g.get("account") is None:
+        return redirect(url_for("auth.login"))
+    return None
+
+
+def _network(slug: str):
+    try:
+        network = get_network(slug)
+    except NetworkNotFound:
+        abort(404)
+    require_manager(network)
+    return network
+
+
+@bp.get("/networks")
+def index():
+    return render_template("dashboard/list.html", networks=service.network_list(g.account),
+                           drafts=service.drafts_of(g.account))
+
+
+@bp.get("/networks/<slug>")
+def show(slug: str):
+    _network(slug)
+    board = service.dashboard(slug, g.account)
+    run = board.latest_run
+    return render_template("dashboard/show.html", board=board, network=board.network, status=board.status,
+                           run=run if run is not None and not run.finished else None)
+
+
+@bp.get("/networks/<slug>/runs/<int:run_id>")
+def progress(slug: str, run_id: int):
+    network = _network(slug)
+    run = _run(network, run_id)
+    failed = service.failed_steps(service.load_network(slug).launch_steps) if run.status == "failed" else []
+    return render_template("dashboard/progress.html", network=network, run=run, failed=failed)
+
+
+@bp.get("/networks/<slug>/runs/<int:run_id>.json")
+def progress_json(slug: str, run_id: int):
+    network = _network(slug)
+    return jsonify(service.run_view(_run(network, run_id)))
+
+
+@bp.post("/networks/<slug>/runs/<int:run_id>/retry")
+def retry(slug: str, run_id: int):
+    network = _network(slug)
+    run = _run(network, run_id)
+    again = actions.start(network, run.kind, g.account.id, **(run.params or {}))
+    return redirect(url_for("dashboard.progress", slug=network.slug, run_id=again.id))
+
+
+def _run(network, run_id: int) -> ActionRun:
+    run = db.session.get(ActionRun, run_id)
+    if run is None or run.network_id != network.id:
+        abort(404)
+    return run
+
+
+@bp.get("/networks/<slug>/actions/<kind>")
+def confirm(slug: str, kind: str):
+    if kind not in ACTIONS:
+        abort(404)
+    network = _network(slug)
+    return _confirmation(network, kind, {}, {})
+
+
+def _confirmation(network, kind: str, values: dict, errors: dict, status: int = 200):
+    loaded = service.load_network(network.slug)
+    organisations = db.session.query(Organisation).order_by(Organisation.name).all()
+    return render_template(
+        "dashboard/confirm.html", network=loaded, kind=kind, values=values, errors=errors,
+        open_tasks=service.open_tasks_of_current_phase(loaded), following=service.next_phase(loaded),
+        today=service.today_local(), organisations=organisations, roles=[r for r in ROLES if r != "kartrekker"],
+        removable=[m for m in loaded.memberships if m.role != "kartrekker"]), status
+
+
+@bp.post("/networks/<slug>/actions/<kind>")
+def perform(slug: str, kind: str):
+    if kind not in ACTIONS:
+        abort(404)
+    network = _network(slug)
+    params: dict = {}
+    if kind == "add_member":
+        values, errors = check_member(request.form)
+        if errors:
+            return _confirmation(network, kind, values, errors, 422)
+        params = {k: v for k, v in values.items() if v}
+    elif kind == "remove_member":
+        email = request.form.get("email", "")
+        if not any(m.email.casefold() == email.casefold() for m in network.memberships if m.role != "kartrekker"):
+            return _confirmation(network, kind, {"email": email}, {"email": "kies een lid uit de lijst"}, 422)
+        params = {"email": email}
+    elif kind == "end":
+        params = {"move_folder": request.form.get("move_folder") == "1"}
+    run = actions.start(network, kind, g.account.id, **params)
+    return redirect(url_for("dashboard.progress", slug=network.slug, run_id=run.id))
+
+
+@bp.get("/networks/<slug>/export")
+def export_confirm(slug: str):
+    network = _network(slug)
+    return render_template("dashboard/export.html", network=network)
+
+
+@bp.post("/networks/<slug>/export")
+def export(slug: str):
+    network = _network(slug)
+    text = network_export.dumps(network_export.export_network(network.slug))
+    return Response(text, mimetype="application/json", headers={
+        "Content-Disposition": f'attachment; filename="{network.slug}.json"'})

@@ -1,0 +1,179 @@
+"""The wizard's pages: thin handlers that store the posted step in the draft and show the next one."""
+from __future__ import annotations
+
+from flask import (Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request,
+                   url_for)
+
+from connectors.errors import NextcloudError
+from extension.accounts.service import nextcloud_client
+from extension.dashboard import actions
+from extension.dashboard.models import WizardDraft
+from extension.extensions import db
+from extension.network_templates import SourceError
+from extension.networks.plan import connection_of
+from extension.networks.schedule import REGIONS, WEEKDAYS
+from extension.organisations.models import Organisation
+from extension.wizard import forms, service
+
+bp = Blueprint("wizard", __name__)
+
+
+@bp.before_request
+def signed_in():
+    if g.get("account") is None:
+        return redirect(url_for("auth.login"))
+    return None
+
+
+def _draft(draft_id: int) -> WizardDraft:
+    draft = db.session.get(WizardDraft, draft_id)
+    if draft is None or draft.account_id != g.account.id:
+        abort(404)
+    if draft.network_id is not None and draft.network is not None and draft.network.status != "draft":
+        abort(410)
+    return draft
+
+
+@bp.get("/networks/new")
+def start():
+    from extension.dashboard.service import drafts_of
+
+    return render_template("wizard/start.html", drafts=drafts_of(g.account))
+
+
+@bp.post("/networks/new")
+def create():
+    draft = service.new_draft(g.account)
+    return redirect(url_for("wizard.step", draft_id=draft.id, number=1))
+
+
+@bp.post("/networks/new/upload")
+def upload():
+    file = request.files.get("file")
+    if file is None or not file.filename:
+        flash("Kies eerst een netwerkbestand (.yml).", "error")
+        return redirect(url_for("wizard.start"))
+    draft, error = service.draft_from_yaml(g.account, file.read())
+    if error:
+        flash(error, "error")
+        return redirect(url_for("wizard.start"))
+    flash("Het netwerkbestand is ingelezen; controleer de stappen.", "success")
+    return redirect(url_for("wizard.step", draft_id=draft.id, number=draft.step))
+
+
+@bp.get("/networks/new/<int:draft_id>/<int:number>")
+def step(draft_id: int, number: int):
+    draft = _draft(draft_id)
+    if not 1 <= number <= len(service.STEPS):
+        abort(404)
+    errors = service.errors_for_step(current_app, draft, number) if request.args.get("check") else {}
+    return _render(draft, number, errors)
+
+
+def _render(draft: WizardDraft, number: int, errors: dict, status: int = 200, review=None):
+    app = current_app._get_current_object()
+    organisations = db.session.query(Organisation).order_by(Organisation.name).all()
+    context = dict(draft=draft, data=draft.data, number=number, steps=service.STEPS, errors=errors,
+                   organisations=organisations, regions=REGIONS, weekdays=WEEKDAYS[:5])
+    if number == 1:
+        context["advice"] = service.advice_for(draft.data.get("_form") or {})
+    elif number == 2:
+        context["templates"] = service.template_choices(app)
+    elif number == 3:
+        context["template"] = service.template_of(app, draft)
+    elif number == 4:
+        context["mix"] = service.mix_advice(draft)
+        context["searchable"] = [o for o in organisations if o.has_nextcloud and (
+            o.id == g.account.organisation_id or connection_of(o) is not None)]
+    elif number == 5:
+        context["involved"] = forms.involved_organisations(draft, organisations)
+    elif number == 6:
+        if review is None and not errors:
+            errors = service.errors_for_step(app, draft, 6)
+        if review is None and not errors:
+            review = service.review(app, draft)
+        context["review"] = review
+        context["errors"] = errors
+    return render_template(f"wizard/step{number}.html", **context), status
+
+
+@bp.post("/networks/new/<int:draft_id>/<int:number>")
+def save(draft_id: int, number: int):
+    draft = _draft(draft_id)
+    if not 1 <= number <= len(service.STEPS):
+        abort(404)
+    app = current_app._get_current_object()
+    service.discard_network(draft)
+    draft.data = forms.apply(number, dict(draft.data), request.form)
+    action = request.form.get("go", "next")
+    if action == "back":
+        draft.step = max(number - 1, 1)
+        db.session.commit()
+        return redirect(url_for("wizard.step", draft_id=draft.id, number=draft.step))
+    db.session.commit()
+    if action in ("add_member", "remove_member", "stay"):
+        return redirect(url_for("wizard.step", draft_id=draft.id, number=number) + "#members")
+    errors = service.errors_for_step(app, draft, number) if number > 1 else {}
+    if errors:
+        return _render(draft, number, errors, 422)
+    draft.step = min(number + 1, len(service.STEPS))
+    db.session.commit()
+    return redirect(url_for("wizard.step", draft_id=draft.id, number=draft.step))
+
+
+@bp.post("/networks/new/<int:draft_id>/search")
+def search(draft_id: int):
+    """Look people up in an organisation's Nextcloud (sharee search) — only when the kartrekker asks."""
+    draft = _draft(draft_id)
+    query = request.form.get("q", "").strip()
+    organisation = db.session.query(Organisation).filter_by(slug=request.form.get("organisation", "")).first()
+    data = dict(draft.data)
+    data["_search"] = {"q": query, "organisation": organisation.slug if organisation else "", "results": [],
+                       "error": None}
+    if organisation is None or not organisation.has_nextcloud or len(query) < 2:
+        data["_search"]["error"] = "Kies een organisatie met Nextcloud en typ minstens twee tekens."
+    else:
+        account = g.account if organisation.id == g.account.organisation_id else connection_of(organisation)
+        if account is None:
+            data["_search"]["error"] = f"{organisation.name} is nog niet met de app verbonden; zoeken kan daar niet."
+        else:
+            try:
+                found = nextcloud_client(current_app._get_current_object(), account).ocs.search_sharees(
+                    query, share_types=(0,))
+            except NextcloudError as exc:
+                data["_search"]["error"] = f"Zoeken in de Nextcloud van {organisation.name} lukte niet ({exc})."
+            else:
+                data["_search"]["results"] = [
+                    {"name": s.label, "user": s.share_with,
+                     "email": s.unique if s.unique and "@" in s.unique else ""}
+                    for s in found if s.kind == "users"][:20]
+    draft.data = data
+    db.session.commit()
+    return redirect(url_for("wizard.step", draft_id=draft.id, number=4) + "#search")
+
+
+@bp.get("/networks/new/<int:draft_id>/network.yml")
+def download(draft_id: int):
+    draft = _draft(draft_id)
+    name = (draft.data.get("name") or "netwerk").strip() or "netwerk"
+    from slugify import slugify
+
+    return Response(service.to_yaml(draft), mimetype="application/yaml", headers={
+        "Content-Disposition": f'attachment; filename="{slugify(name) or "netwerk"}.yml"'})
+
+
+@bp.post("/networks/new/<int:draft_id>/launch")
+def launch(draft_id: int):
+    draft = _draft(draft_id)
+    app = current_app._get_current_object()
+    errors = service.errors_for_step(app, draft, 6)
+    if errors:
+        return _render(draft, 6, errors, 422)
+    if draft.network is None:
+        try:
+            service.review(app, draft)
+        except SourceError as exc:
+            return _render(draft, 6, {"": str(exc)}, 422)
+    network = draft.network
+    run = actions.start(network, "launch", g.account.id)
+    return redirect(url_for("dashboard.progress", slug=network.slug, run_id=run.id))
