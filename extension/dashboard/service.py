@@ -120,7 +120,7 @@ class ChartBar:
     late_w: float
 
 
-BAR_ROW, BAR_WIDTH = 56, 360.0
+BAR_ROW, BAR_WIDTH = 70, 350.0
 
 
 def chart(progress: tuple[network_status.OrganisationProgress, ...]) -> list[ChartBar]:

@@ -111,7 +111,7 @@ def save(draft_id: int, number: int):
         db.session.commit()
         return redirect(url_for("wizard.step", draft_id=draft.id, number=draft.step))
     db.session.commit()
-    if action in ("add_member", "remove_member", "stay"):
+    if action in ("add_member", "remove_member", "stay") or action.startswith("pick-"):
         return redirect(url_for("wizard.step", draft_id=draft.id, number=number) + "#members")
     errors = service.errors_for_step(app, draft, number) if number > 1 else {}
     if errors:
@@ -126,8 +126,11 @@ def search(draft_id: int):
     """Look people up in an organisation's Nextcloud (sharee search) — only when the kartrekker asks."""
     draft = _draft(draft_id)
     query = request.form.get("q", "").strip()
-    organisation = db.session.query(Organisation).filter_by(slug=request.form.get("organisation", "")).first()
-    data = dict(draft.data)
+    slug = request.form.get("search_organisation", "")
+    organisation = db.session.query(Organisation).filter_by(slug=slug).first()
+    service.discard_network(draft)
+    # The members typed so far are saved with the search, so nothing is lost.
+    data = forms.apply(4, dict(draft.data), request.form) if "member_count" in request.form else dict(draft.data)
     data["_search"] = {"q": query, "organisation": organisation.slug if organisation else "", "results": [],
                        "error": None}
     if organisation is None or not organisation.has_nextcloud or len(query) < 2:

@@ -90,7 +90,7 @@ def test_sharee_search_finds_people_of_the_other_organisation_and_adds_them(sqli
     client = signed_in(app, connect_account(app, sqlite_world.sandbox, "a", "anna"))
     base = _start(client)
     draft_id = int(base.rsplit("/", 1)[1])
-    assert client.post(f"/networks/new/{draft_id}/search", data={"organisation": SCHOOL, "q": "eva"}).status_code == 302
+    assert client.post(f"/networks/new/{draft_id}/search", data={"search_organisation": SCHOOL, "q": "eva"}).status_code == 302
     page = client.get(f"{base}/4").get_data(as_text=True)
     assert "Eva" in page
     pick = re.search(r'name="go" value="(pick-\d+)"', page).group(1)
