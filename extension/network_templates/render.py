@@ -142,9 +142,18 @@ def _getal(value: float | int) -> str:
     return f"{value:g}".replace(".", ",")
 
 
+# Characters that make Markdown (Nextcloud Text) or HTML out of plain text: links, emphasis, code, tags, tables.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|])")
+
+
+def _as_text(value: Any) -> Any:
+    """Every value a document shows stays text in Markdown: a name like `[klik](https://…)` is no link."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", value) if isinstance(value, str) else value
+
+
 def _environment() -> SandboxedEnvironment:
     env = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True,
-                               trim_blocks=True, lstrip_blocks=True, auto_reload=False)
+                               trim_blocks=True, lstrip_blocks=True, auto_reload=False, finalize=_as_text)
     env.filters["datum"] = _datum
     env.filters["tijd"] = _tijd
     env.filters["getal"] = _getal
