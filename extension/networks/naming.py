@@ -235,8 +235,6 @@ def check_network_names(names: NetworkNames) -> list[tuple[Loc, str]]:
         message = name_problem(folder)
         if message is None and twin_key(folder) == twin_key(ARCHIVE_FOLDER):
             message = f"'{_shown(folder)}' is de map waar beëindigde netwerken heen gaan; kies een andere naam"
-        if message is None and twin_key(folder) == twin_key(NETWORKS_FOLDER):
-            message = f"'{_shown(folder)}' is de naam van de map met alle netwerken; kies een andere naam"
         if message:
             problems.append((loc, message))
     for loc, folder in names.phase_folders:
