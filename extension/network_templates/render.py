@@ -367,6 +367,11 @@ class _Sandbox(ImmutableSandboxedEnvironment):
 
     intercepted_binops = frozenset({"*", "**", "+", "%"})
 
+    def wrap_str_format(self, value: Any) -> None:
+        """No `str.format`: it is refused like every other method outside `_SAFE_METHODS` (a width in the
+        format could build a huge text)."""
+        return None
+
     def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
         if not super().is_safe_attribute(obj, attr, value):
             return False
@@ -422,15 +427,18 @@ def render_text(text: str, filename: str, names: Mapping[str, Any], max_bytes: i
     try:
         template = _compile(text, filename)
         chunks, size = [], 0
-        for chunk in template.generate(**names):
+        output = template.generate(**names)
+        for chunk in output:
             size += len(chunk)
             if size > limit:
-                raise _Refused(f"het document wordt groter dan {_size(limit)}")
+                line = _line_running(output, template)
+                output.close()
+                raise TemplateError([Problem(filename, line, "", f"het document wordt groter dan {_size(limit)}")])
             chunks.append(chunk)
-        output = "".join(chunks)
-        if len(output.encode("utf-8")) > limit:
-            raise _Refused(f"het document wordt groter dan {_size(limit)}")
-        return output
+        text = "".join(chunks)
+        if len(text.encode("utf-8")) > limit:
+            raise TemplateError([Problem(filename, None, "", f"het document wordt groter dan {_size(limit)}")])
+        return text
     except TemplateError:
         raise
     except TemplateSyntaxError as exc:
@@ -448,6 +456,15 @@ def render_text(text: str, filename: str, names: Mapping[str, Any], max_bytes: i
                                      f"fout in het document: {type(exc).__name__}: {exc}")]) from None
     finally:
         _BUDGET.reset(token)
+
+
+def _line_running(output, template) -> int | None:
+    """The document line a suspended render is at: the innermost generator's frame, mapped by Jinja."""
+    generator = output
+    while getattr(generator, "gi_yieldfrom", None) is not None:
+        generator = generator.gi_yieldfrom
+    frame = getattr(generator, "gi_frame", None)
+    return template.get_corresponding_lineno(frame.f_lineno) if frame is not None else None
 
 
 def _size(limit: int) -> str:
