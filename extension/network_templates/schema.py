@@ -366,7 +366,8 @@ class MemberSpec(_Spec):
     name: Line
     email: EmailStr
     organisation: Slug
-    user: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
+    # Not stripped: Nextcloud refuses a user id with whitespace at either end, and so does `network import`.
+    user: Annotated[str, StringConstraints(strip_whitespace=False, min_length=1, max_length=64)] | None = None
     role: Literal["kartrekker", "deelnemer", "manager", "begeleider"] = "deelnemer"
     expertise: Annotated[str, StringConstraints(max_length=200), AfterValidator(_one_line)] = ""
 
