@@ -55,6 +55,9 @@ _MONTHS = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augu
 # run on a folder without configuration).
 DEFAULT_DOCUMENT_MAX_BYTES = 1024 * 1024
 MAX_STEPS = 200_000
+# Placeholders and tags per document (`{{`, `{%`, `{#`): parsing and compiling cost grows with them, about a
+# second per thousand on a busy machine; the shipped documents have at most 40.
+MAX_TAGS = 2000
 MAX_RANGE = 10_000
 # Wall-clock safety net for what the step count does not see (a slow regular expression in a filter).
 MAX_RENDER_SECONDS = 10.0
@@ -485,7 +488,18 @@ def _explain(exc: JinjaError) -> tuple[str, str]:
     return f"{label}.{match.group(2)}", f"onbekende eigenschap '{match.group(2)}'; bekend zijn: {known}"
 
 
+def _tag_problem(text: str, filename: str) -> Problem | None:
+    tags = text.count("{{") + text.count("{%") + text.count("{#")
+    if tags > MAX_TAGS:
+        return Problem(filename, None, "", f"te veel plaatshouders en opdrachten ({tags:,}); hoogstens {MAX_TAGS:,} "
+                       "per document".replace(",", "."))
+    return None
+
+
 def _compile(text: str, filename: str):
+    too_many = _tag_problem(text, filename)
+    if too_many:
+        raise TemplateError([too_many])
     tree = _budgeted_tree(_ENV.parse(text, name=filename, filename=filename))
     code = _ENV.compile(tree, name=filename, filename=filename)
     return _ENV.template_class.from_code(_ENV, code, _ENV.make_globals(None))
@@ -526,6 +540,9 @@ _STANDALONE = {nodes.Include: "include", nodes.Import: "import", nodes.FromImpor
 def check_document(text: str, filename: str, kind: str) -> list[Problem]:
     """Load-time check of one document: Jinja syntax, no include/import/extends/block, no recursive macro,
     and no name outside the documented context."""
+    too_many = _tag_problem(text, filename)
+    if too_many:
+        return [too_many]
     try:
         tree = _ENV.parse(text, name=filename, filename=filename)
         undeclared = meta.find_undeclared_variables(tree)

@@ -49,11 +49,13 @@ def refused(folder) -> list[str]:
     ("# x\n{{ network.name.__class__ }}\n", "2: Jinja-fout: access to attribute '__class__'"),
     ("# x\n{{ network.name.format(1) }}\n", "2: Jinja-fout: access to attribute 'format'"),
     ("# x\n{{ 1 // 0 }}\n", "2: fout in het document: ZeroDivisionError"),
+    ("# x\n" + "{{ network.name }}" * 2001, " te veel plaatshouders en opdrachten (2.001); hoogstens 2.000"),
 ])
 def test_a_hostile_document_is_refused_at_load_with_file_and_line(small_template, text, message):
     readme = with_readme(small_template, text)
     problems = refused(small_template)
     assert any(p.startswith(f"{readme}:{message}") for p in problems), problems
+    assert "Traceback" not in "\n".join(problems)
 
 
 def test_rendering_stops_at_the_output_limit_with_file_and_line(small_template):
