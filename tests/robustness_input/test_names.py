@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from extension.extensions import db
 from extension.network_templates import NetworkFileError, TemplateError, load_template, parse_network_file
-from extension.network_templates.cli import templates_group
+from extension.cli import build
 from extension.networks import importer, naming
 from extension.networks.export import export_network
 from extension.networks.importer import InvalidExport, validate
@@ -42,7 +42,8 @@ def set_phase_folders(folder, first: str, second: str | None = None) -> None:
 ])
 def test_templates_check_refuses_a_phase_folder_nextcloud_refuses(small_template, name, message):
     set_phase_folders(small_template, name)
-    result = CliRunner().invoke(templates_group, ["check", str(small_template)])
+    result = CliRunner().invoke(build(), ["templates", "check", str(small_template)],
+                                env={"LC_ALL": None, "LC_MESSAGES": None, "LANG": None})
     assert result.exit_code == 1
     assert f"{small_template / 'template.yml'}:9: phases[0].folder: {message}" in result.output
 
