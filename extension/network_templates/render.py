@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import contextvars
 import functools
-import operator
 import re
 import time as clock
 import traceback
