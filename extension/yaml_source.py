@@ -10,6 +10,13 @@ marks too but would be one more dependency for the same result. Scalars are reso
 core-schema resolver instead of PyYAML's YAML 1.1 one, so that `15:30` stays a time text (not the
 sexagesimal integer 930), `no` stays text, and an impossible date such as 2025-02-30 reaches the schema
 (which names the field) instead of crashing the constructor.
+
+Hostile input is refused fast and small, naming file and line: a file larger than `MAX_YAML_BYTES`, nesting
+deeper than `MAX_DEPTH` (checked while composing, before Python's recursion limit could be reached), and
+aliases whose expansion would exceed `MAX_VALUES` values (an "alias bomb": a few hundred bytes that expand to
+hundreds of millions of values). The expanded size is computed on the composed node graph, where an alias is
+the same node object as its anchor, so the refusal costs time and memory in proportion to the file, not to
+its expansion. An alias that refers to itself is refused too.
 """
 from __future__ import annotations
 
@@ -26,7 +33,14 @@ _NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
 _BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
 _INT = re.compile(r"^[-+]?[0-9]+$")
 _FLOAT = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$")
+# Templates and network files are a few kilobytes (the largest shipped template.yml is 16 KB); PyYAML's
+# pure-Python composer reads roughly 100 KB a second, so this bounds a check to a few seconds.
+MAX_YAML_BYTES = 256 * 1024
 MAX_DEPTH = 50
+# Values after expanding aliases: a network of 500 members has about 8,000.
+MAX_VALUES = 100_000
+# Longer digit strings stay text: int() refuses more than 4,300 digits anyway, and no field needs them.
+_MAX_DIGITS = 100
 
 
 @dataclass
@@ -52,9 +66,25 @@ class YamlDocument:
     source: SourceMap
 
 
-def read_text(path: Path, display: str, error: type[SourceError]) -> str:
-    """A file's text as UTF-8; anything else is an error naming the line of the first bad byte."""
-    raw = path.read_bytes()
+def _kilobytes(size: int) -> str:
+    return f"{size / 1024:.0f} kB" if size < 1024 * 1024 else f"{size / 1024 / 1024:.1f} MB"
+
+
+def read_text(path: Path, display: str, error: type[SourceError], max_bytes: int = MAX_YAML_BYTES) -> str:
+    """A file's text as UTF-8, refused above `max_bytes` before it is read; anything but UTF-8 is an error
+    naming the line of the first bad byte."""
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise error([Problem(display, None, "", f"is te groot ({_kilobytes(size)}); hoogstens "
+                                                    f"{_kilobytes(max_bytes)} is toegestaan")])
+        with path.open("rb") as handle:
+            # Read one byte more than allowed: a file that grew after stat() is still refused.
+            raw = handle.read(max_bytes + 1)
+    except OSError as exc:
+        raise error([Problem(display, None, "", f"kan niet gelezen worden ({exc.strerror or exc})")]) from None
+    if len(raw) > max_bytes:
+        raise error([Problem(display, None, "", f"is te groot; hoogstens {_kilobytes(max_bytes)} is toegestaan")])
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -70,8 +100,12 @@ def load_yaml(path: Path, display: str, error: type[SourceError]) -> YamlDocumen
 
 def parse_yaml(text: str, display: str, error: type[SourceError]) -> YamlDocument:
     """Parse one YAML document from `text` already in memory, as `load_yaml` does from a file."""
+    if len(text) > MAX_YAML_BYTES:
+        raise error([Problem(display, None, "", f"is te groot; hoogstens {_kilobytes(MAX_YAML_BYTES)} is toegestaan")])
     try:
-        nodes = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
+        nodes = list(yaml.compose_all(text, Loader=_BudgetedLoader))
+    except _TooDeep as exc:
+        raise error([Problem(display, exc.line, "", f"te diep genest (meer dan {MAX_DEPTH} niveaus)")]) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
@@ -80,16 +114,81 @@ def parse_yaml(text: str, display: str, error: type[SourceError]) -> YamlDocumen
             # Where the unfinished construct began (an opening quote or bracket) is usually the line to fix.
             what += f" ({exc.context}, begonnen op regel {exc.context_mark.line + 1})"
         raise error([Problem(display, line, "", f"YAML-fout: {what}")]) from None
+    except yaml.reader.ReaderError as exc:
+        line = text[: exc.position].count("\n") + 1
+        char = exc.character if isinstance(exc.character, str) else chr(exc.character)
+        raise error([Problem(display, line, "", f"YAML-fout: teken {ord(char):#06x} mag niet in een YAML-bestand")]) \
+            from None
     except yaml.YAMLError as exc:
         raise error([Problem(display, None, "", f"YAML-fout: {exc}")]) from None
     if len(nodes) != 1:
         line = nodes[1].start_mark.line + 1 if len(nodes) > 1 else None
         raise error([Problem(display, line, "", "het bestand moet precies één YAML-document bevatten")])
+    refused = _expansion_problem(nodes[0], display)
+    if refused:
+        raise error([refused])
     builder = _Builder(SourceMap(display))
     data = builder.build(nodes[0], ())
     if builder.problems:
         raise error(builder.problems)
     return YamlDocument(data, builder.source)
+
+
+class _TooDeep(Exception):
+    def __init__(self, line: int):
+        self.line = line
+
+
+class _BudgetedLoader(yaml.SafeLoader):
+    """PyYAML's pure-Python safe loader, composing no deeper than MAX_DEPTH (its composer recurses per level)."""
+
+    def __init__(self, stream):
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent, index):
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise _TooDeep(self.peek_event().start_mark.line + 1)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
+def _expansion_problem(root: yaml.Node, display: str) -> Problem | None:
+    """Count the values the document has once its aliases are expanded, without expanding them: each
+    distinct node is visited once (an alias is its anchor's node), its size the sum of its children's."""
+    sizes: dict[int, int] = {}
+    path: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, finished = stack.pop()
+        key = id(node)
+        if finished:
+            path.discard(key)
+            sizes[key] = 1 + sum(sizes[id(child)] for child in _children(node))
+            if sizes[key] > MAX_VALUES:
+                return Problem(display, node.start_mark.line + 1, "",
+                               f"te veel waarden na het invullen van verwijzingen (*): meer dan {MAX_VALUES:,}"
+                               .replace(",", "."))
+            continue
+        if key in sizes:
+            continue
+        if key in path:
+            return Problem(display, node.start_mark.line + 1, "", "een verwijzing (*) naar zichzelf")
+        path.add(key)
+        stack.append((node, True))
+        stack.extend((child, False) for child in _children(node) if id(child) not in sizes)
+    return None
 
 
 class _Builder:
@@ -136,6 +235,8 @@ def _scalar(node: yaml.ScalarNode) -> Any:
         return None
     if value in _BOOL:
         return _BOOL[value]
+    if len(value) > _MAX_DIGITS:
+        return value
     if _INT.match(value):
         return int(value)
     if _FLOAT.match(value):

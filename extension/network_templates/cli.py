@@ -16,6 +16,12 @@ def _summary(template) -> str:
              documents=len(template.seeded_documents()))
 
 
+def _origin(folder: Path) -> str:
+    from extension.network_templates.loader import SHIPPED_TEMPLATES_DIR
+
+    return _("shipped") if folder.parent == SHIPPED_TEMPLATES_DIR else str(folder.parent)
+
+
 @command("check", app=False, database=False)
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
 def check_command(path: Path):
@@ -45,15 +51,19 @@ def check_command(path: Path):
 
 @command("list", database=False, pages=False)
 def list_command():
-    """List the shipped templates and those in TEMPLATES_DIR."""
+    """List the shipped templates and those in TEMPLATES_DIR; a broken one is listed as such, with its reason."""
     from flask import current_app
 
-    from extension.network_templates.loader import SHIPPED_TEMPLATES_DIR, scan_templates, templates_dir
+    from extension.network_templates.loader import scan_templates, templates_dir
 
     catalogue = scan_templates(templates_dir(current_app))
     for template in sorted(catalogue.templates.values(), key=lambda t: t.id):
-        origin = _("shipped") if template._root.parent == SHIPPED_TEMPLATES_DIR else str(template._root.parent)
-        click.echo(f"{template.id}\t{template.version}\t{template.name}\t{origin}")
+        click.echo(f"{template.id}\t{template.version}\t{template.name}\t{_origin(template._root)}")
+    for folder, error in catalogue.broken.items():
+        reason = _("broken: %(reason)s", reason=error.problems[0].message)
+        if len(error.problems) > 1:
+            reason += _(" (and %(count)s more problem(s))", count=len(error.problems) - 1)
+        click.echo(f"{folder.name}\t-\t{reason}\t{_origin(folder)}")
     for error in catalogue.errors:
         click.echo(str(error), err=True)
     if catalogue.errors:

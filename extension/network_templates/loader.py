@@ -1,4 +1,8 @@
-"""Finding and loading template folders: the shipped ones and those in the admin's `TEMPLATES_DIR`."""
+"""Finding and loading template folders: the shipped ones and those in the admin's `TEMPLATES_DIR`.
+
+A template that cannot be loaded (invalid, too large, unreadable) is reported as broken with its reasons and
+never stops the others from being listed or used.
+"""
 from __future__ import annotations
 
 import os
@@ -17,7 +21,7 @@ from extension.network_templates.errors import (
     field_path,
     problems_from_validation,
 )
-from extension.network_templates.render import check_document, render_text, sample_context_for
+from extension.network_templates.render import check_document, document_max_bytes, render_text, sample_context_for
 from extension.network_templates.schema import Template
 from extension.yaml_source import SourceMap, load_yaml, read_text
 
@@ -31,6 +35,8 @@ class Catalogue:
 
     templates: dict[str, Template] = field(default_factory=dict)
     errors: list[TemplateError] = field(default_factory=list)
+    # The folder of each template that could not be loaded, with its problems (the same errors as above).
+    broken: dict[Path, TemplateError] = field(default_factory=dict)
 
 
 def templates_dir(app: Any) -> Path | None:
@@ -45,7 +51,7 @@ def load_template(path: str | Path) -> Template:
     yml = path / TEMPLATE_FILE if path.is_dir() else path
     if not yml.is_file():
         raise TemplateError([Problem(str(yml), None, "", "bestand bestaat niet")])
-    return _load_cached(str(yml.resolve()), _signature(yml.parent))
+    return _load_cached(str(yml.resolve()), _signature(yml.parent), document_max_bytes())
 
 
 def _signature(folder: Path) -> tuple:
@@ -54,17 +60,22 @@ def _signature(folder: Path) -> tuple:
     for root, dirs, files in os.walk(folder):
         dirs.sort()
         for name in sorted(files):
-            stat = os.stat(os.path.join(root, name))
+            try:
+                stat = os.stat(os.path.join(root, name))
+            except OSError:
+                # A dangling link: reading it reports the problem; here it only has to change the signature.
+                entries.append((root, name, None, None))
+                continue
             entries.append((root, name, stat.st_size, stat.st_mtime_ns))
     return tuple(entries)
 
 
 @lru_cache(maxsize=64)
-def _load_cached(yml: str, signature: tuple) -> Template:
-    return _load(Path(yml))
+def _load_cached(yml: str, signature: tuple, max_bytes: int) -> Template:
+    return _load(Path(yml), max_bytes)
 
 
-def _load(yml: Path) -> Template:
+def _load(yml: Path, max_bytes: int) -> Template:
     document = load_yaml(yml, str(yml), TemplateError)
     try:
         template = Template.model_validate(document.data)
@@ -74,7 +85,7 @@ def _load(yml: Path) -> Template:
     sources: dict[str, str] = {}
     for loc, kind, source, phase, meeting in _document_uses(template):
         if source not in sources:
-            text = _read_document(yml.parent, source, loc, document.source, problems)
+            text = _read_document(yml.parent, source, loc, document.source, problems, max_bytes)
             if text is None:
                 continue
             sources[source] = text
@@ -82,7 +93,8 @@ def _load(yml: Path) -> Template:
         found = check_document(sources[source], filename, kind)
         if not found:
             try:
-                render_text(sources[source], filename, sample_context_for(template, kind, phase, meeting).as_mapping())
+                render_text(sources[source], filename, sample_context_for(template, kind, phase, meeting).as_mapping(),
+                            max_bytes)
             except TemplateError as exc:
                 found = exc.problems
         problems += [p for p in found if p not in problems]
@@ -105,20 +117,35 @@ def _document_uses(template: Template):
             yield ("meetings", "items", i, "agenda", "source"), "agenda", meeting.agenda.source, meeting.phase, meeting.key
 
 
-def _read_document(folder: Path, source: str, loc: tuple, where: SourceMap, problems: list[Problem]) -> str | None:
+def _read_document(folder: Path, source: str, loc: tuple, where: SourceMap, problems: list[Problem],
+                   max_bytes: int) -> str | None:
+    """A document's text, refused (before it is read) when it is larger than the document size limit."""
     path = folder / source
-    if not path.resolve().is_relative_to(folder.resolve()):
-        problems.append(Problem(where.file, where.line_of(loc), field_path(loc),
-                                f"'{source}' wijst (via een koppeling) buiten de sjabloonmap"))
+    line, name = where.line_of(loc), field_path(loc)
+    try:
+        if not path.resolve().is_relative_to(folder.resolve()):
+            problems.append(Problem(where.file, line, name, f"'{source}' wijst (via een koppeling) buiten de sjabloonmap"))
+            return None
+        if not path.is_file():
+            problems.append(Problem(where.file, line, name, f"bestand '{source}' bestaat niet"))
+            return None
+        size = path.stat().st_size
+    except (OSError, RuntimeError) as exc:
+        problems.append(Problem(where.file, line, name, f"'{source}' kan niet gelezen worden ({exc})"))
         return None
-    if not path.is_file():
-        problems.append(Problem(where.file, where.line_of(loc), field_path(loc), f"bestand '{source}' bestaat niet"))
+    if size > max_bytes:
+        problems.append(Problem(where.file, line, name, f"'{source}' is te groot ({_size(size)}); een document mag "
+                                f"hoogstens {_size(max_bytes)} zijn (instelling DOCUMENT_MAX_BYTES)"))
         return None
     try:
-        return read_text(path, str(path), TemplateError)
+        return read_text(path, str(path), TemplateError, max_bytes)
     except TemplateError as exc:
         problems += exc.problems
         return None
+
+
+def _size(size: int) -> str:
+    return f"{size / 1024:.0f} kB" if size < 1024 * 1024 else f"{size / 1024 / 1024:.1f} MB"
 
 
 def _folders(extra_dir: str | Path | None) -> list[Path]:
@@ -136,7 +163,14 @@ def scan_templates(extra_dir: str | Path | None = None) -> Catalogue:
     """Load every template folder; a broken one lands in `errors` instead of hiding the others."""
     catalogue = Catalogue()
     for folder in _folders(extra_dir):
-        for child in sorted(folder.iterdir()):
+        try:
+            children = sorted(folder.iterdir())
+        except OSError as exc:
+            error = TemplateError([Problem(str(folder), None, "", f"map kan niet gelezen worden ({exc.strerror or exc})")])
+            catalogue.errors.append(error)
+            catalogue.broken[folder] = error
+            continue
+        for child in children:
             if not (child / TEMPLATE_FILE).is_file():
                 continue
             try:
@@ -144,6 +178,7 @@ def scan_templates(extra_dir: str | Path | None = None) -> Catalogue:
                 _check_identity(template, child, catalogue.templates)
             except TemplateError as exc:
                 catalogue.errors.append(exc)
+                catalogue.broken[child] = exc
                 continue
             catalogue.templates[template.id] = template
     return catalogue

@@ -61,32 +61,36 @@ from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Em
 from pydantic import ValidationError
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
+from extension.networks import naming
+
 ROLES = ("kartrekker", "deelnemer", "manager", "begeleider")
 AUDIENCES = ("deelnemer", "kartrekker", "manager")
 MAX_PHASE_WEEKS = 104
 MAX_DUE_DAYS = MAX_PHASE_WEEKS * 7
 MAX_MEETING_WEEK = 5 * 52
 README_TARGET = "Readme.md"
-# Characters Nextcloud or the desktop clients of its users (Windows) refuse in a file or folder name.
-FORBIDDEN_NAME_CHARACTERS = set('\\/:*?"<>|') | {chr(c) for c in range(32)}
+
+
+def _one_line(value: str) -> str:
+    message = naming.line_problem(value)
+    if message:
+        raise PydanticCustomError("one_line", "{message}", {"message": message})
+    return value
+
 
 Key = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=63)]
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=80)]
-Line = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+# A single line: names, titles and places go into folder names, calendar summaries and table cells.
+Line = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), AfterValidator(_one_line)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
 
 
 def _check_segment(segment: str) -> str:
-    if segment in ("", ".", ".."):
-        raise PydanticCustomError("path_segment", "'{segment}' is geen geldige map- of bestandsnaam",
-                                  {"segment": segment})
-    if segment != segment.strip():
-        raise PydanticCustomError("path_segment", "'{segment}' begint of eindigt met een spatie",
-                                  {"segment": segment})
-    bad = sorted(set(segment) & FORBIDDEN_NAME_CHARACTERS)
-    if bad:
-        raise PydanticCustomError("path_segment", "'{segment}' bevat een teken dat niet mag: {chars}",
-                                  {"segment": segment, "chars": " ".join(repr(c) for c in bad)})
+    """A file or folder name Nextcloud and its Windows clients accept (extension.networks.naming)."""
+    message = naming.name_problem(segment)
+    if message:
+        # Passed as context: braces in a name must not be read as pydantic's placeholders.
+        raise PydanticCustomError("path_segment", "{message}", {"message": message})
     return segment
 
 
@@ -225,23 +229,37 @@ class Template(_Spec):
             phase_index.setdefault(phase.key, i)
         folder_names = [_folder_of(n, phase) for n, phase in enumerate(self.phases, start=1)]
         folders = Counter(folder_names)
+        # The network's root folder holds the readme and the phase folders: no two may be one name there.
+        root_twins = naming.path_twins([README_TARGET] + folder_names)
         for i, (phase, folder) in enumerate(zip(self.phases, folder_names)):
             if folders[folder] > 1:
                 problems.append((("phases", i, "folder"), "duplicate", "map '{folder}' komt twee keer voor",
                                  {"folder": folder}))
+            elif i + 1 in root_twins:
+                problems.append((("phases", i, "folder" if phase.folder else "name"), "twin", "{message}",
+                                 {"message": root_twins[i + 1]}))
             elif phase.folder is None:
                 try:
                     _check_segment(folder)
                 except PydanticCustomError as exc:
                     problems.append((("phases", i, "name"), exc.type, exc.message_template, exc.context or {}))
 
-        targets: dict[str, set[str]] = {p.key: set() for p in self.phases}
+        # Every document written into one phase folder (its own and its meetings' agendas), by location.
+        in_folder: dict[str, list[tuple[tuple, str]]] = {p.key: [] for p in self.phases}
         for i, phase in enumerate(self.phases):
             for j, document in enumerate(phase.documents):
-                if document.target.lower() in targets[phase.key]:
-                    problems.append((("phases", i, "documents", j, "target"), "duplicate",
-                                     "'{target}' komt twee keer voor in de fasemap", {"target": document.target}))
-                targets[phase.key].add(document.target.lower())
+                in_folder[phase.key].append((("phases", i, "documents", j, "target"), document.target))
+        for i, meeting in enumerate(self.meetings.items):
+            if meeting.agenda and meeting.phase in in_folder:
+                in_folder[meeting.phase].append((("meetings", "items", i, "agenda", "target"), meeting.agenda.target))
+        for documents in in_folder.values():
+            for index, message in naming.path_twins([target for _, target in documents]).items():
+                loc, target = documents[index]
+                if message.endswith("komt twee keer voor"):
+                    problems.append((loc, "duplicate", "'{target}' komt twee keer voor in de fasemap",
+                                     {"target": target}))
+                else:
+                    problems.append((loc, "twin", "{message}", {"message": message}))
 
         seen_meetings: set[str] = set()
         last_phase, last_week = -1, -1
@@ -265,12 +283,6 @@ class Template(_Spec):
                                      "week {week} komt niet na de vorige bijeenkomst (week {last})",
                                      {"week": meeting.week, "last": last_week}))
                 last_week = meeting.week
-            if meeting.agenda and meeting.phase in targets:
-                if meeting.agenda.target.lower() in targets[meeting.phase]:
-                    problems.append((loc + ("agenda", "target"), "duplicate",
-                                     "'{target}' komt twee keer voor in de fasemap",
-                                     {"target": meeting.agenda.target}))
-                targets[meeting.phase].add(meeting.agenda.target.lower())
 
         seen_tasks: set[str] = set()
         for i, task in enumerate(self.tasks):
@@ -354,9 +366,10 @@ class MemberSpec(_Spec):
     name: Line
     email: EmailStr
     organisation: Slug
-    user: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
+    # Not stripped: Nextcloud refuses a user id with whitespace at either end, and so does `network import`.
+    user: Annotated[str, StringConstraints(strip_whitespace=False, min_length=1, max_length=64)] | None = None
     role: Literal["kartrekker", "deelnemer", "manager", "begeleider"] = "deelnemer"
-    expertise: Annotated[str, StringConstraints(max_length=200)] = ""
+    expertise: Annotated[str, StringConstraints(max_length=200), AfterValidator(_one_line)] = ""
 
 
 class CommitmentSpec(_Spec):
@@ -384,7 +397,7 @@ class NetworkSpec(_Spec):
     template: Key
     host: Slug
     start: date
-    place: Annotated[str, StringConstraints(max_length=200)] = ""
+    place: Annotated[str, StringConstraints(max_length=200), AfterValidator(_one_line)] = ""
     kartrekker: EmailStr
     members: list[MemberSpec] = Field(min_length=1)
     commitments: list[CommitmentSpec] = []
@@ -438,8 +451,23 @@ class NetworkSpec(_Spec):
                 problems.append((("commitments", i, "manager"), "unknown_member",
                                  "{email} staat niet bij de leden; geef dan name en email van de manager",
                                  {"email": commitment.manager.email}))
+        problems += [(loc, "name", "{message}", {"message": message})
+                     for loc, message in naming.check_network_names(self.names())]
         _raise(problems, "Network")
         return self
+
+    def names(self) -> naming.NetworkNames:
+        """What of this network becomes a name in Nextcloud or a single line there, checked the same way as
+        an imported network's (extension.networks.importer). No folder: `network create` derives it from the
+        name (naming.folder_name, always a valid name) and makes it unique, never the archive folder."""
+        lines = [(("name",), self.name), (("topic",), self.topic), (("place",), self.place)]
+        for i, member in enumerate(self.members):
+            lines += [(("members", i, "name"), member.name), (("members", i, "expertise"), member.expertise)]
+        lines += [(("commitments", i, "manager", "name"), c.manager.name)
+                  for i, c in enumerate(self.commitments) if c.manager.name]
+        return naming.NetworkNames(
+            lines=lines,
+            users=[(("members", i, "user"), member.user) for i, member in enumerate(self.members) if member.user])
 
     def member(self, email: str) -> MemberSpec:
         for member in self.members:

@@ -4,8 +4,9 @@ The document is checked in three rounds, each problem named by its field (`tasks
 `format` and `version` (a document of another version is refused before anything else is read), then its
 shape with pydantic (the same shape extension.networks.export writes), then its references (within the
 document, and to this database: the organisations must exist here with the same Nextcloud URL, and the
-network's slug, folder and calendars must not belong to a network here already). Only a document without
-problems is written, in one transaction.
+network's slug, folder and calendars must not belong to a network here already). Names are checked by the
+same function as `network create` uses (extension.networks.naming.check_network_names): single-line fields,
+Nextcloud user ids, and the folder names. Only a document without problems is written, in one transaction.
 """
 from __future__ import annotations
 
@@ -19,10 +20,10 @@ from pydantic import (AfterValidator, AwareDatetime, BaseModel, ConfigDict, Fiel
 from sqlalchemy import or_, select
 
 from connectors.calendars import validate_calendar_uri
-from connectors.files import split_path
 from extension.extensions import db
 from extension.network_templates import AUDIENCES, ROLES
-from extension.network_templates.errors import Problem, SourceError, problems_from_validation
+from extension.network_templates.errors import Problem, SourceError, field_path, problems_from_validation
+from extension.networks import naming
 from extension.networks.export import FORMAT, VERSION
 from extension.networks.models import (NETWORK_STATUSES, TASK_APP_ONLY, TASK_PENDING, TASK_WRITTEN, Commitment,
                                        KnowledgeTask, LaunchStep, Meeting, Membership, Network, Phase)
@@ -223,9 +224,32 @@ def validate(raw: Any, source: str = "<export>") -> ExportDocument:
     except ValidationError as exc:
         raise InvalidExport(problems_from_validation(exc, _NoLines(source))) from None
     problems = [Problem(source, None, field, message) for field, message in _reference_problems(document)]
+    problems += [Problem(source, None, field_path(loc), message)
+                 for loc, message in naming.check_network_names(_names(document))]
     if problems:
         raise InvalidExport(problems)
     return document
+
+
+def _names(doc: ExportDocument) -> naming.NetworkNames:
+    """The document's names and single lines, for the check `network create` runs too."""
+    n = doc.network
+    lines = [(("network", "name"), n.name), (("network", "topic"), n.topic), (("network", "place"), n.place)]
+    lines += [(("phases", i, "name"), p.name) for i, p in enumerate(doc.phases)]
+    for i, m in enumerate(doc.members):
+        lines += [(("members", i, "name"), m.name), (("members", i, "expertise"), m.expertise)]
+    lines += [(("commitments", i, "manager_name"), c.manager_name) for i, c in enumerate(doc.commitments)]
+    for i, m in enumerate(doc.meetings):
+        lines += [(("meetings", i, "title"), m.title), (("meetings", i, "location"), m.location)]
+    for i, t in enumerate(doc.tasks):
+        lines += [(("tasks", i, "title"), t.title), (("tasks", i, "assignee_name"), t.assignee_name)]
+    users = [(("members", i, "user_id"), m.user_id) for i, m in enumerate(doc.members) if m.user_id]
+    users += [(("commitments", i, "manager_user_id"), c.manager_user_id)
+              for i, c in enumerate(doc.commitments) if c.manager_user_id]
+    users += [(("tasks", i, "assignee_user_id"), t.assignee_user_id)
+              for i, t in enumerate(doc.tasks) if t.assignee_user_id]
+    return naming.NetworkNames(lines=lines, users=users, folder=(("network", "folder_name"), n.folder_name),
+                               phase_folders=[(("phases", i, "folder"), p.folder) for i, p in enumerate(doc.phases)])
 
 
 def _reference_problems(doc: ExportDocument) -> list[tuple[str, str]]:
@@ -263,11 +287,6 @@ def _reference_problems(doc: ExportDocument) -> list[tuple[str, str]]:
         except ValueError:
             problems.append((f"network.{field}", f"'{getattr(network, field)}' is geen geldige agenda-URI "
                                                  "(a-z, 0-9 en '-')"))
-    try:
-        if not split_path(network.folder_name) or "\\" in network.folder_name:
-            raise ValueError(network.folder_name)
-    except ValueError:
-        problems.append(("network.folder_name", f"'{network.folder_name}' is geen geldige mapnaam"))
     for index, member in enumerate(doc.members):
         known(member.organisation, organisations, f"members[{index}].organisation", "organisatie")
     for index, commitment in enumerate(doc.commitments):
@@ -343,10 +362,11 @@ def _clashes(doc: ExportDocument, organisations: dict[str, Organisation]) -> lis
     clashes = []
     if db.session.scalar(select(Network.id).where(Network.slug == network.slug)) is not None:
         clashes.append(("network.slug", f"er is hier al een netwerk '{network.slug}'"))
-    if db.session.scalar(select(Network.id).where(Network.host_organisation_id == host.id,
-                                                  Network.folder_name == network.folder_name)) is not None:
-        clashes.append(("network.folder_name", f"een ander netwerk van {host.name} gebruikt de map "
-                                               f"'{network.folder_name}' al"))
+    # Folder names that differ only in case or Unicode normalisation are one folder to Nextcloud's users.
+    folders = db.session.scalars(select(Network.folder_name).where(Network.host_organisation_id == host.id))
+    taken = next((f for f in folders if naming.twin_key(f) == naming.twin_key(network.folder_name)), None)
+    if taken is not None:
+        clashes.append(("network.folder_name", f"een ander netwerk van {host.name} gebruikt de map '{taken}' al"))
     for field in ("calendar_uri", "tasklist_uri"):
         uri = getattr(network, field)
         if db.session.scalar(select(Network.id).where(

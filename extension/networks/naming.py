@@ -6,11 +6,19 @@ no control characters, `/` and `\\` always forbidden, `.`/`..`, `.htaccess` and 
 and `.filepart` refused, and 4-byte UTF-8 (emoji) refused on MySQL without utf8mb4. The characters an
 admin may add for Windows compatibility (`<>:"|?*`, trailing dot or space, reserved device names) are
 avoided too, so the folder also syncs to Windows desktop clients.
+
+The same rules, as checks that name what is wrong (in Dutch), serve the names a user writes: phase folders
+and documents in a template (`templates check`), and the names and Nextcloud users of a network, by
+`network create` and `network import` alike (`check_network_names`, the one check both use). Two names in
+one folder that differ only in case or Unicode normalisation are one name to Nextcloud (it stores names in
+NFC) or to its users' computers (Windows and macOS ignore case), so they are refused as twins.
 """
 from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass, field
+from typing import Any
 
 from slugify import slugify
 
@@ -28,6 +36,19 @@ _REPLACEMENTS = {'"': "'", "/": "-", "\\": "-", "|": "-", ":": " -", "<": "(", "
 _WINDOWS_DEVICES = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)),
                     *(f"lpt{i}" for i in range(1, 10))}
 _FORBIDDEN_ENDINGS = (".part", ".filepart")
+# Nextcloud's FilenameValidator defaults: forbidden_filenames ['.htaccess'], forbidden_filename_extensions
+# ['.filepart'] plus the always forbidden '.part', characters '/' and '\\' and 0-31; its Windows
+# compatibility adds the device names (also with the superscript digits) and the characters below.
+_FORBIDDEN_NAMES = {".htaccess"}
+_WINDOWS_NAMES = _WINDOWS_DEVICES | {"com0", "lpt0", "com¹", "com²", "com³", "lpt¹", "lpt²", "lpt³"}
+_FORBIDDEN_CHARACTERS = set('\\/<>:"|?*') | {chr(c) for c in range(32)} | {"\x7f"}
+NAME_MAX_BYTES = 250
+# Nextcloud's user ids (lib/private/User/Manager.php validateUserId): these characters, no whitespace at
+# either end, not only dots, not one of the data folder's own names; 64 characters is its column width.
+_USER_ID = re.compile(r"^[a-zA-Z0-9 _.@\-']+$")
+_RESERVED_USER_IDS = {".htaccess", "files_external", "__groupfolders", ".ocdata", "owncloud.log", "nextcloud.log"}
+USER_ID_MAX_LENGTH = 64
+_LINE_BREAKS = {"\u2028", "\u2029", "\x85"}
 
 
 def network_slug(name: str) -> str:
@@ -46,7 +67,7 @@ def folder_name(name: str, max_bytes: int = FOLDER_NAME_MAX_BYTES) -> str:
     text = re.sub(r"-{2,}", "-", text).strip(" .-")
     text = _cut_utf8(text, max_bytes).rstrip(" .-")
     lower = text.lower()
-    if lower.split(".", 1)[0] in _WINDOWS_DEVICES or lower == ".htaccess":
+    if _device_base(lower) or lower in _FORBIDDEN_NAMES:
         text = f"Netwerk {text}"
     if lower.endswith(_FORBIDDEN_ENDINGS):
         text = text.rsplit(".", 1)[0].rstrip(" .-") or "Netwerk"
@@ -77,3 +98,150 @@ def _cut_utf8(text: str, max_bytes: int) -> str:
     if len(encoded) <= max_bytes:
         return text
     return encoded[:max_bytes].decode("utf-8", "ignore")
+
+
+def name_problem(name: str) -> str | None:
+    """Why Nextcloud (or a Windows desktop client) would refuse `name` as a file or folder name, in Dutch;
+    None when it is fine."""
+    if name.strip() in ("", ".", ".."):
+        return f"'{_shown(name)}' is geen geldige map- of bestandsnaam"
+    if name != name.strip():
+        return f"'{_shown(name)}' begint of eindigt met een spatie"
+    if name.endswith("."):
+        return f"'{_shown(name)}' eindigt met een punt; Windows laat die weg, zodat de naam niet meer klopt"
+    bad = sorted(set(name) & _FORBIDDEN_CHARACTERS)
+    if bad:
+        return f"'{_shown(name)}' bevat een teken dat niet mag: {' '.join(repr(c) for c in bad)}"
+    if any(ord(c) > 0xFFFF for c in name):
+        return f"'{_shown(name)}' bevat een teken (zoals een emoji) dat niet elke Nextcloud-database kan opslaan"
+    if len(name.encode("utf-8")) > NAME_MAX_BYTES:
+        return f"'{_shown(name)}' is langer dan {NAME_MAX_BYTES} bytes"
+    lower = name.lower()
+    if lower in _FORBIDDEN_NAMES:
+        return f"'{_shown(name)}' is een naam die Nextcloud weigert"
+    ending = next((e for e in _FORBIDDEN_ENDINGS if lower.endswith(e)), None)
+    if ending:
+        return f"'{_shown(name)}' eindigt op '{ending}', een bestandstype dat Nextcloud weigert"
+    base = _device_base(lower)
+    if base:
+        return f"'{_shown(name)}' begint met '{base.upper()}', een naam die Windows voor een apparaat gebruikt"
+    return None
+
+
+def _device_base(lower: str) -> str | None:
+    """The Windows device name (CON, COM1, …) that a lower-cased name is, before its first dot; else None."""
+    dot = lower.find(".", 1)
+    base = (lower[:dot] if dot > 0 else lower).rstrip()
+    return base if base in _WINDOWS_NAMES else None
+
+
+def _shown(text: str, limit: int = 60) -> str:
+    """`text` for a message: control characters written as escapes, and cut short."""
+    shown = "".join(c if unicodedata.category(c) != "Cc" and c not in _LINE_BREAKS else repr(c)[1:-1] for c in text)
+    return shown if len(shown) <= limit else shown[: limit - 1] + "…"
+
+
+def twin_key(name: str) -> str:
+    """One key for names Nextcloud or its users' computers see as one: NFC and case folded."""
+    return unicodedata.normalize("NFC", name).casefold()
+
+
+def twin_problem(name: str, other: str) -> str:
+    return (f"'{_shown(name)}' en '{_shown(other)}' verschillen alleen in hoofdletters of in de Unicode-schrijfwijze; "
+            "in Nextcloud of op de computer van een deelnemer worden dat één naam")
+
+
+def path_twins(paths: list[str]) -> dict[int, str]:
+    """For relative paths below one folder: the index of each path that clashes with an earlier one (the
+    same path, or a file or folder whose name is a twin of another's in the same folder), with why."""
+    seen: dict[tuple[str, ...], str] = {}
+    problems: dict[int, str] = {}
+    for index, path in enumerate(paths):
+        segments = path.split("/")
+        for depth, segment in enumerate(segments):
+            key = tuple(twin_key(s) for s in segments[: depth + 1])
+            known = seen.get(key)
+            last = depth == len(segments) - 1
+            kind = "file" if last else "folder"
+            if known is None:
+                seen[key] = f"{kind}:{segment}"
+                continue
+            known_kind, known_name = known.split(":", 1)
+            if known_name != segment:
+                problems[index] = twin_problem(segment, known_name)
+                break
+            if last or known_kind != kind:
+                problems[index] = f"'{_shown(path)}' komt twee keer voor"
+                break
+    return problems
+
+
+def user_id_problem(user: str) -> str | None:
+    """Why Nextcloud would refuse `user` as a user id, in Dutch; None when it is fine."""
+    if not user.strip():
+        return "een Nextcloud-gebruiker mag niet leeg zijn"
+    if not _USER_ID.match(user):
+        return (f"'{_shown(user)}' is geen geldige Nextcloud-gebruiker: alleen letters a-z en A-Z, cijfers, spaties en "
+                "_.@-' zijn toegestaan")
+    if user != user.strip():
+        return f"'{_shown(user)}' begint of eindigt met een spatie"
+    if set(user) == {"."}:
+        return f"'{_shown(user)}' is geen geldige Nextcloud-gebruiker"
+    if user in _RESERVED_USER_IDS or user.startswith("appdata_"):
+        return f"'{_shown(user)}' is een naam die Nextcloud zelf gebruikt"
+    if len(user) > USER_ID_MAX_LENGTH:
+        return f"'{_shown(user)}' is langer dan {USER_ID_MAX_LENGTH} tekens"
+    return None
+
+
+def line_problem(text: str) -> str | None:
+    """A single-line field with a line break or another control character, in Dutch; None when fine."""
+    if any(c in _LINE_BREAKS or unicodedata.category(c) == "Cc" for c in text):
+        return "moet op één regel staan (zonder regeleinde of stuurteken)"
+    return None
+
+
+Loc = tuple[Any, ...]
+
+
+@dataclass
+class NetworkNames:
+    """What of a network becomes a name in Nextcloud or a single line of text there, by field path.
+
+    `network create` fills it from the network file, `network import` from the export document; both
+    check it with `check_network_names`.
+    """
+
+    lines: list[tuple[Loc, str]] = field(default_factory=list)
+    users: list[tuple[Loc, str]] = field(default_factory=list)
+    folder: tuple[Loc, str] | None = None
+    phase_folders: list[tuple[Loc, str]] = field(default_factory=list)
+
+
+def check_network_names(names: NetworkNames) -> list[tuple[Loc, str]]:
+    """Every problem with a network's names, as (field path, Dutch message): single lines, Nextcloud user
+    ids, the network folder (a valid name, not the archive folder) and its phase folders (valid, no twins)."""
+    problems: list[tuple[Loc, str]] = []
+    for loc, text in names.lines:
+        message = line_problem(text)
+        if message:
+            problems.append((loc, message))
+    for loc, user in names.users:
+        message = user_id_problem(user)
+        if message:
+            problems.append((loc, message))
+    if names.folder is not None:
+        loc, folder = names.folder
+        message = name_problem(folder)
+        if message is None and twin_key(folder) == twin_key(ARCHIVE_FOLDER):
+            message = f"'{_shown(folder)}' is de map waar beëindigde netwerken heen gaan; kies een andere naam"
+        if message:
+            problems.append((loc, message))
+    for loc, folder in names.phase_folders:
+        message = name_problem(folder)
+        if message:
+            problems.append((loc, message))
+    twins = path_twins([folder for _, folder in names.phase_folders])
+    for index, message in sorted(twins.items()):
+        problems.append((names.phase_folders[index][0], message))
+    return problems

@@ -202,13 +202,15 @@ def _unique_slug(base: str) -> str:
 def _unique_folder(host: Organisation, base: str) -> str:
     """Two networks of one host never share a folder, even when their names clean up to the same text, and
     none gets the archive folder's name."""
+    # Names differing only in case or Unicode normalisation are one folder to Nextcloud's users (naming.twin_key).
     taken = set(db.session.scalars(select(Network.folder_name).where(Network.host_organisation_id == host.id)))
-    return _first_free(base, taken | {naming.ARCHIVE_FOLDER}, "{base} ({n})")
+    return _first_free(base, taken | {naming.ARCHIVE_FOLDER}, "{base} ({n})", key=naming.twin_key)
 
 
-def _first_free(base: str, taken: set[str], numbered: str) -> str:
-    """`base`, or the first of `numbered` (n = 2, 3, …) that is not taken."""
+def _first_free(base: str, taken: set[str], numbered: str, key=lambda name: name) -> str:
+    """`base`, or the first of `numbered` (n = 2, 3, …) that is not taken (compared by `key`)."""
+    keys = {key(name) for name in taken}
     candidate, n = base, 2
-    while candidate in taken:
+    while key(candidate) in keys:
         candidate, n = numbered.format(base=base, n=n), n + 1
     return candidate

@@ -200,8 +200,9 @@ def test_references_that_do_not_resolve_are_named(document):
         "tasks[3].meeting": "onbekende bijeenkomst 'geen-bijeenkomst'",
         "phases[0].key": "'voorbereiden' komt meer dan eens voor",
         "phases[5].key": "'voorbereiden' komt meer dan eens voor",
+        "phases[5].folder": "'1. Voorbereiden' komt twee keer voor",
         "network.calendar_uri": "'Agenda met spaties' is geen geldige agenda-URI (a-z, 0-9 en '-')",
-        "network.folder_name": "'../buiten' is geen geldige mapnaam",
+        "network.folder_name": "'../buiten' bevat een teken dat niet mag: '/'",
     }
 
 

@@ -59,8 +59,9 @@ def test_more_than_one_document_is_refused(tmp_path):
 
 
 def test_a_self_referencing_alias_is_refused_instead_of_recursing_forever(tmp_path):
-    with pytest.raises(TemplateError, match="te diep genest"):
+    with pytest.raises(TemplateError) as caught:
         load_yaml(write(tmp_path, "a: &x\n  b: *x\n"), "f.yml", TemplateError)
+    assert str(caught.value) == "f.yml:1: een verwijzing (*) naar zichzelf"
 
 
 def test_a_key_that_is_not_text_is_refused(tmp_path):
