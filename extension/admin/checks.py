@@ -107,7 +107,7 @@ def app_checks(app: Flask) -> list[CheckResult]:
             details = ", ".join(f"{k} {v}" for k, v in outcome.items() if k != "ok")
             results.append(CheckResult(APP_SCOPE, name, OK, details or "answers"))
         else:
-            results.append(CheckResult(APP_SCOPE, name, FAIL if outcome["critical"] else WARN,
+            results.append(CheckResult(APP_SCOPE, name, FAIL if outcome["critical"] or outcome.get("fails") else WARN,
                                        outcome["error"], outcome.get("hint")))
     if app.config["EMBED_IN_NEXTCLOUD"] and not app_is_https(app):
         results.append(CheckResult(

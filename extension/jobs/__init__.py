@@ -1,4 +1,4 @@
-"""Background jobs (launch, sync) on Huey: SQLite in the instance folder by default, Redis with REDIS_URL."""
-from extension.jobs.queue import JobQueue, init_app, job_queue
+"""Background jobs (launch, sync, checks): rows in the database, woken through Huey (SQLite or Redis)."""
+from extension.jobs.queue import JobIncomplete, JobQueue, init_app, job_queue
 
-__all__ = ["JobQueue", "init_app", "job_queue"]
+__all__ = ["JobIncomplete", "JobQueue", "init_app", "job_queue"]
