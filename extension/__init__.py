@@ -82,10 +82,12 @@ def _configure_migrations(app: Flask) -> None:
 
 def _configure_jobs(app: Flask) -> None:
     from extension import jobs
+    from extension.admin import checks
     from extension.sync import jobs as sync_jobs
 
     jobs.init_app(app)
     sync_jobs.init_app(app)
+    checks.init_app(app)
 
 
 def _check_sync_interval(app: Flask) -> None:
