@@ -22,6 +22,13 @@ INTERNAL_DEFAULTS: dict[str, Any] = {
     "SESSION_COOKIE_HTTPONLY": True,
     # False for the command line's quick read-only commands: no blueprints, so no view imports.
     "WEB_PAGES": True,
+    # The jobs' timing (extension.jobs): a worker's lease on a running job and on the sync cycle, how often
+    # the reaper looks for what dead workers left, and after how long a queued job's message counts as
+    # lost. Tests shorten them; SYNC_INTERVAL_SECONDS, when set, replaces SYNC_INTERVAL_MINUTES.
+    "JOBS_LEASE_SECONDS": 60,
+    "JOBS_REAP_SECONDS": 30,
+    "JOBS_REQUEUE_SECONDS": 300,
+    "SYNC_INTERVAL_SECONDS": None,
 }
 
 INSTANCE_FILE = "lerend-netwerk.cfg"

@@ -72,9 +72,9 @@ class JobQueue:
         self._jobs: dict[str, JobSpec] = {}
         self.periodic: dict[str, Periodic] = {}
         self._wake = self.huey.task(name="run_job")(self._run_message)
-        self.lease_seconds = float(app.config.get("JOBS_LEASE_SECONDS") or 60)
-        self.requeue_seconds = float(app.config.get("JOBS_REQUEUE_SECONDS") or 300)
-        self.add_periodic(Periodic("reap", float(app.config.get("JOBS_REAP_SECONDS") or 30), inline=self.reap))
+        self.lease_seconds = float(app.config["JOBS_LEASE_SECONDS"])
+        self.requeue_seconds = float(app.config["JOBS_REQUEUE_SECONDS"])
+        self.add_periodic(Periodic("reap", float(app.config["JOBS_REAP_SECONDS"]), inline=self.reap))
 
     # -- registry -----------------------------------------------------------------------------------------
 

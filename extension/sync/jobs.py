@@ -39,7 +39,7 @@ def sync_interval(app: Flask) -> float:
 
 
 def lock_seconds(app: Flask) -> float:
-    return float(app.config.get("JOBS_LEASE_SECONDS") or 60)
+    return float(app.config["JOBS_LEASE_SECONDS"])
 
 
 def init_app(app: Flask) -> None:
