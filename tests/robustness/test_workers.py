@@ -94,6 +94,11 @@ def _network_state(database_url: str) -> str:
     return scalar(database_url, "SELECT status FROM networks")
 
 
+def _launch_job(database_url: str) -> tuple[str, str]:
+    """The network's status and its launch job's state."""
+    return _network_state(database_url), scalar(database_url, "SELECT state FROM jobs WHERE name = 'launch_network'")
+
+
 def test_a_worker_killed_mid_launch_on_redis_leaves_the_launch_to_the_other(pg, redis_url, sandbox,
                                                                            tmp_path, workers, uninterrupted):
     name = queue_name()
@@ -107,14 +112,13 @@ def test_a_worker_killed_mid_launch_on_redis_leaves_the_launch_to_the_other(pg, 
 
         _launch_in_the_background(app, slug)
         wait_for(lambda: killed, 120, "the kill of the launching worker", pair.logs)
-        wait_for(lambda: _network_state(pg) == "active", 120, "the launch finished by the other worker",
+        wait_for(lambda: _launch_job(pg) == ("active", "done"), 120, "the launch finished by the other worker",
                  pair.logs)
         for org in sandbox.orgs.values():
             org.faults.on_request = None
 
         survivor = second if killed[0] == first.pid else first
         assert killed[0] in (first.pid, second.pid) and survivor.poll() is None
-        assert scalar(pg, "SELECT state FROM jobs WHERE name = 'launch_network'") == "done"
         assert scalar(pg, "SELECT worker FROM jobs WHERE name = 'launch_network'").endswith(
             f":{survivor.pid}")
         pair.stop()
@@ -140,7 +144,6 @@ def test_a_worker_killed_during_a_queued_launch_on_sqlite_is_resumed_after_a_res
         assert _network_state(database_url) == "launching"
 
         single.start()  # the service manager restarts it
-        wait_for(lambda: _network_state(database_url) == "active", 120, "the resumed launch", single.logs)
-        assert scalar(database_url, "SELECT state FROM jobs WHERE name = 'launch_network'") == "done"
+        wait_for(lambda: _launch_job(database_url) == ("active", "done"), 120, "the resumed launch", single.logs)
         single.stop()
     assert snapshot(sandbox) == uninterrupted

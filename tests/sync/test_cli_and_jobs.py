@@ -109,7 +109,9 @@ def test_a_sync_interval_out_of_range_is_refused_naming_the_setting(tmp_path, mi
 
 
 def test_readiness_reports_the_sync_and_warns_without_failing_when_a_collection_is_missing(launched_one):
+    launched_one.app.config["READYZ_TOKEN"] = "monitoring"
     client = launched_one.app.test_client()
+    client.environ_base["HTTP_AUTHORIZATION"] = "Bearer monitoring"
     launched_one.sync()
     ready = client.get("/readyz?organisations=false").get_json()
     assert ready["checks"]["sync"]["ok"] and ready["checks"]["sync"]["collections"] == 3
