@@ -360,7 +360,8 @@ def stored_reports() -> dict[str, dict[str, Any]]:
 def init_app(app: Flask) -> None:
     """Register the background organisation checks, every READYZ_CACHE_SECONDS for all workers together."""
     queue = app.extensions["ln_jobs"]
-    queue.register_periodic(CHECK_SCHEDULE, lambda: run_and_store(app), float(app.config["READYZ_CACHE_SECONDS"]))
+    queue.register_periodic(CHECK_SCHEDULE, lambda: run_and_store(app),
+                            seconds=float(app.config["READYZ_CACHE_SECONDS"]))
 
 
 CHECK_SCHEDULE = "check_organisations"

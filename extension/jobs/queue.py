@@ -25,6 +25,7 @@ from typing import Any, Callable
 
 from flask import Flask, current_app
 from huey import Huey, RedisHuey, SqliteHuey
+from huey.exceptions import CancelExecution
 from sqlalchemy import delete, or_, select, update
 
 from extension.extensions import db
@@ -70,8 +71,8 @@ class JobQueue:
         self.app = app
         self.huey = _make_huey(app)
         self._jobs: dict[str, JobSpec] = {}
+        self._tasks: dict[str, Any] = {}
         self.periodic: dict[str, Periodic] = {}
-        self._wake = self.huey.task(name="run_job")(self._run_message)
         self.lease_seconds = float(app.config["JOBS_LEASE_SECONDS"])
         self.requeue_seconds = float(app.config["JOBS_REQUEUE_SECONDS"])
         self.add_periodic(Periodic("reap", float(app.config["JOBS_REAP_SECONDS"]), inline=self.reap))
@@ -80,13 +81,26 @@ class JobQueue:
 
     def register(self, name: str, func: Callable[..., Any], retries: int = 0, retry_delay: int = 30) -> None:
         """Make `func(*args)` runnable as job `name` (it runs in an app context); `retries` are further
-        attempts after a failure, `retry_delay` seconds apart."""
+        attempts after a failure, `retry_delay` seconds apart.
+
+        The queue message is a Huey task of that name with the job's arguments (and the row's id), so Huey's
+        signals name the job; it completes (SIGNAL_COMPLETE) only when the job finished in that run, and
+        is cancelled (SIGNAL_CANCELED) when it failed, was left for later or runs elsewhere."""
         self._jobs[name] = JobSpec(name, func, retries, retry_delay)
 
-    def register_periodic(self, name: str, func: Callable[[], Any], seconds: float) -> None:
-        """Job `name`, also queued by the workers' scheduler once every `seconds` (for all workers together)."""
+        def run_job(*args, job_id: int):
+            if self.execute(job_id) != DONE:
+                raise CancelExecution(retry=False)
+
+        run_job.__name__ = name
+        self._tasks[name] = self.huey.task(name=name)(run_job)
+
+    def register_periodic(self, name: str, func: Callable[[], Any], minutes: float | None = None, *,
+                          seconds: float | None = None) -> None:
+        """Job `name`, also queued by the workers' scheduler once every `minutes` (or `seconds`), for all
+        workers together."""
         self.register(name, func)
-        self.add_periodic(Periodic(name, seconds, job=name))
+        self.add_periodic(Periodic(name, seconds if seconds is not None else minutes * 60, job=name))
 
     def add_periodic(self, periodic: Periodic) -> None:
         self.periodic[periodic.name] = periodic
@@ -109,7 +123,7 @@ class JobQueue:
             log.info("job %s%s is queued already", name, tuple(args))
             return self._waiting_id(name, list(args))
         log.info("job %s queued (job %d)", name, job_id)
-        self._send(job_id)
+        self._send(job_id, name, list(args))
         return job_id
 
     def _store(self, spec: JobSpec, args: list) -> int | None:
@@ -127,14 +141,9 @@ class JobQueue:
         with self.app.app_context():
             return db.session.scalar(select(Job.id).where(Job.key == _key(name, args), Job.state == QUEUED)) or 0
 
-    def _send(self, job_id: int) -> None:
-        if self.huey.immediate:
-            self.execute(job_id)
-        else:
-            self._wake(job_id)
-
-    def _run_message(self, job_id: int) -> None:
-        self.execute(job_id)
+    def _send(self, job_id: int, name: str, args: list) -> None:
+        """The message that wakes a worker (in immediate mode: runs the job now)."""
+        self._tasks[name](*args, job_id=job_id)
 
     def pending(self) -> int:
         """Messages waiting in the queue's store; also the readiness probe of the store (raises when it is
@@ -143,28 +152,29 @@ class JobQueue:
 
     # -- running ------------------------------------------------------------------------------------------
 
-    def execute(self, job_id: int) -> None:
-        """Run job `job_id` if it is still queued and due, under its lease; record how it ended."""
+    def execute(self, job_id: int) -> str | None:
+        """Run job `job_id` if it is still queued and due, under its lease; record how it ended. Returns the
+        state this run left it in (None when it was not this run's to do)."""
         from extension.locks import LockBusy, hold
 
         with self.app.app_context():
             job = db.session.get(Job, job_id)
             if job is None or job.state != QUEUED or as_utc(job.run_after) > utcnow():
                 db.session.rollback()
-                return
-            spec = self._jobs.get(job.name)
-            args = list(job.args)
+                return None
+            name, spec, args = job.name, self._jobs.get(job.name), list(job.args)
             db.session.rollback()
             if spec is None:
-                self._finish(job_id, FAILED, f"unknown job {job.name!r}")
-                return
+                self._finish(job_id, FAILED, f"unknown job {name!r}")
+                return FAILED
             try:
                 with hold(f"job:{job_id}", ttl=self.lease_seconds, wait=0):
-                    self._run_claimed(job_id, spec, args)
+                    return self._run_claimed(job_id, spec, args)
             except LockBusy:
                 log.info("job %d runs elsewhere already", job_id)
+                return None
 
-    def _run_claimed(self, job_id: int, spec: JobSpec, args: list) -> None:
+    def _run_claimed(self, job_id: int, spec: JobSpec, args: list) -> str | None:
         from extension.locks import LockBusy
 
         claimed = db.session.execute(
@@ -172,7 +182,7 @@ class JobQueue:
             .values(state=RUNNING, worker=worker_name(), started_at=utcnow(), attempts=Job.attempts + 1)).rowcount
         db.session.commit()
         if not claimed:
-            return
+            return None
         log.info("job %s%s started (job %d)", spec.name, tuple(args), job_id)
         try:
             spec.func(*args)
@@ -180,6 +190,7 @@ class JobQueue:
             db.session.rollback()
             log.info("job %d waits: %s is held by %s", job_id, exc.name, exc.owner)
             self._again(job_id, BUSY_DELAY, counted=False)
+            return QUEUED
         except Exception as exc:  # the job's own failure: recorded on its row, retried while attempts remain
             db.session.rollback()
             log.warning("job %s%s failed (job %d): %s", spec.name, tuple(args), job_id, exc,
@@ -187,11 +198,12 @@ class JobQueue:
             job = db.session.get(Job, job_id)
             if job.attempts < job.max_attempts:
                 self._again(job_id, job.retry_delay, error=str(exc))
-            else:
-                self._finish(job_id, FAILED, str(exc))
-        else:
-            self._finish(job_id, DONE, None)
-            log.info("job %s%s done (job %d)", spec.name, tuple(args), job_id)
+                return QUEUED
+            self._finish(job_id, FAILED, str(exc))
+            return FAILED
+        self._finish(job_id, DONE, None)
+        log.info("job %s%s done (job %d)", spec.name, tuple(args), job_id)
+        return DONE
 
     def _finish(self, job_id: int, state: str, error: str | None) -> None:
         db.session.execute(update(Job).where(Job.id == job_id)
@@ -216,7 +228,7 @@ class JobQueue:
         from extension.locks import holder
 
         now = utcnow()
-        sent = []
+        sent: list[int] = []
         for job_id in db.session.scalars(select(Job.id).where(Job.state == RUNNING)).all():
             if holder(f"job:{job_id}") is None and db.session.execute(
                     update(Job).where(Job.id == job_id, Job.state == RUNNING)
@@ -233,9 +245,11 @@ class JobQueue:
                 db.session.commit()
                 sent.append(job_id)
         db.session.execute(delete(Job).where(Job.state.in_((DONE, FAILED)), Job.finished_at < now - KEEP_FINISHED))
+        messages = db.session.execute(select(Job.id, Job.name, Job.args).where(Job.id.in_(sent))).all()
         db.session.commit()
-        for job_id in sent:
-            self._send(job_id)
+        for job_id, name, args in messages:
+            if name in self._tasks:
+                self._send(job_id, name, list(args))
         return sent
 
     # -- the worker ---------------------------------------------------------------------------------------

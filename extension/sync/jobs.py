@@ -53,7 +53,7 @@ def init_app(app: Flask) -> None:
     queue.register("sync_network", sync_network)
     # Like a launch, a catch-up resumes where it stopped, so it may run again after a failure.
     queue.register("catch_up_organisation", catch_up_organisation, retries=2, retry_delay=60)
-    queue.register_periodic(SYNC_SCHEDULE, sync_all, sync_interval(app))
+    queue.register_periodic(SYNC_SCHEDULE, sync_all, seconds=sync_interval(app))
     readiness.register(app, "sync_cycle", check_sync_cycle, critical=False, fails=True,
                        hint="start `lerend-netwerk worker` (or see its log: why does the sync cycle not finish?)")
     readiness.register(app, "sync", check_sync, critical=False,

@@ -187,3 +187,21 @@ def test_periodic_work_is_claimed_once_per_interval_by_one_of_many(database_url,
         from extension.extensions import db
         db.session.remove()
         db.engine.dispose()
+
+
+def test_huey_signals_name_the_job_and_complete_only_when_it_finished(app):
+    from huey.signals import SIGNAL_CANCELED, SIGNAL_COMPLETE
+
+    ATTEMPTS.clear()
+    queue = app.extensions["ln_jobs"]
+    queue.register("remember", remember)
+    queue.register("flaky", flaky)
+    seen = []
+
+    @queue.huey.signal(SIGNAL_COMPLETE, SIGNAL_CANCELED)
+    def record(signal, task, *args):
+        seen.append((signal, task.name, task.args))
+
+    queue.enqueue("remember", "klaar")
+    queue.enqueue("flaky", "mis")
+    assert seen == [(SIGNAL_COMPLETE, "remember", ("klaar",)), (SIGNAL_CANCELED, "flaky", ("mis",))]
