@@ -24,7 +24,6 @@ from __future__ import annotations
 import logging
 import posixpath
 import queue
-import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -346,15 +345,8 @@ def _fetch(client, job: _Job) -> _Fetched:
     except Exception as exc:  # reported as the collection's error; the cycle goes on with the others
         log.exception("sync of %s failed unexpectedly", job.uri)
         return _Fetched(job, FAILED, error=f"{exc.__class__.__name__}: {exc}")
-    if job.token is not None and not result.full_resync and _went_back(job.token, result.token):
-        # Nextcloud answers an old numeric token of a re-created calendar with a lower one (reference §6.4):
-        # this is another collection now, and only a full listing says what is in it.
-        log.warning("sync token of %s went back from %s to %s: the collection was replaced; full resync",
-                    job.uri, job.token, result.token)
-        result = client.calendars.sync(job.uri, None)
-        full = True
-    else:
-        full = result.full_resync or job.token is None
+    # A token that came back lower (a re-created calendar) is a full resync already (connectors.calendars).
+    full = result.full_resync or job.token is None
     parse = _parse_todo if job.kind == TASKLIST else _parse_event
     objects, unreadable = [], []
     for obj in result.changed:
@@ -365,17 +357,6 @@ def _fetch(client, job: _Job) -> _Fetched:
             unreadable.append((obj.href, _reason(exc)))
     return _Fetched(job, SYNCED, token=result.token, full=full, objects=objects, deleted=list(result.deleted),
                     unreadable=unreadable)
-
-
-def _token_number(token: str | None) -> int | None:
-    """The counter at the end of a numeric sync token (`http://sabre.io/ns/sync/42` → 42), else None."""
-    match = re.search(r"(?:^|/)(\d+)$", token or "")
-    return int(match.group(1)) if match else None
-
-
-def _went_back(sent: str, received: str | None) -> bool:
-    before, after = _token_number(sent), _token_number(received)
-    return before is not None and after is not None and after < before
 
 
 def _reason(exc: Exception) -> str:

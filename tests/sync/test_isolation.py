@@ -6,7 +6,6 @@ from datetime import datetime, timezone
 from extension.extensions import db
 from extension.networks.engine import launch, plan_launch
 from extension.networks.status import describe, network_status
-from extension.sync import service
 from extension.sync.models import TASKLIST, SyncCollection
 from tests.sync.conftest import complete_task, participant_calendars
 
@@ -127,10 +126,3 @@ def test_a_task_list_replaced_behind_the_apps_back_is_read_in_full(launched_one)
     assert _status(launched_one, eva_uid) == "COMPLETED"
     with app.app_context():
         assert _school_list(launched_one).sync_token != sent
-
-
-def test_only_a_lower_numeric_token_counts_as_a_replaced_collection():
-    assert service._went_back("http://sabre.io/ns/sync/12", "http://sabre.io/ns/sync/3")
-    assert not service._went_back("http://sabre.io/ns/sync/12", "http://sabre.io/ns/sync/12")
-    assert not service._went_back("http://sabre.io/ns/sync/12", "http://sabre.io/ns/sync/13")
-    assert not service._went_back("http://radicale.org/ns/sync/ab12", "http://radicale.org/ns/sync/cd3")
