@@ -51,9 +51,9 @@ def test_a_malformed_task_fails_alone_and_the_rest_of_its_list_and_the_cycle_is_
     result = launched_one.app.test_cli_runner().invoke(args=["network", "sync", "--all"])
 
     assert result.exit_code == 1, result.output
-    assert "1 niet te lezen" in result.output and "0 mislukt" in result.output
+    assert "0 mislukt" in result.output and "1 onderdeel/onderdelen niet te lezen" in result.output
     name = href.rsplit("/", 1)[-1]
-    assert f"takenlijst '{uri}' ({HOST}): '" in result.output and f"/{name}' niet te lezen" in result.output
+    assert f"takenlijst '{uri}' ({HOST}): '" in result.output and f"/{name}' is niet te lezen" in result.output
     assert "Traceback" not in result.output
     assert _status(launched_one, bram_uid) == "COMPLETED"
     assert _status(launched_one, eva_uid) == "COMPLETED"
