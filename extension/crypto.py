@@ -1,6 +1,8 @@
 """Encryption at rest for OAuth client secrets and tokens (Fernet, several keys, newest first)."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from cryptography.fernet import InvalidToken, MultiFernet, Fernet
 from flask import Flask, current_app
 from sqlalchemy import Text, func, inspect, select
@@ -73,6 +75,9 @@ def stored_secrets(app: Flask) -> int:
 
     with app.app_context():
         engine = db.engine
+        if engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:") \
+                and not Path(engine.url.database).exists():
+            return 0  # no database yet (and looking must not create its file)
         tables = set(inspect(engine).get_table_names())
         count = 0
         with engine.connect() as conn:
