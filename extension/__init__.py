@@ -83,12 +83,13 @@ def _configure_migrations(app: Flask) -> None:
 
 def _configure_jobs(app: Flask) -> None:
     from extension import jobs
-    from extension.sync import jobs as sync_jobs
-
+    from extension.admin import checks
     from extension.dashboard import actions as dashboard_actions
+    from extension.sync import jobs as sync_jobs
 
     jobs.init_app(app)
     sync_jobs.init_app(app)
+    checks.init_app(app)
     dashboard_actions.init_app(app)
 
 

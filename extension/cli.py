@@ -167,9 +167,9 @@ def command(name: str | None = None, *, app: bool = True, database: bool = True,
         @functools.wraps(function)
         def run(*args, **kwargs):
             ctx = click.get_current_context()
-            if app:
-                _push_app_context(ctx, pages)
             try:
+                if app:  # inside: a setting that stops the app (ConfigError) is a refusal too
+                    _push_app_context(ctx, pages)
                 if database:
                     require_migrated_database()
                 return function(*args, **kwargs)

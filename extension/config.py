@@ -22,6 +22,13 @@ INTERNAL_DEFAULTS: dict[str, Any] = {
     "SESSION_COOKIE_HTTPONLY": True,
     # False for the command line's quick read-only commands: no blueprints, so no view imports.
     "WEB_PAGES": True,
+    # The jobs' timing (extension.jobs): a worker's lease on a running job and on the sync cycle, how often
+    # the reaper looks for what dead workers left, and after how long a queued job's message counts as
+    # lost. Tests shorten them; SYNC_INTERVAL_SECONDS, when set, replaces SYNC_INTERVAL_MINUTES.
+    "JOBS_LEASE_SECONDS": 60,
+    "JOBS_REAP_SECONDS": 30,
+    "JOBS_REQUEUE_SECONDS": 300,
+    "SYNC_INTERVAL_SECONDS": None,
 }
 
 INSTANCE_FILE = "lerend-netwerk.cfg"
@@ -90,20 +97,44 @@ def normalise_database_url(url: str) -> str:
 
 
 def _fill_instance_defaults(app: Flask) -> None:
-    """Defaults that live in the instance folder: the SQLite file, the session secret, the encryption key."""
+    """Defaults that live in the instance folder: the SQLite file, the session secret, the encryption key.
+
+    A key file that exists is read. One that does not is only made by extension.crypto.init_app, once the
+    database turns out to hold no secrets yet: a process that would make a key of its own next to other
+    processes' secrets is refused instead (`pending_instance_keys`)."""
     instance = Path(app.instance_path)
     if not app.config["SQLALCHEMY_DATABASE_URI"]:
         instance.mkdir(parents=True, exist_ok=True)
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'lerend-netwerk.sqlite'}"
+    pending = {}
     if not app.config.get("SECRET_KEY"):
-        app.config["SECRET_KEY"] = _instance_secret(instance / "secret_key", lambda: secrets.token_urlsafe(48))
+        if (instance / "secret_key").exists():
+            app.config["SECRET_KEY"] = (instance / "secret_key").read_text().strip()
+        else:
+            pending["SECRET_KEY"] = instance / "secret_key"
     if not app.config["ENCRYPTION_KEYS"]:
-        from cryptography.fernet import Fernet
-
-        key = _instance_secret(instance / "encryption.key", lambda: Fernet.generate_key().decode())
-        app.config["ENCRYPTION_KEYS"] = [key]
+        if (instance / "encryption.key").exists():
+            app.config["ENCRYPTION_KEYS"] = [(instance / "encryption.key").read_text().strip()]
+        else:
+            pending["ENCRYPTION_KEYS"] = instance / "encryption.key"
     elif isinstance(app.config["ENCRYPTION_KEYS"], str):
         app.config["ENCRYPTION_KEYS"] = [k.strip() for k in app.config["ENCRYPTION_KEYS"].split(",") if k.strip()]
+    app.extensions[PENDING_KEYS] = pending
+
+
+# app.extensions entry: {setting: instance file} of the keys that are neither set nor in the instance folder.
+PENDING_KEYS = "ln_pending_instance_keys"
+
+
+def generate_instance_keys(app: Flask, pending: dict[str, Path]) -> None:
+    """Make the missing keys into their instance files (readable by the owner only) and use them."""
+    if "SECRET_KEY" in pending:
+        app.config["SECRET_KEY"] = _instance_secret(pending["SECRET_KEY"], lambda: secrets.token_urlsafe(48))
+    if "ENCRYPTION_KEYS" in pending:
+        from cryptography.fernet import Fernet
+
+        app.config["ENCRYPTION_KEYS"] = [_instance_secret(pending["ENCRYPTION_KEYS"],
+                                                          lambda: Fernet.generate_key().decode())]
 
 
 def _instance_secret(path: Path, make) -> str:

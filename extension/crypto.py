@@ -1,9 +1,12 @@
 """Encryption at rest for OAuth client secrets and tokens (Fernet, several keys, newest first)."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from cryptography.fernet import InvalidToken, MultiFernet, Fernet
 from flask import Flask, current_app
-from sqlalchemy import Text
+from sqlalchemy import Text, func, inspect, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.types import TypeDecorator
 
 
@@ -32,7 +35,57 @@ class Vault:
 
 
 def init_app(app: Flask) -> None:
+    """The vault of ENCRYPTION_KEYS; keys that are not set are generated into the instance folder only while
+    the database holds no secret (call after the database is set up)."""
+    from extension.config import PENDING_KEYS, generate_instance_keys
+
+    pending = app.extensions.pop(PENDING_KEYS, {})
+    if pending:
+        _refuse_when_secrets_are_stored(app, sorted(pending))
+        generate_instance_keys(app, pending)
     app.extensions["ln_vault"] = Vault(app.config["ENCRYPTION_KEYS"])
+
+
+def _refuse_when_secrets_are_stored(app: Flask, missing: list[str]) -> None:
+    """Another process made the database's secrets with keys this one lacks: a key of its own would not read
+    them, and what it wrote the others could not read (and a session secret of its own signs sessions no
+    other process accepts). Raises ConfigError naming the settings."""
+    from extension.config import ConfigError
+
+    settings = " and ".join(f"LN_{name}" for name in missing)
+    try:
+        stored = stored_secrets(app)
+    except SQLAlchemyError as exc:
+        raise ConfigError(
+            f"{settings} not set, and the database cannot be read to find out whether it holds secrets "
+            f"already ({exc.__class__.__name__}). Set {settings} to the values every other process and host "
+            "of this installation uses, or make the database reachable (a new installation then generates "
+            "them into the instance folder).") from None
+    if stored:
+        raise ConfigError(
+            f"{settings} not set, while the database already holds {stored} encrypted secret(s) made with the "
+            f"installation's keys. Set {settings} to the values every other process and host of this "
+            "installation uses (see `Encryption keys` in the README); a new key would not read those secrets.")
+
+
+def stored_secrets(app: Flask) -> int:
+    """How many values the database holds in encrypted columns (0 before the schema exists)."""
+    from extension.admin.keys import encrypted_columns
+    from extension.extensions import db
+
+    with app.app_context():
+        engine = db.engine
+        if engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:") \
+                and not Path(engine.url.database).exists():
+            return 0  # no database yet (and looking must not create its file)
+        tables = set(inspect(engine).get_table_names())
+        count = 0
+        with engine.connect() as conn:
+            for table, column in encrypted_columns(db.metadata):
+                if table.name in tables:
+                    count += conn.execute(select(func.count()).select_from(table)
+                                          .where(column.is_not(None))).scalar()
+        return count
 
 
 def vault() -> Vault:

@@ -9,7 +9,6 @@ and their refresh (§1.5).
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
@@ -107,7 +106,7 @@ def app_checks(app: Flask) -> list[CheckResult]:
             details = ", ".join(f"{k} {v}" for k, v in outcome.items() if k != "ok")
             results.append(CheckResult(APP_SCOPE, name, OK, details or "answers"))
         else:
-            results.append(CheckResult(APP_SCOPE, name, FAIL if outcome["critical"] else WARN,
+            results.append(CheckResult(APP_SCOPE, name, FAIL if outcome["critical"] or outcome.get("fails") else WARN,
                                        outcome["error"], outcome.get("hint")))
     if app.config["EMBED_IN_NEXTCLOUD"] and not app_is_https(app):
         results.append(CheckResult(
@@ -322,30 +321,47 @@ def clock_result(scope: str, probe: StatusProbe, max_skew: float) -> CheckResult
     return CheckResult(scope, "clock", OK, f"clocks agree within {max(abs(skew), 1):.0f} s")
 
 
-# /readyz keeps the organisations' results for a while --------------------------------------------------
+# The worker checks the organisations in the background; /readyz reads the last results --------------------
 
-class OrganisationReportCache:
-    """The organisations' check results, recomputed at most every `ttl` seconds by one request at a time."""
+def run_and_store(app: Flask) -> Report:
+    """Check every organisation and keep each one's results in the database (the periodic job
+    `check_organisations`, run by the worker): /readyz shows them without asking any Nextcloud."""
+    from extension.health.models import OrganisationCheck
+    from extension.organisations.models import Organisation, utcnow
 
-    def __init__(self, ttl: float, clock=time.monotonic):
-        self.ttl = ttl
-        self.clock = clock
-        self._lock = threading.Lock()
-        self._report: dict[str, Any] | None = None
-        self._made_at = 0.0
-
-    def get(self, app: Flask) -> dict[str, Any]:
-        with self._lock:
-            if self._report is None or self.clock() - self._made_at >= self.ttl:
-                from extension.organisations.models import Organisation
-
-                ids = list(db.session.scalars(db.select(Organisation.id).order_by(Organisation.name)))
-                self._report = Report(tuple(check_organisations(app, ids))).organisations()
-                self._made_at = self.clock()
-            return self._report
+    slugs = dict(db.session.execute(db.select(Organisation.slug, Organisation.id)).all())
+    report = Report(tuple(check_organisations(app, list(slugs.values()))))
+    now = utcnow()
+    for slug, outcome in report.organisations().items():
+        row = db.session.get(OrganisationCheck, slugs[slug]) or OrganisationCheck(organisation_id=slugs[slug])
+        row.ok, row.results, row.checked_at = outcome["ok"], outcome["checks"], now
+        db.session.add(row)
+    db.session.commit()
+    return report
 
 
-def organisation_reports(app: Flask) -> dict[str, Any]:
-    cache = app.extensions.setdefault("ln_organisation_reports",
-                                      OrganisationReportCache(app.config["READYZ_CACHE_SECONDS"]))
-    return cache.get(app)
+def stored_reports() -> dict[str, dict[str, Any]]:
+    """Per organisation the last background results: {"ok", "checks", "checked_at"}; organisations not
+    checked yet have ok None and no checks."""
+    from extension.health.models import OrganisationCheck
+    from extension.organisations.models import Organisation
+
+    rows = db.session.execute(db.select(Organisation.slug, OrganisationCheck)
+                              .outerjoin(OrganisationCheck, OrganisationCheck.organisation_id == Organisation.id)
+                              .order_by(Organisation.name)).all()
+    from extension.networks.models import as_utc
+
+    return {slug: {"ok": row.ok, "checks": row.results,
+                   "checked_at": as_utc(row.checked_at).isoformat(timespec="seconds")}
+            if row is not None else {"ok": None, "checks": [], "checked_at": None}
+            for slug, row in rows}
+
+
+def init_app(app: Flask) -> None:
+    """Register the background organisation checks, every READYZ_CACHE_SECONDS for all workers together."""
+    queue = app.extensions["ln_jobs"]
+    queue.register_periodic(CHECK_SCHEDULE, lambda: run_and_store(app),
+                            seconds=float(app.config["READYZ_CACHE_SECONDS"]))
+
+
+CHECK_SCHEDULE = "check_organisations"

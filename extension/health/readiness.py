@@ -25,15 +25,23 @@ class ReadinessCheck:
     run: CheckFunction
     critical: bool = True
     hint: str | None = None
+    # Not critical, yet a failure: `check` fails and /readyz says "failing", but keeps answering 200 (the
+    # pages still work from the database, so the app stays in its load balancer).
+    fails: bool = False
 
 
-class SchemaBehind(Exception):
+class CheckFailed(Exception):
+    """A check's own finding; its message names no secret and is shown as it is."""
+
+
+class SchemaBehind(CheckFailed):
     """The database schema is not at the revision this version of the app needs."""
 
 
-def register(app: Flask, name: str, run: CheckFunction, critical: bool = True, hint: str | None = None) -> None:
+def register(app: Flask, name: str, run: CheckFunction, critical: bool = True, hint: str | None = None,
+             fails: bool = False) -> None:
     """Add (or replace) the readiness check `name`; `hint` tells an admin what to do when it fails."""
-    registry(app)[name] = ReadinessCheck(name, run, critical, hint)
+    registry(app)[name] = ReadinessCheck(name, run, critical, hint, fails)
 
 
 def registry(app: Flask) -> dict[str, ReadinessCheck]:
@@ -53,6 +61,8 @@ def run_checks(app: Flask) -> dict[str, dict[str, Any]]:
         except Exception as exc:  # whatever a dependency raises means "not ready"; the message says why
             db.session.rollback()
             results[check.name] = {"ok": False, "error": _describe(exc), "critical": check.critical}
+            if check.fails:
+                results[check.name]["fails"] = True
             if check.hint:
                 results[check.name]["hint"] = check.hint
     return results
@@ -65,7 +75,7 @@ def hint_for(app: Flask, name: str) -> str | None:
 
 def _describe(exc: Exception) -> str:
     # Driver messages can carry connection strings with passwords; the type and our own messages cannot.
-    if isinstance(exc, SchemaBehind):
+    if isinstance(exc, CheckFailed):
         return str(exc)
     return type(exc).__name__
 

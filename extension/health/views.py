@@ -1,13 +1,18 @@
-"""Health endpoints: /healthz says the process answers; /readyz reports each dependency.
+"""Health endpoints: /healthz says the process answers; /readyz reports each dependency, from the database only.
 
 /readyz answers 503 only when one of the app's own critical dependencies fails (the readiness registry:
-database, schema, job queue). The organisations' Nextclouds are reported beside them, from results kept
-for READYZ_CACHE_SECONDS: a Nextcloud in maintenance must not take this app out of its load balancer.
-`?organisations=false` leaves them out (for probes that must stay cheap).
+database, schema, job queue). A stalled sync makes it "failing" and a failing Nextcloud "degraded", both
+with 200: the pages still work from the database, so the app stays in its load balancer. The
+organisations' results are the worker's last background checks (extension.admin.checks.run_and_store):
+no request waits on a Nextcloud here. Anonymous callers get the overall status only; the details (which
+name Nextcloud URLs, versions and accounts) need an admin's session or the READYZ_TOKEN bearer token.
+`?organisations=false` leaves the organisations out.
 """
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, request
+import secrets
+
+from flask import Blueprint, current_app, jsonify, request, session
 
 from extension.health import readiness
 
@@ -23,12 +28,33 @@ def healthz():
 def readyz():
     checks = readiness.run_checks(current_app)
     ready = all(c["ok"] or not c["critical"] for c in checks.values())
-    body = {"checks": checks}
+    failing = not ready or any(not c["ok"] and c.get("fails") for c in checks.values())
     degraded = not all(c["ok"] for c in checks.values())
-    if request.args.get("organisations", "true").lower() not in ("false", "0", "no"):
-        from extension.admin.checks import organisation_reports
+    body = {"checks": checks}
+    if ready and request.args.get("organisations", "true").lower() not in ("false", "0", "no"):
+        from extension.admin.checks import stored_reports
 
-        body["organisations"] = organisation_reports(current_app._get_current_object()) if ready else {}
-        degraded = degraded or not all(o["ok"] for o in body["organisations"].values())
-    body["status"] = "failing" if not ready else "degraded" if degraded else "ok"
-    return jsonify(body), 200 if ready else 503
+        body["organisations"] = stored_reports()
+        degraded = degraded or any(o["ok"] is False for o in body["organisations"].values())
+    status = "failing" if failing else "degraded" if degraded else "ok"
+    code = 200 if ready else 503
+    if not may_see_details():
+        return jsonify(status=status), code
+    body["status"] = status
+    return jsonify(body), code
+
+
+def may_see_details() -> bool:
+    """An admin's session, or the READYZ_TOKEN setting sent as `Authorization: Bearer <token>`."""
+    token = current_app.config.get("READYZ_TOKEN")
+    sent = request.headers.get("Authorization", "")
+    if token and sent.startswith("Bearer ") and secrets.compare_digest(sent[7:].strip(), str(token)):
+        return True
+    account_id = session.get("account_id")
+    if account_id is None:
+        return False
+    from extension.accounts.models import Account
+    from extension.auth import is_admin
+    from extension.extensions import db
+
+    return is_admin(db.session.get(Account, account_id))

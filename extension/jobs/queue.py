@@ -1,67 +1,309 @@
-"""The app's job queue: one Huey instance per app, with jobs registered by the feature packages.
+"""The app's job queue: jobs registered by the feature packages, kept in the database, woken through Huey.
 
-Jobs are plain functions taking ids; the queue wraps each so that it runs inside an app context, in the web
-process (immediate mode, for tests) or in `lerend-netwerk worker`. The web process and the worker build
-the same registry from `create_app`, so a job enqueued by one is known to the other.
+A queued job is a row in the `jobs` table (extension.jobs.models); Huey (SQLite in the instance folder, or
+Redis with REDIS_URL) only carries the row's id to a worker. A worker runs a job under a lease (the lock
+`job:<id>`, extension.locks, renewed while it runs), so the database always says who runs what: a row that
+is running while nobody holds its lease belonged to a worker that died, and the reaper, which every live
+worker runs on the schedule, queues it again — as it does a queued row whose message was lost (Redis hands
+a message out once). A job is finished only when its row says so; every job is safe to run again.
+
+Periodic work (the sync cycle, the organisation checks, the reaper) is due once per interval for all
+workers together: each worker's scheduler thread claims due rows in the `schedules` table
+(extension.jobs.schedule) instead of keeping a clock of its own.
 """
 from __future__ import annotations
 
+import json
 import logging
+import os
+import socket
+import threading
+from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Callable
 
 from flask import Flask, current_app
-from huey import Huey, RedisHuey, SqliteHuey, crontab
+from huey import Huey, RedisHuey, SqliteHuey
+from huey.exceptions import CancelExecution
+from sqlalchemy import delete, or_, select, update
+
+from extension.extensions import db
+from extension.jobs import schedule
+from extension.jobs.models import DONE, FAILED, QUEUED, RUNNING, Job
+from extension.networks.models import as_utc
+from extension.organisations.models import utcnow
 
 log = logging.getLogger(__name__)
+
+# A job that found its network busy (another run holds the network's lock) waits this long, not counted
+# as an attempt.
+BUSY_DELAY = 10
+# Finished rows are kept this long for the admin's eye, then removed by the reaper.
+KEEP_FINISHED = timedelta(days=7)
+
+
+class JobIncomplete(Exception):
+    """A job did not get all its work done for a reason it states (logged without a traceback, retried while
+    attempts remain)."""
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    name: str
+    func: Callable[..., Any]
+    retries: int
+    retry_delay: int
+
+
+@dataclass(frozen=True)
+class Periodic:
+    """Work due every `seconds`: the job `job` is queued, or `inline` runs in the scheduler thread."""
+
+    name: str
+    seconds: float
+    job: str | None = None
+    inline: Callable[[], Any] | None = None
 
 
 class JobQueue:
     def __init__(self, app: Flask):
         self.app = app
         self.huey = _make_huey(app)
+        self._jobs: dict[str, JobSpec] = {}
         self._tasks: dict[str, Any] = {}
+        self.periodic: dict[str, Periodic] = {}
+        self.lease_seconds = float(app.config["JOBS_LEASE_SECONDS"])
+        self.requeue_seconds = float(app.config["JOBS_REQUEUE_SECONDS"])
+        self.add_periodic(Periodic("reap", float(app.config["JOBS_REAP_SECONDS"]), inline=self.reap))
+
+    # -- registry -----------------------------------------------------------------------------------------
 
     def register(self, name: str, func: Callable[..., Any], retries: int = 0, retry_delay: int = 30) -> None:
-        """Make `func(*args)` runnable as job `name`; `retries` only for jobs safe to run twice."""
-        app = self.app
+        """Make `func(*args)` runnable as job `name` (it runs in an app context); `retries` are further
+        attempts after a failure, `retry_delay` seconds apart.
 
-        def run_in_app(*args):
-            with app.app_context():
-                return func(*args)
+        The queue message is a Huey task of that name with the job's arguments (and the row's id), so Huey's
+        signals name the job; it completes (SIGNAL_COMPLETE) only when the job finished in that run, and
+        is cancelled (SIGNAL_CANCELED) when it failed, was left for later or runs elsewhere."""
+        self._jobs[name] = JobSpec(name, func, retries, retry_delay)
 
-        run_in_app.__name__ = name
-        self._tasks[name] = self.huey.task(name=name, retries=retries, retry_delay=retry_delay)(run_in_app)
+        def run_job(*args, job_id: int):
+            if self.execute(job_id) != DONE:
+                raise CancelExecution(retry=False)
 
-    def register_periodic(self, name: str, func: Callable[[], Any], minutes: int) -> None:
-        app = self.app
+        run_job.__name__ = name
+        self._tasks[name] = self.huey.task(name=name)(run_job)
 
-        def run_in_app():
-            with app.app_context():
-                return func()
+    def register_periodic(self, name: str, func: Callable[[], Any], minutes: float | None = None, *,
+                          seconds: float | None = None) -> None:
+        """Job `name`, also queued by the workers' scheduler once every `minutes` (or `seconds`), for all
+        workers together."""
+        self.register(name, func)
+        self.add_periodic(Periodic(name, seconds if seconds is not None else minutes * 60, job=name))
 
-        run_in_app.__name__ = name
-        self._tasks[name] = self.huey.periodic_task(crontab(minute=f"*/{minutes}"), name=name)(run_in_app)
-
-    def enqueue(self, name: str, *args):
-        """Queue job `name`; returns Huey's result handle (in immediate mode the job has run already)."""
-        if name not in self._tasks:
-            raise KeyError(f"unknown job {name!r}; known: {', '.join(sorted(self._tasks))}")
-        log.info("job %s queued", name)
-        return self._tasks[name](*args)
+    def add_periodic(self, periodic: Periodic) -> None:
+        self.periodic[periodic.name] = periodic
 
     @property
     def names(self) -> list[str]:
-        return sorted(self._tasks)
+        return sorted(self._jobs)
+
+    # -- queueing -----------------------------------------------------------------------------------------
+
+    def enqueue(self, name: str, *args) -> int:
+        """Queue job `name`; returns the job's id. A job with the same arguments still waiting is not queued
+        twice. Commits the session (the job is durable before a worker hears of it); in immediate mode
+        (JOBS_IMMEDIATE, for tests) the job has run when this returns."""
+        if name not in self._jobs:
+            raise KeyError(f"unknown job {name!r}; known: {', '.join(sorted(self._jobs))}")
+        with self.app.app_context():
+            job_id = self._store(self._jobs[name], list(args))
+        if job_id is None:
+            log.info("job %s%s is queued already", name, tuple(args))
+            return self._waiting_id(name, list(args))
+        log.info("job %s queued (job %d)", name, job_id)
+        self._send(job_id, name, list(args))
+        return job_id
+
+    def _store(self, spec: JobSpec, args: list) -> int | None:
+        key = _key(spec.name, args)
+        if db.session.scalar(select(Job.id).where(Job.key == key, Job.state == QUEUED)) is not None:
+            return None
+        now = utcnow()
+        job = Job(name=spec.name, args=args, key=key, state=QUEUED, attempts=0, max_attempts=1 + spec.retries,
+                  retry_delay=spec.retry_delay, run_after=now, enqueued_at=now, created_at=now)
+        db.session.add(job)
+        db.session.commit()
+        return job.id
+
+    def _waiting_id(self, name: str, args: list) -> int:
+        with self.app.app_context():
+            return db.session.scalar(select(Job.id).where(Job.key == _key(name, args), Job.state == QUEUED)) or 0
+
+    def _send(self, job_id: int, name: str, args: list) -> None:
+        """The message that wakes a worker (in immediate mode: runs the job now)."""
+        self._tasks[name](*args, job_id=job_id)
 
     def pending(self) -> int:
-        """Jobs waiting; also the readiness probe of the queue's store (raises when it is unreachable)."""
+        """Messages waiting in the queue's store; also the readiness probe of the store (raises when it is
+        unreachable)."""
         return self.huey.pending_count()
 
+    # -- running ------------------------------------------------------------------------------------------
+
+    def execute(self, job_id: int) -> str | None:
+        """Run job `job_id` if it is still queued and due, under its lease; record how it ended. Returns the
+        state this run left it in (None when it was not this run's to do)."""
+        from extension.locks import LockBusy, hold
+
+        with self.app.app_context():
+            job = db.session.get(Job, job_id)
+            if job is None or job.state != QUEUED or as_utc(job.run_after) > utcnow():
+                db.session.rollback()
+                return None
+            name, spec, args = job.name, self._jobs.get(job.name), list(job.args)
+            db.session.rollback()
+            if spec is None:
+                self._finish(job_id, FAILED, f"unknown job {name!r}")
+                return FAILED
+            try:
+                with hold(f"job:{job_id}", ttl=self.lease_seconds, wait=0):
+                    return self._run_claimed(job_id, spec, args)
+            except LockBusy:
+                log.info("job %d runs elsewhere already", job_id)
+                return None
+
+    def _run_claimed(self, job_id: int, spec: JobSpec, args: list) -> str | None:
+        from extension.locks import LockBusy
+
+        claimed = db.session.execute(
+            update(Job).where(Job.id == job_id, Job.state == QUEUED)
+            .values(state=RUNNING, worker=worker_name(), started_at=utcnow(), attempts=Job.attempts + 1)).rowcount
+        db.session.commit()
+        if not claimed:
+            return None
+        log.info("job %s%s started (job %d)", spec.name, tuple(args), job_id)
+        try:
+            spec.func(*args)
+        except LockBusy as exc:
+            db.session.rollback()
+            log.info("job %d waits: %s is held by %s", job_id, exc.name, exc.owner)
+            self._again(job_id, BUSY_DELAY, counted=False)
+            return QUEUED
+        except Exception as exc:  # the job's own failure: recorded on its row, retried while attempts remain
+            db.session.rollback()
+            log.warning("job %s%s failed (job %d): %s", spec.name, tuple(args), job_id, exc,
+                        exc_info=not isinstance(exc, JobIncomplete))
+            job = db.session.get(Job, job_id)
+            if job.attempts < job.max_attempts:
+                self._again(job_id, job.retry_delay, error=str(exc))
+                return QUEUED
+            self._finish(job_id, FAILED, str(exc))
+            return FAILED
+        self._finish(job_id, DONE, None)
+        log.info("job %s%s done (job %d)", spec.name, tuple(args), job_id)
+        return DONE
+
+    def _finish(self, job_id: int, state: str, error: str | None) -> None:
+        db.session.execute(update(Job).where(Job.id == job_id)
+                           .values(state=state, finished_at=utcnow(), last_error=error))
+        db.session.commit()
+
+    def _again(self, job_id: int, delay: float, counted: bool = True, error: str | None = None) -> None:
+        """Back to the queue, due after `delay` seconds; the reaper sends it once it is due."""
+        values = dict(state=QUEUED, run_after=utcnow() + timedelta(seconds=delay), enqueued_at=None, worker=None)
+        if error is not None:
+            values["last_error"] = error
+        if not counted:
+            values["attempts"] = Job.attempts - 1
+        db.session.execute(update(Job).where(Job.id == job_id).values(**values))
+        db.session.commit()
+
+    # -- the reaper ---------------------------------------------------------------------------------------
+
+    def reap(self) -> list[int]:
+        """Queue again what a dead worker left (running without a live lease) or what no message will bring
+        (queued and due, but sent long ago or not at all); call inside an app context. Returns the ids sent."""
+        from extension.locks import holder
+
+        now = utcnow()
+        sent: list[int] = []
+        for job_id in db.session.scalars(select(Job.id).where(Job.state == RUNNING)).all():
+            if holder(f"job:{job_id}") is None and db.session.execute(
+                    update(Job).where(Job.id == job_id, Job.state == RUNNING)
+                    .values(state=QUEUED, worker=None, enqueued_at=now, run_after=now)).rowcount:
+                db.session.commit()
+                log.warning("job %d was running on a worker that is gone; queued again", job_id)
+                sent.append(job_id)
+        stale = now - timedelta(seconds=self.requeue_seconds)
+        for job_id in db.session.scalars(select(Job.id).where(
+                Job.state == QUEUED, Job.run_after <= now,
+                or_(Job.enqueued_at.is_(None), Job.enqueued_at < stale))).all():
+            if db.session.execute(update(Job).where(Job.id == job_id, Job.state == QUEUED)
+                                  .values(enqueued_at=now)).rowcount:
+                db.session.commit()
+                sent.append(job_id)
+        db.session.execute(delete(Job).where(Job.state.in_((DONE, FAILED)), Job.finished_at < now - KEEP_FINISHED))
+        messages = db.session.execute(select(Job.id, Job.name, Job.args).where(Job.id.in_(sent))).all()
+        db.session.commit()
+        for job_id, name, args in messages:
+            if name in self._tasks:
+                self._send(job_id, name, list(args))
+        return sent
+
+    # -- the worker ---------------------------------------------------------------------------------------
+
     def run_worker(self, workers: int = 2) -> None:
-        """Run the consumer until interrupted; Huey needs this on the main thread (signal handling)."""
-        # flush_locks: a worker killed while holding a job lock (e.g. the sync's) must not block that job forever.
-        self.huey.create_consumer(workers=workers, worker_type="thread", periodic=True, flush_locks=True).run()
+        """Run the consumer until interrupted, with the scheduler beside it; Huey needs the main thread
+        (signal handling)."""
+        stop = threading.Event()
+        scheduler = threading.Thread(target=self._schedule_loop, args=(stop,), name="scheduler", daemon=True)
+        scheduler.start()
+        try:
+            self.huey.create_consumer(workers=workers, worker_type="thread", periodic=False).run()
+        finally:
+            stop.set()
+            scheduler.join(timeout=5)
+
+    def tick_seconds(self) -> float:
+        shortest = min((p.seconds for p in self.periodic.values()), default=60)
+        return max(0.5, min(10.0, shortest / 4))
+
+    def run_due(self) -> list[str]:
+        """Claim and start the periodic work that is due; call inside an app context. Returns what ran."""
+        started = []
+        for periodic in list(self.periodic.values()):
+            if not schedule.claim(periodic.name, periodic.seconds):
+                continue
+            started.append(periodic.name)
+            if periodic.inline is not None:
+                periodic.inline()
+            else:
+                self.enqueue(periodic.job)
+        return started
+
+    def _schedule_loop(self, stop: threading.Event) -> None:
+        first = True
+        while not stop.is_set():
+            try:
+                with self.app.app_context():
+                    if first:
+                        # A restarted worker adopts at once what a dead one left.
+                        self.reap()
+                        first = False
+                    self.run_due()
+            except Exception:  # a database outage must not end the scheduler; the next tick tries again
+                log.exception("the scheduler's tick failed")
+            stop.wait(self.tick_seconds())
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _key(name: str, args: list) -> str:
+    return f"{name}:{json.dumps(args, sort_keys=True, default=str)}"[:500]
 
 
 def _make_huey(app: Flask) -> Huey:

@@ -31,6 +31,7 @@ from extension.networks.plan import LaunchError, Plan, Step, build_plan, connect
 from extension.networks.service import get_network
 from extension.networks.steps import EXECUTORS, StepContext
 from extension.organisations.models import Organisation, utcnow
+from extension.sync.service import forget_token
 
 log = logging.getLogger(__name__)
 
@@ -176,6 +177,8 @@ def _record(row: LaunchStep, status: str, payload: Any, network: Network) -> Non
         row.status, row.last_error = STEP_FAILED, payload
     else:
         row.status, row.last_error, row.result, row.finished_at = STEP_DONE, None, payload, utcnow()
+        if status == DONE:  # made now, not found in place: a (re)created collection's old token is void
+            forget_token(network.id, row.organisation_id, row.kind)
         if row.kind == "organiser":
             account = connection_of(network.host_organisation)
             account.email, account.display_name = payload["email"], payload["display_name"]

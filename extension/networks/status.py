@@ -105,6 +105,17 @@ class DriftItem:
 
 
 @dataclass(frozen=True)
+class UnreadableObject:
+    """An object in a network's calendar or task list that the sync could not read; the rest was applied."""
+
+    organisation: str
+    kind: str
+    uri: str
+    href: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class NetworkStatus:
     slug: str
     name: str
@@ -115,6 +126,7 @@ class NetworkStatus:
     attention: tuple[Attention, ...]
     drift: tuple[DriftItem, ...]
     last_synced_at: datetime | None
+    unreadable: tuple[UnreadableObject, ...] = ()
 
 
 def network_status(slug: str, today: date | None = None) -> NetworkStatus:
@@ -130,7 +142,9 @@ def network_status(slug: str, today: date | None = None) -> NetworkStatus:
         phase=network.current_phase.name if network.current_phase else None,
         organisations=tuple(_progress(network, today)), meetings=tuple(_meetings(network)),
         attention=tuple(_attention(network, collections, drift)), drift=tuple(drift),
-        last_synced_at=max(synced) if synced else None)
+        last_synced_at=max(synced) if synced else None,
+        unreadable=tuple(UnreadableObject(c.organisation.name, c.kind, c.uri, href, reason)
+                         for c in collections for href, reason in sorted((c.unreadable or {}).items())))
 
 
 def _task_view(task: KnowledgeTask, today: date) -> TaskView:
@@ -325,6 +339,10 @@ def _status_lines(state: NetworkStatus) -> list[str]:
     if state.attention:
         lines.append("Aandacht nodig:")
         lines += [f"  - {a.message}" for a in state.attention]
+    if state.unreadable:
+        lines.append("Niet te lezen in Nextcloud (overgeslagen; de rest is bijgewerkt):")
+        lines += [f"  - {COLLECTION_WORDS.get(u.kind, u.kind)} '{u.uri}' van {u.organisation}: '{u.href}': {u.reason}"
+                  for u in state.unreadable]
     if state.drift:
         lines.append("Afwijkingen in Nextcloud:")
         lines += [f"  - {d.message}" + (f" (herstel: {d.repair})" if d.repair else "") for d in state.drift]

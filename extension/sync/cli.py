@@ -19,9 +19,10 @@ def sync_command(slug: str | None, all_networks: bool, background: bool) -> None
     from flask import current_app
 
     from extension.jobs import job_queue
+    from extension.locks import hold
     from extension.networks.service import get_network
     from extension.sync import service
-    from extension.sync.jobs import SYNC_LOCK
+    from extension.sync.jobs import SYNC_LOCK, lock_seconds
 
     if bool(slug) == all_networks:
         raise click.UsageError(_("Give one network (SLUG) or --all."))
@@ -32,10 +33,11 @@ def sync_command(slug: str | None, all_networks: bool, background: bool) -> None
         job_queue().enqueue(*(("sync_network", slug) if slug else ("sync_all",)))
         click.echo(_("Sync queued; `lerend-netwerk worker` runs it."))
         return
-    with job_queue().huey.lock_task(SYNC_LOCK):
+    # A lease that dies with this process (extension.locks): a killed sync blocks no later one for long.
+    with hold(SYNC_LOCK, ttl=lock_seconds(app), wait=0):
         report = service.sync_network(app, slug) if slug else service.sync_all(app)
     _print_report(report, service)
-    if any(r.outcome in (service.FAILED, service.MISSING) for r in report.results):
+    if any(r.outcome in (service.FAILED, service.MISSING) for r in report.results) or report.failed_objects:
         raise Refused(_("Not everything could be synced; see above. The rest is up to date."))
 
 
@@ -53,6 +55,10 @@ def _print_report(report, service) -> None:
         else:
             click.secho(f"  {where}: {_(OUTCOME_WORDS.get(result.outcome, result.outcome))}: {result.error}",
                         fg="yellow", err=True)
+        for href, reason in result.failed_objects:
+            click.secho("  " + _("%(where)s: '%(href)s' could not be read and was skipped (%(reason)s); the rest "
+                                 "is up to date. Change or delete it in Nextcloud.", where=where, href=href,
+                                 reason=reason), fg="yellow", err=True)
     for name in report.reconnect_needed:
         click.secho(_("Note: the connection of %(name)s must be made again (let the organisation account sign in "
                       "again).", name=name), fg="yellow", err=True)
@@ -61,3 +67,6 @@ def _print_report(report, service) -> None:
                  total=len(report.results), synced=report.count(service.SYNCED),
                  missing=report.count(service.MISSING), failed=report.count(service.FAILED),
                  skipped=report.count(service.SKIPPED), updated=report.updated, seconds=f"{report.seconds:.1f}"))
+    if report.failed_objects:
+        click.secho(_("%(count)s object(s) could not be read; see above.", count=report.failed_objects),
+                    fg="yellow", err=True)

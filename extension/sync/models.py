@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from extension.extensions import db
@@ -37,6 +37,8 @@ class SyncCollection(db.Model):
     last_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_synced_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     missing_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Objects the sync could not read or apply, {href: reason}, kept until they are read fine or deleted.
+    unreadable: Mapped[dict | None] = mapped_column(JSON)
 
     network = relationship("Network")
     organisation = relationship("Organisation")

@@ -6,7 +6,9 @@ back is written into the domain rows: task status, percent complete, completion 
 edits (reference §6.5), tasks and meetings deleted in Nextcloud (marked, never removed), and the attendees'
 replies from the organizer's copy of each meeting (reference §6.8).
 
-Failures stay local. A collection answering 404 is marked missing (the drift check reads that); 429, 503 and
+Failures stay local. An object that cannot be read (say a task with two PERCENT-COMPLETE lines) is counted
+as failed with its href and the reason, kept on its collection for `network status`, and the rest of the
+collection is applied. A collection answering 404 is marked missing (the drift check reads that); 429, 503 and
 timeouts leave the collection's token as it was, so the next cycle asks again from the same point; a revoked
 grant (ReconnectNeeded; the token store has marked the account) stops only that connection's collections.
 An instance that cannot be reached, or is in maintenance, is left for the next cycle after its first failure
@@ -38,6 +40,7 @@ from connectors.ical import ICalError, TodoState, parse_event_replies, parse_tod
 from extension.accounts.models import Account
 from extension.accounts.service import nextcloud_client
 from extension.extensions import db
+from extension.jobs import schedule
 from extension.networks.models import TASK_WRITTEN, KnowledgeTask, LaunchStep, Meeting, Network, as_utc
 from extension.networks.plan import connection_of
 from extension.networks.service import get_network
@@ -48,6 +51,9 @@ log = logging.getLogger(__name__)
 
 # Networks whose collections are read back: launched and not archived.
 SYNCED_STATUSES = ("launching", "active", "completed")
+
+# The schedule row on which every completed cycle over all networks is recorded (extension.jobs.schedule).
+SYNC_SCHEDULE = "sync_all"
 
 # Outcomes of one collection in one cycle.
 SYNCED, MISSING, FAILED, SKIPPED = "synced", "missing", "failed", "skipped"
@@ -77,6 +83,8 @@ class CollectionResult:
     full_resync: bool = False
     updated: int = 0
     error: str | None = None
+    # Objects of this collection that could not be read or applied: (href, reason); the rest was applied.
+    failed_objects: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -103,8 +111,12 @@ class SyncReport:
         return sum(1 for r in self.results if r.full_resync)
 
     @property
+    def failed_objects(self) -> int:
+        return sum(len(r.failed_objects) for r in self.results)
+
+    @property
     def ok(self) -> bool:
-        return all(r.outcome == SYNCED for r in self.results)
+        return all(r.outcome == SYNCED and not r.failed_objects for r in self.results)
 
 
 @dataclass(frozen=True)
@@ -131,6 +143,8 @@ class _Fetched:
     full: bool = False
     objects: list[tuple[str, str | None, Any]] = field(default_factory=list)
     deleted: list[str] = field(default_factory=list)
+    # Objects that came back but could not be parsed: (href, reason).
+    unreadable: list[tuple[str, str]] = field(default_factory=list)
     error: str | None = None
     # Why it failed, where that matters beyond this collection: the grant is gone, or the instance is down.
     lost_grant: bool = False
@@ -141,10 +155,12 @@ ClientFor = Callable[[Flask, Account], Any]
 
 
 def sync_all(app: Flask, client_for: ClientFor = nextcloud_client) -> SyncReport:
-    """Run one cycle over every launched network; call inside an app context."""
+    """Run one cycle over every launched network and record its completion; call inside an app context."""
     networks = db.session.scalars(select(Network).where(Network.status.in_(SYNCED_STATUSES))
                                   .order_by(Network.id)).all()
-    return sync_networks(app, networks, client_for)
+    report = sync_networks(app, networks, client_for)
+    schedule.completed(SYNC_SCHEDULE)
+    return report
 
 
 def sync_network(app: Flask, slug: str, client_for: ClientFor = nextcloud_client) -> SyncReport:
@@ -235,6 +251,19 @@ def sync_networks(app: Flask, networks: Iterable[Network], client_for: ClientFor
     return report
 
 
+def forget_token(network_id: int, organisation_id: int | None, step_kind: str) -> None:
+    """The engine (re)created a network's calendar or task list (launch step kind `step_kind`): its stored
+    sync token belongs to the collection that was there before, and Nextcloud would accept it for the new one
+    (reference §6.4), so the next cycle reads the collection in full. Other step kinds are ignored; the
+    caller commits."""
+    kind = _STEP_KINDS.get(step_kind)
+    if kind is None or organisation_id is None:
+        return
+    db.session.execute(update(SyncCollection).where(
+        SyncCollection.network_id == network_id, SyncCollection.organisation_id == organisation_id,
+        SyncCollection.kind == kind).values(sync_token=None, unreadable=None))
+
+
 def ensure_collections(networks: list[Network]) -> list[SyncCollection]:
     """The SyncCollection row of every collection the launches have made for `networks` (rows are created
     the first time a collection is seen in the launch journal, and kept after that)."""
@@ -280,7 +309,11 @@ def _work(jobs: list[_Job], clients: dict[int, Any], events: queue.Queue, stop: 
             elif job.account_id in lost:
                 events.put(_Fetched(job, FAILED, error=_RECONNECT, lost_grant=True))
             else:
-                fetched = _fetch(clients[job.account_id], job)
+                try:
+                    fetched = _fetch(clients[job.account_id], job)
+                except Exception as exc:  # one collection's surprise never takes the instance's others along
+                    log.exception("sync of %s failed unexpectedly", job.uri)
+                    fetched = _Fetched(job, FAILED, error=f"{exc.__class__.__name__}: {exc}")
                 if fetched.lost_grant:
                     lost.add(job.account_id)
                 if fetched.instance_down:
@@ -312,32 +345,35 @@ def _fetch(client, job: _Job) -> _Fetched:
     except Exception as exc:  # reported as the collection's error; the cycle goes on with the others
         log.exception("sync of %s failed unexpectedly", job.uri)
         return _Fetched(job, FAILED, error=f"{exc.__class__.__name__}: {exc}")
+    # A token that came back lower (a re-created calendar) is a full resync already (connectors.calendars).
+    full = result.full_resync or job.token is None
     parse = _parse_todo if job.kind == TASKLIST else _parse_event
-    objects = []
+    objects, unreadable = [], []
     for obj in result.changed:
-        parsed = parse(obj.data, obj.href)
-        objects.append((obj.href, obj.etag, parsed))
-    return _Fetched(job, SYNCED, token=result.token, full=result.full_resync or job.token is None,
-                    objects=objects, deleted=list(result.deleted))
+        try:
+            objects.append((obj.href, obj.etag, parse(obj.data)))
+        except Exception as exc:  # whatever a malformed object raises: it is reported, the others are applied
+            log.warning("unreadable object %s in %s: %s", obj.href, job.uri, exc)
+            unreadable.append((obj.href, _reason(exc)))
+    return _Fetched(job, SYNCED, token=result.token, full=full, objects=objects, deleted=list(result.deleted),
+                    unreadable=unreadable)
 
 
-def _parse_todo(data: bytes, href: str) -> TodoState | None:
-    try:
-        return parse_todo(data)
-    except (ICalError, ValueError) as exc:
-        log.warning("ignoring unreadable task %s: %s", href, exc)
-        return None
+def _reason(exc: Exception) -> str:
+    return f"{exc.__class__.__name__}: {exc}"[:500]
 
 
-def _parse_event(data: bytes, href: str) -> tuple[str, dict[str, str]] | None:
+def _parse_todo(data: bytes) -> TodoState:
+    return parse_todo(data)
+
+
+def _parse_event(data: bytes) -> tuple[str, dict[str, str]]:
     """(UID, {attendee e-mail: PARTSTAT}) of an event."""
-    try:
-        events = Calendar.from_ical(data).walk("VEVENT")
-        uid = str(next((e for e in events if "recurrence-id" not in e), events[0]).get("uid", ""))
-        return uid, parse_event_replies(data)
-    except (ICalError, ValueError, IndexError) as exc:
-        log.warning("ignoring unreadable event %s: %s", href, exc)
-        return None
+    events = Calendar.from_ical(data).walk("VEVENT")
+    if not events:
+        raise ICalError("no VEVENT in the object")
+    uid = str(next((e for e in events if "recurrence-id" not in e), events[0]).get("uid", ""))
+    return uid, parse_event_replies(data)
 
 
 # -- the calling thread: the database -------------------------------------------------------------------------
@@ -349,7 +385,7 @@ def _result(job: _Job, outcome: str, **kwargs) -> CollectionResult:
 def _unchanged(fetched: _Fetched) -> bool:
     """A sync that found nothing new for a collection that was fine: only its times are written."""
     return (fetched.outcome == SYNCED and fetched.job.was_ok and fetched.token == fetched.job.token
-            and not (fetched.objects or fetched.deleted or fetched.full))
+            and not (fetched.objects or fetched.deleted or fetched.full or fetched.unreadable))
 
 
 def _touch(ids: list[int]) -> None:
@@ -385,15 +421,30 @@ def _apply(collection: SyncCollection, fetched: _Fetched) -> CollectionResult:
     if fetched.full and collection.sync_token is not None:
         log.info("full resync of %s %s of %s", collection.kind, collection.uri, fetched.job.organisation)
     apply = _apply_tasks if collection.kind == TASKLIST else _apply_meetings
-    updated = apply(collection, fetched, now)
+    failed: list[tuple[str, str]] = list(fetched.unreadable)
+    updated = apply(collection, fetched, now, failed)
+    _remember_unreadable(collection, fetched, failed)
     collection.sync_token = fetched.token
     collection.state, collection.last_error, collection.failures = STATE_OK, None, 0
     collection.last_synced_at, collection.missing_since = now, None
     return _result(fetched.job, SYNCED, objects=len(fetched.objects), deleted=len(fetched.deleted),
-                   full_resync=fetched.full and fetched.job.token is not None, updated=updated)
+                   full_resync=fetched.full and fetched.job.token is not None, updated=updated,
+                   failed_objects=failed)
 
 
-def _apply_tasks(collection: SyncCollection, fetched: _Fetched, now: datetime) -> int:
+def _remember_unreadable(collection: SyncCollection, fetched: _Fetched, failed: list[tuple[str, str]]) -> None:
+    """Keep the objects that failed on the collection until they are read fine or deleted: the token moves
+    on, so the next cycle does not read them again unless someone changes them."""
+    known = {} if fetched.full else dict(collection.unreadable or {})
+    for href in [h for h, _, _ in fetched.objects] + list(fetched.deleted):
+        known.pop(href, None)
+    known.update(dict(failed))
+    if known != (collection.unreadable or {}):
+        collection.unreadable = known or None
+
+
+def _apply_tasks(collection: SyncCollection, fetched: _Fetched, now: datetime,
+                 failed: list[tuple[str, str]]) -> int:
     if not (fetched.objects or fetched.deleted or fetched.full):
         return 0
     tasks = db.session.scalars(select(KnowledgeTask).where(
@@ -402,14 +453,20 @@ def _apply_tasks(collection: SyncCollection, fetched: _Fetched, now: datetime) -
     by_uid = {t.ical_uid: t for t in tasks}
     by_href = {t.remote_href: t for t in tasks if t.remote_href}
     changed: set[int] = set()
-    seen: set[int] = set()
+    # An object that could not be read is still there: its task is not gone.
+    seen: set[int] = {by_href[href].id for href, _ in fetched.unreadable if href in by_href}
     for href, etag, state in fetched.objects:
-        task = (by_uid.get(state.uid) if state is not None else None) or by_href.get(href)
+        task = by_uid.get(state.uid) or by_href.get(href)
         if task is None:
             continue  # someone's own task in the shared list: not the network's
         seen.add(task.id)
-        if state is not None and _update_task(task, href, etag, state):
-            changed.add(task.id)
+        try:
+            if _update_task(task, href, etag, state):
+                changed.add(task.id)
+        except Exception as exc:  # a value the columns cannot take: reported, the other tasks go on
+            db.session.expire(task)
+            log.warning("task %s in %s could not be applied: %s", href, collection.uri, exc)
+            failed.append((href, _reason(exc)))
     gone = [by_href[h] for h in fetched.deleted if h in by_href]
     if fetched.full:
         # A full listing names every object there is: a task written earlier and not listed was deleted.
@@ -447,20 +504,21 @@ def _update_task(task: KnowledgeTask, href: str, etag: str | None, state: TodoSt
 _SHOWN = frozenset({"status", "percent_complete", "completed_at", "remote_summary", "due_on", "deleted_at"})
 
 
-def _apply_meetings(collection: SyncCollection, fetched: _Fetched, now: datetime) -> int:
+def _apply_meetings(collection: SyncCollection, fetched: _Fetched, now: datetime,
+                    failed: list[tuple[str, str]]) -> int:
     if not (fetched.objects or fetched.deleted or fetched.full):
         return 0
     meetings = db.session.scalars(select(Meeting).where(Meeting.network_id == collection.network_id)).all()
     by_uid = {m.ical_uid: m for m in meetings}
     changed: set[int] = set()
-    seen: set[int] = set()
-    for href, etag, parsed in fetched.objects:
-        uid = parsed[0] if parsed is not None else posixpath.basename(href).removesuffix(".ics")
+    # An event that could not be read is still there: its meeting is not gone.
+    seen: set[int] = {m.id for m in (by_uid.get(posixpath.basename(h).removesuffix(".ics"))
+                                     for h, _ in fetched.unreadable) if m is not None}
+    for href, etag, (uid, replies) in fetched.objects:
         meeting = by_uid.get(uid)
         if meeting is None:
             continue
         seen.add(meeting.id)
-        replies = parsed[1] if parsed is not None else meeting.replies
         if replies != (meeting.replies or {}) or meeting.deleted_at is not None:
             changed.add(meeting.id)
         # A new dict, so that the JSON column sees the change.

@@ -160,17 +160,34 @@ def test_a_missing_date_header_skips_the_clock_check():
     assert clock_result("a", StatusProbe({}, None, 0, 1), max_skew=60).status == SKIP
 
 
-def test_readyz_reports_each_dependency_and_each_organisation(client, connected):
-    body = client.get("/readyz").get_json()
-    assert body["status"] == "ok"
+TOKEN = "monitoring-geheim"
+
+
+def readyz(app, path="/readyz", token=TOKEN):
+    """/readyz as monitoring with the READYZ_TOKEN sees it."""
+    app.config["READYZ_TOKEN"] = TOKEN
+    return app.test_client().get(path, headers={"Authorization": f"Bearer {token}"} if token else {})
+
+
+def check_in_background(app) -> list[str]:
+    """One tick of a worker's scheduler: runs what is due (the organisation checks, the first time)."""
+    with app.app_context():
+        return app.extensions["ln_jobs"].run_due()
+
+
+def test_readyz_reports_each_dependency_and_each_organisation(app, connected):
+    assert "check_organisations" in check_in_background(app)
+    body = readyz(app).get_json()
+    assert body["status"] == "ok", body
     assert {name for name, c in body["checks"].items() if c["ok"]} >= {"database", "schema", "job_queue"}
     assert set(body["organisations"]) == set(connected.values())
-    assert all(o["ok"] for o in body["organisations"].values())
+    assert all(o["ok"] and o["checked_at"] for o in body["organisations"].values())
 
 
-def test_a_failing_nextcloud_degrades_readyz_without_taking_the_app_out_of_service(client, sandbox, connected):
+def test_a_failing_nextcloud_degrades_readyz_without_taking_the_app_out_of_service(app, sandbox, connected):
     sandbox.org("b").faults.maintenance = True
-    response = client.get("/readyz")
+    check_in_background(app)
+    response = readyz(app)
     assert response.status_code == 200
     body = response.get_json()
     assert body["status"] == "degraded"
@@ -178,9 +195,45 @@ def test_a_failing_nextcloud_degrades_readyz_without_taking_the_app_out_of_servi
     assert body["organisations"][connected["a"]]["ok"] is True
 
 
-def test_readyz_keeps_the_organisation_results_for_a_while(client, sandbox, connected):
-    client.get("/readyz")
-    sandbox.org("a").clear_log()
-    client.get("/readyz")
-    assert sandbox.org("a").request_log == []
-    assert "organisations" not in client.get("/readyz?organisations=false").get_json()
+def test_readyz_never_waits_for_a_nextcloud_even_a_slow_one(app, sandbox, connected):
+    check_in_background(app)
+    for key in ("a", "b"):
+        sandbox.org(key).faults.latency = 4.0
+        sandbox.org(key).clear_log()
+
+    body = readyz(app).get_json()
+
+    assert sandbox.org("a").request_log == [] and sandbox.org("b").request_log == []
+    assert all(o["ok"] for o in body["organisations"].values())
+    assert "organisations" not in readyz(app, "/readyz?organisations=false").get_json()
+
+
+def test_the_background_checks_run_once_per_interval_for_all_workers(app, connected):
+    assert "check_organisations" in check_in_background(app)
+    assert "check_organisations" not in check_in_background(app)
+
+
+def test_anonymous_readyz_shows_the_overall_status_only(app, sandbox, connected):
+    check_in_background(app)
+    for token in (None, "geraden"):
+        response = readyz(app, token=token)
+        assert response.status_code == 200 and response.get_json() == {"status": "ok"}
+    assert sandbox.org("a").base_url not in readyz(app, token=None).get_data(as_text=True)
+
+
+def test_an_admin_session_sees_the_details_of_readyz(app, connected):
+    from extension.accounts.models import Account
+    from extension.extensions import db
+
+    check_in_background(app)
+    client = app.test_client()
+    with app.app_context():
+        admin = db.session.scalar(db.select(Account.id).where(Account.user_id == "lerend-netwerk"))
+        person = db.session.scalar(db.select(Account.id).where(Account.user_id != "lerend-netwerk"))
+    with client.session_transaction() as session:
+        session["account_id"] = admin
+    assert set(client.get("/readyz").get_json()["organisations"]) == set(connected.values())
+    if person is not None:
+        with client.session_transaction() as session:
+            session["account_id"] = person
+        assert client.get("/readyz").get_json() == {"status": "ok"}

@@ -1,6 +1,7 @@
 """Configuration layers: defaults → instance file → LN_* environment → the caller's dict."""
 from extension import create_app
 from extension.config import normalise_database_url
+from tests.fixtures.app import TEST_KEY
 
 
 def test_layers_apply_in_order(tmp_path, monkeypatch):
@@ -30,6 +31,9 @@ def test_embedded_default_is_sqlite_in_the_instance_folder_with_generated_keys(t
 def test_database_url_from_the_environment_gets_the_psycopg_driver(tmp_path, monkeypatch):
     monkeypatch.setattr("flask.Flask.auto_find_instance_path", lambda self: str(tmp_path))
     monkeypatch.setenv("DATABASE_URL", "postgres://u@db.example/ln")
+    # With the keys set, nothing needs the (unreachable) database at start-up.
+    monkeypatch.setenv("LN_SECRET_KEY", "s")
+    monkeypatch.setenv("LN_ENCRYPTION_KEYS", TEST_KEY)
     app = create_app()
     assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@db.example/ln"
 

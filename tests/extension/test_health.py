@@ -1,4 +1,16 @@
-"""Health endpoints for load balancers and admins."""
+"""Health endpoints for load balancers and admins, and the alarm of a sync that no longer completes."""
+from datetime import timedelta
+
+from extension.extensions import db
+from extension.jobs.models import Schedule
+from extension.organisations.models import utcnow
+
+TOKEN = "monitoring-geheim"
+
+
+def details(app, path="/readyz"):
+    app.config["READYZ_TOKEN"] = TOKEN
+    return app.test_client().get(path, headers={"Authorization": f"Bearer {TOKEN}"})
 
 
 def test_healthz_answers_without_touching_anything(client):
@@ -7,8 +19,8 @@ def test_healthz_answers_without_touching_anything(client):
     assert response.get_json() == {"status": "ok"}
 
 
-def test_readyz_reports_the_database(client):
-    response = client.get("/readyz")
+def test_readyz_reports_the_database(app):
+    response = details(app)
     assert response.status_code == 200
     assert response.get_json()["checks"]["database"] == {"ok": True}
 
@@ -20,8 +32,39 @@ def test_readyz_fails_when_the_database_is_gone(tmp_path):
     (tmp_path / "db.sqlite").unlink()
     (tmp_path / "db.sqlite").mkdir()  # a directory where the file was: SQLite cannot open it
     with app.app_context():
-        from extension.extensions import db
         db.engine.dispose()
-    response = app.test_client().get("/readyz")
+    response = details(app)
     assert response.status_code == 503
     assert response.get_json()["checks"]["database"]["ok"] is False
+    assert app.test_client().get("/readyz").get_json() == {"status": "failing"}
+
+
+def _last_cycle(app, ago: timedelta) -> None:
+    with app.app_context():
+        now = utcnow()
+        db.session.add(Schedule(name="sync_all", next_due_at=now, version=0, runs=1, created_at=now - ago,
+                                last_completed_at=now - ago))
+        db.session.commit()
+
+
+def test_readyz_and_check_fail_when_no_sync_cycle_completed_for_three_intervals(app):
+    interval = timedelta(minutes=app.config["SYNC_INTERVAL_MINUTES"])
+    _last_cycle(app, 3 * interval + timedelta(minutes=1))
+
+    response = details(app, "/readyz?organisations=false")
+    check = app.test_cli_runner().invoke(args=["check"])
+
+    assert response.status_code == 200  # the pages still work: the app stays in its load balancer
+    body = response.get_json()
+    assert body["status"] == "failing"
+    assert body["checks"]["sync_cycle"]["ok"] is False and "no sync cycle completed since" in \
+        body["checks"]["sync_cycle"]["error"]
+    assert check.exit_code == 1
+    line = next(line for line in check.output.splitlines() if "sync_cycle" in line)
+    assert line.startswith("FAIL") and "lerend-netwerk worker" in check.output
+
+
+def test_a_recent_sync_cycle_keeps_readyz_ok(app):
+    _last_cycle(app, timedelta(minutes=app.config["SYNC_INTERVAL_MINUTES"]))
+    body = details(app, "/readyz?organisations=false").get_json()
+    assert body["status"] == "ok" and body["checks"]["sync_cycle"]["ok"] is True

@@ -1,11 +1,14 @@
-"""The job queue: jobs run in an app context, and a job queued by one process is run by another."""
+"""The job queue: jobs run in an app context, a job queued by one process is run by another, and the database
+keeps every job until it is done."""
 import os
 import uuid
+from datetime import timedelta
 
 import pytest
 import redis as redis_client
 
 from extension.jobs import job_queue
+from extension.organisations.models import utcnow
 from tests.fixtures.app import make_test_app
 
 SEEN = []
@@ -67,3 +70,138 @@ def test_redis_store_is_used_when_redis_url_is_set(tmp_path):
     run_one_queued_job(queue)
     assert SEEN == [("via-redis", "extension")]
     queue.huey.flush()
+
+
+# -- durable jobs: rows in the database, leases, the reaper, the schedule -------------------------------------
+
+ATTEMPTS = []
+
+
+def flaky(name):
+    ATTEMPTS.append(name)
+    raise RuntimeError(f"attempt {len(ATTEMPTS)} failed")
+
+
+def busy(slug):
+    from extension.locks import LockBusy
+
+    ATTEMPTS.append(slug)
+    raise LockBusy(f"network:{slug}", "elders:1")
+
+
+def _job(app, job_id):
+    from extension.extensions import db
+    from extension.jobs.models import Job
+
+    with app.app_context():
+        job = db.session.get(Job, job_id)
+        return {"state": job.state, "attempts": job.attempts, "error": job.last_error,
+                "due_later": job.run_after > job.created_at}
+
+
+def test_a_job_waiting_in_the_queue_is_not_queued_twice(tmp_path):
+    app = make_test_app(f"sqlite:///{tmp_path / 'db.sqlite'}", tmp_path, JOBS_IMMEDIATE=False)
+    queue = app.extensions["ln_jobs"]
+    queue.register("remember", remember)
+    first = queue.enqueue("remember", "x")
+    assert queue.enqueue("remember", "x") == first
+    assert queue.enqueue("remember", "y") != first
+    assert queue.pending() == 2
+
+
+def test_a_failed_job_is_queued_again_until_its_attempts_are_used_up(app):
+    ATTEMPTS.clear()
+    queue = app.extensions["ln_jobs"]
+    queue.register("flaky", flaky, retries=1, retry_delay=60)
+    job_id = queue.enqueue("flaky", "a")
+    assert _job(app, job_id) == {"state": "queued", "attempts": 1, "error": "attempt 1 failed", "due_later": True}
+    with app.app_context():
+        assert queue.reap() == []  # not due yet: the retry waits its delay
+        from extension.extensions import db
+        from extension.jobs.models import Job
+        db.session.query(Job).update({"run_after": Job.created_at})
+        db.session.commit()
+        assert queue.reap() == [job_id]
+    assert _job(app, job_id)["state"] == "failed" and ATTEMPTS == ["a", "a"]
+
+
+def test_a_job_finding_its_network_busy_waits_without_using_an_attempt(app):
+    ATTEMPTS.clear()
+    queue = app.extensions["ln_jobs"]
+    queue.register("busy", busy)
+    job_id = queue.enqueue("busy", "netwerk")
+    assert _job(app, job_id) == {"state": "queued", "attempts": 0, "error": None, "due_later": True}
+
+
+def test_the_reaper_queues_again_a_running_job_whose_worker_is_gone(app):
+    from extension.extensions import db
+    from extension.jobs.models import Job
+    from extension.locks import hold
+
+    SEEN.clear()
+    queue = app.extensions["ln_jobs"]
+    queue.register("remember", remember)
+    with app.app_context():
+        # As a killed worker leaves it: running, its lease no longer renewed.
+        job = Job(name="remember", args=["verweesd"], key='remember:["verweesd"]', state="running", attempts=1,
+                  max_attempts=1, retry_delay=0, run_after=utcnow(), created_at=utcnow(), worker="elders:1")
+        db.session.add(job)
+        db.session.commit()
+        with hold(f"job:{job.id}", ttl=60):
+            assert queue.reap() == []  # its worker lives: left alone
+        assert queue.reap() == [job.id]
+    assert SEEN == [("verweesd", "extension")]
+    assert _job(app, job.id)["state"] == "done"
+
+
+def test_a_queued_job_whose_message_was_lost_is_sent_again(tmp_path):
+    app = make_test_app(f"sqlite:///{tmp_path / 'db.sqlite'}", tmp_path, JOBS_IMMEDIATE=False,
+                        JOBS_REQUEUE_SECONDS=0.01)
+    queue = app.extensions["ln_jobs"]
+    queue.register("remember", remember)
+    job_id = queue.enqueue("remember", "kwijt")
+    queue.huey.flush()  # Redis handed the message to a worker that died
+    with app.app_context():
+        assert queue.reap() == [job_id]
+    assert queue.pending() == 1
+
+
+def test_periodic_work_is_claimed_once_per_interval_by_one_of_many(database_url, tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from extension.jobs import schedule
+
+    app = make_test_app(database_url, tmp_path)
+
+    def claim(_):
+        with app.app_context():
+            return schedule.claim("elke-minuut", 60)
+
+    with ThreadPoolExecutor(4) as pool:
+        claims = list(pool.map(claim, range(8)))
+    assert claims.count(True) == 1
+    with app.app_context():
+        later = utcnow() + timedelta(seconds=61)
+        assert schedule.claim("elke-minuut", 60, now=later) is True
+        assert schedule.claim("elke-minuut", 60, now=later) is False
+        from extension.extensions import db
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_huey_signals_name_the_job_and_complete_only_when_it_finished(app):
+    from huey.signals import SIGNAL_CANCELED, SIGNAL_COMPLETE
+
+    ATTEMPTS.clear()
+    queue = app.extensions["ln_jobs"]
+    queue.register("remember", remember)
+    queue.register("flaky", flaky)
+    seen = []
+
+    @queue.huey.signal(SIGNAL_COMPLETE, SIGNAL_CANCELED)
+    def record(signal, task, *args):
+        seen.append((signal, task.name, task.args))
+
+    queue.enqueue("remember", "klaar")
+    queue.enqueue("flaky", "mis")
+    assert seen == [(SIGNAL_COMPLETE, "remember", ("klaar",)), (SIGNAL_CANCELED, "flaky", ("mis",))]
