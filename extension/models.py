@@ -1,10 +1,13 @@
 """Every model module, imported once so that the metadata (and Alembic) sees all tables."""
 from extension.accounts.models import Account
+from extension.admin.jobs import JobRun
+from extension.auth.models import WebSession
+from extension.links.models import PersonalLink
 from extension.locks import Lock
 from extension.networks.models import (Commitment, KnowledgeTask, LaunchStep, Meeting, Membership, Network,
                                        Phase)
 from extension.organisations.models import Organisation
 from extension.sync.models import SyncCollection
 
-__all__ = ["Account", "Commitment", "KnowledgeTask", "LaunchStep", "Lock", "Meeting", "Membership", "Network",
-           "Organisation", "Phase", "SyncCollection"]
+__all__ = ["Account", "Commitment", "JobRun", "KnowledgeTask", "LaunchStep", "Lock", "Meeting", "Membership",
+           "Network", "Organisation", "PersonalLink", "Phase", "SyncCollection", "WebSession"]
