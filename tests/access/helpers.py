@@ -28,3 +28,24 @@ def sign_in(client, organisation_slug: str, uid: str, password: str | None = Non
     back = sign_in_at_nextcloud(start.location, uid, password or uid)
     parts = urlsplit(back)
     return client.get(f"{parts.path}?{parts.query}", follow_redirects=True)
+
+
+def signed_in_client(app, account_id: int | None = None, link_id: int | None = None):
+    """A test client with a live server-side session for an account or a personal link, as after signing in."""
+    import hashlib
+    import secrets
+
+    from extension.auth.models import WebSession
+    from extension.extensions import db
+    from extension.links.models import PersonalLink
+
+    raw = secrets.token_urlsafe(32)
+    with app.app_context():
+        version = db.session.get(PersonalLink, link_id).version if link_id else None
+        db.session.add(WebSession(id=hashlib.sha256(raw.encode()).hexdigest(), account_id=account_id,
+                                  link_id=link_id, link_version=version))
+        db.session.commit()
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["sid"] = raw
+    return client
