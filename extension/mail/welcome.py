@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from flask import Flask, render_template
+from flask import Flask
 from sqlalchemy import func, select
 
 from extension.extensions import db
@@ -81,8 +81,9 @@ def send_new_link(app: Flask, link_id: int) -> None:
 
 def _mail(app: Flask, network: Network, email: str, name: str, link: PersonalLink, template: str,
           subject: str) -> None:
-    body = render_template(template, network=network, name=name, url=links.link_url(link),
-                           expires=link.expires_at, host=network.host_organisation)
+    # Straight from the Jinja environment: a job has no request, so no locale or request context processors.
+    body = app.jinja_env.get_template(template).render(network=network, name=name, url=links.link_url(link),
+                                                       expires=link.expires_at, host=network.host_organisation)
     send(app, build_message(app, email, name, subject, body))
     link.sent_at = utcnow()
     db.session.commit()

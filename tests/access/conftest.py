@@ -13,6 +13,7 @@ from extension.networks.models import KnowledgeTask, Meeting, Membership, Networ
 from extension.organisations.models import Organisation, utcnow
 from sandbox.demo import FUNCTIONAL_ACCOUNT
 from tests.access.helpers import signed_in_client
+from tests.access.mailbox import mailbox  # noqa: F401
 from tests.extension.connected import connect_account
 from tests.networks.conftest import HOST, SCHOOL, SLUG, sqlite_world, world  # noqa: F401
 
