@@ -13,7 +13,7 @@ from extension.networks.models import KnowledgeTask, Meeting, Membership
 from extension.nextcloud_links import NextcloudLinks, links_for
 from extension.organisations.models import utcnow
 
-MEETINGS_SHOWN = 6
+MEETINGS_SHOWN = 3
 DONE_SHOWN_DAYS = 30
 
 
