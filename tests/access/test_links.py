@@ -147,3 +147,13 @@ def test_a_manager_named_by_e_mail_sees_her_organisations_page_through_her_link(
     text = page.get_data(as_text=True)
     assert "Iris Kok" in text and "<svg" in text and "Uren per maand" in text and "werkoverleg" in text
     assert client.get("/organisations/kinderopvang-de-zonnebloem").status_code == 403
+
+
+def test_the_launch_job_is_followed_by_the_welcome_mails(sqlite_world, mailbox):
+    from extension.jobs import job_queue
+
+    use_mailbox(sqlite_world.app, mailbox)
+    slug = sqlite_world.create()
+    with sqlite_world.app.app_context():
+        job_queue().enqueue("launch_network", slug)
+    assert {str(m["To"]).split("<")[-1].rstrip(">") for m in mailbox.messages} == RECIPIENTS
