@@ -41,7 +41,7 @@ def add_organisation():
     data = service.OrganisationInput(
         name=form["name"], kind=form["kind"] or "anders", nextcloud_url=form["nextcloud_url"] or None,
         client_id=form["client_id"] or None, client_secret=request.form.get("client_secret") or None,
-        connection_user=form["connection_user"] or current_app.config.get("CONNECTION_USER", "lerend-netwerk"))
+        connection_user=form["connection_user"] or service.OrganisationInput.connection_user)
     try:
         organisation = service.add_organisation(data)
     except service.InvalidOrganisation as exc:
@@ -81,7 +81,7 @@ def check_now():
 @admin_only
 def jobs():
     queue = job_queue()
-    waiting = [task for task in queue.huey.pending()]
+    waiting = queue.huey.pending()
     return render_template("admin/jobs.html", waiting=waiting, queued=recent(QUEUED), running=recent(RUNNING),
                            failed=recent(FAILED))
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import wraps
 
-from flask import abort, g, redirect, request, url_for
+from flask import abort, g, redirect, url_for
 from sqlalchemy import func, select
 
 from extension.auth import is_admin
@@ -47,7 +47,8 @@ class Person:
         return list(db.session.scalars(query.order_by(Network.name, Membership.id)))
 
     def membership_in(self, network_id: int) -> Membership | None:
-        return next((m for m in self.memberships(include_drafts=True) if m.network_id == network_id), None)
+        """The person's membership of a launched network (drafts have nothing in Nextcloud to answer to)."""
+        return next((m for m in self.memberships() if m.network_id == network_id), None)
 
     def commitments(self) -> list[Commitment]:
         """The commitments this person is the named manager of."""
@@ -76,7 +77,7 @@ def signed_in(view):
     @wraps(view)
     def wrapper(*args, **kwargs):
         if current_person() is None:
-            return redirect(url_for("auth.login", next=request.path))
+            return redirect(url_for("auth.login"))
         return view(*args, **kwargs)
     return wrapper
 

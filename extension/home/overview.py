@@ -9,7 +9,7 @@ from sqlalchemy import select
 from extension.auth.identity import Person
 from extension.extensions import db
 from extension.networks.mine import MyNetwork, entries
-from extension.networks.models import KnowledgeTask, Meeting, Membership
+from extension.networks.models import KnowledgeTask, Meeting, Membership, as_utc
 from extension.nextcloud_links import NextcloudLinks, links_for
 from extension.organisations.models import utcnow
 
@@ -66,11 +66,5 @@ def overview(person: Person, today: date | None = None, now: datetime | None = N
                                                                           "NEEDS-ACTION")) for m in meetings]
     rows = [MyTask(t, t.due_on is not None and t.due_on < today) for t in tasks]
     recent = now - timedelta(days=DONE_SHOWN_DAYS)
-    done = [r for r in rows if r.done and (r.task.completed_at is None or _aware(r.task.completed_at) >= recent)]
+    done = [r for r in rows if r.done and (r.task.completed_at is None or as_utc(r.task.completed_at) >= recent)]
     return Overview(entries(memberships, links), mine, [r for r in rows if not r.done], done, links)
-
-
-def _aware(moment: datetime) -> datetime:
-    from extension.networks.models import as_utc
-
-    return as_utc(moment)

@@ -106,7 +106,7 @@ def test_an_expired_link_says_so_in_dutch_and_sends_a_new_one_that_works(sqlite_
     old = mailbox.link_for("iris@kompas.example")
     with app.app_context():
         link = db.session.query(PersonalLink).filter_by(email="iris@kompas.example").one()
-        link.expires_at = utcnow() - timedelta(minutes=1)
+        link.sent_at, link.expires_at = utcnow() - timedelta(days=200), utcnow() - timedelta(minutes=1)
         db.session.commit()
     client, response = open_link(app, old)
     page = response.get_data(as_text=True)

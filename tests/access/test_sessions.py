@@ -35,7 +35,7 @@ def test_signing_in_again_starts_a_new_session_and_keeps_the_chosen_language(sql
 
 
 def test_no_token_secret_or_code_reaches_the_log_output(sqlite_world, capfd):
-    app, sandbox = sqlite_world.app, sqlite_world.sandbox
+    app = sqlite_world.app
     client = app.test_client()
     sign_in(client, SCHOOL, "eva")
     output = capfd.readouterr()
