@@ -88,8 +88,10 @@ class Deployment:
     def connect(self, key: str) -> None:
         """Authorise the organisation connection through the served app, as the functional account would."""
         browser = requests.Session()
+        login = browser.get(f"{self.app_url}/auth/login", timeout=30).text
+        token = re.search(r'name="csrf-token" content="([^"]+)"', login).group(1)
         start = browser.post(f"{self.app_url}/organisations/{self.slugs[key]}/connect", allow_redirects=False,
-                             timeout=30)
+                             data={"csrf_token": token}, timeout=30)
         assert start.status_code == 302, start.text
         callback = sign_in_at_nextcloud(start.headers["Location"], FUNCTIONAL_ACCOUNT, FUNCTIONAL_ACCOUNT)
         done = browser.get(callback, allow_redirects=False, timeout=30)
