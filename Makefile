@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test bench install chromium clean
+.PHONY: demo test bench install chromium axe clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,12 +17,18 @@ install: $(STAMP)
 chromium:
 	@command -v chromium >/dev/null 2>&1 || scripts/install-chromium
 
+# axe-core from the npm registry into the venv, injected by the browser tests (tests/fixtures/browser.py).
+AXE := $(VENV)/axe/node_modules/axe-core/axe.min.js
+$(AXE):
+	npm install --silent --no-audit --no-fund --prefix $(VENV)/axe axe-core@4
+axe: $(AXE)
+
 # PORT: where the app listens (make demo PORT=5001); a second demo in this checkout refuses and changes nothing.
 PORT ?= 5000
 demo: $(STAMP)
 	$(BIN)/lerend-netwerk demo --port $(PORT)
 
-test: $(STAMP) chromium
+test: $(STAMP) chromium $(AXE)
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
 # Prints requests made against the minimum and wall time (see benchmarks/); BENCH_ARGS e.g. --networks 10.

@@ -14,7 +14,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from flask import Flask
 
     from extension.config import load_config
-    from extension.security import configure_security
+    from extension.security import configure_csrf, configure_security
 
     app = Flask(__name__, instance_path=instance_path(), instance_relative_config=True)
     load_config(app, config)
@@ -25,6 +25,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         configure_csrf(app)
         configure_translations(app)
         configure_blueprints(app)
+        configure_errors(app)
     configure_cli(app)
     return app
 
@@ -84,20 +85,17 @@ def _configure_migrations(app: Flask) -> None:
 def _configure_jobs(app: Flask) -> None:
     from extension import jobs
     from extension.admin import checks
+    from extension.admin import jobs as admin_jobs
     from extension.dashboard import actions as dashboard_actions
+    from extension.participants import jobs as participant_jobs
     from extension.sync import jobs as sync_jobs
 
     jobs.init_app(app)
     sync_jobs.init_app(app)
     checks.init_app(app)
     dashboard_actions.init_app(app)
-
-
-def configure_csrf(app: Flask) -> None:
-    """Every form post carries the session's CSRF token (Flask-WTF), next to the origin check."""
-    from flask_wtf.csrf import CSRFProtect
-
-    CSRFProtect(app)
+    participant_jobs.init_app(app)
+    admin_jobs.init_app(app)
 
 
 def _check_sync_interval(app: Flask) -> None:
@@ -116,15 +114,25 @@ def configure_translations(app: Flask) -> None:
 
 
 def configure_blueprints(app: Flask) -> None:
+    from extension.admin.views import bp as admin_bp
     from extension.auth.views import bp as auth_bp
     from extension.dashboard.views import bp as dashboard_bp
     from extension.health.views import bp as health_bp
     from extension.home.views import bp as home_bp
+    from extension.links.views import bp as links_bp
     from extension.organisations.views import bp as organisations_bp
+    from extension.participants.views import bp as participants_bp
     from extension.wizard.views import bp as wizard_bp
 
-    for bp in (health_bp, home_bp, auth_bp, organisations_bp, wizard_bp, dashboard_bp):
+    for bp in (health_bp, auth_bp, home_bp, links_bp, participants_bp, organisations_bp, admin_bp, wizard_bp,
+               dashboard_bp):
         app.register_blueprint(bp)
+
+
+def configure_errors(app: Flask) -> None:
+    from extension.errors import init_app
+
+    init_app(app)
 
 
 def configure_cli(app: Flask) -> None:

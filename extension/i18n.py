@@ -1,5 +1,8 @@
-"""Dutch first, English on request, from one catalogue: web pages choose by ?lang=, the session, then the
-browser; the command line by --lang, then LC_ALL / LC_MESSAGES / LANG."""
+"""Dutch unless the person chose English, from one catalogue: web pages choose by ?lang=, then the choice
+kept in the session; the command line by --lang, then LC_ALL / LC_MESSAGES / LANG.
+
+The browser's Accept-Language is not a choice: a teacher on an English-language laptop still gets the
+product's language, Dutch, until she picks English herself."""
 from __future__ import annotations
 
 import gettext as _gettext
@@ -25,7 +28,7 @@ def select_locale() -> str:
         return wanted
     if session.get("lang") in languages:
         return session["lang"]
-    return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
 def init_app(app) -> None:

@@ -11,6 +11,8 @@ _SECRET_PATTERNS = [
     re.compile(r"(Bearer\s+)[A-Za-z0-9._~+/=-]+", re.I),
     re.compile(r"((?:access_token|refresh_token|client_secret|password)[\"']?\s*[:=]\s*[\"']?)[^\"'&\s,}]+", re.I),
     re.compile(r"([?&]code=)[^&\s]+"),
+    # Personal links (/l/<signed token>): whoever reads a log must not be able to open someone's page.
+    re.compile(r"(/l/)[A-Za-z0-9._-]{8,}"),
 ]
 
 

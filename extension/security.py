@@ -1,10 +1,12 @@
-"""HTTP security of the app: reverse-proxy headers, session cookie flags, framing by the organisations'
-Nextclouds (Content-Security-Policy frame-ancestors) and refusing cross-origin form posts.
+"""HTTP security of the app: reverse-proxy headers, session cookie flags, the Content-Security-Policy
+(everything from the app itself, no inline script; framing by the organisations' Nextclouds), the
+Referrer-Policy, and two defences against forged form posts: an origin check and a CSRF token (Flask-WTF).
 
 The app is shown inside Nextcloud by the External sites app (reference §9): in that iframe the app must
 allow the Nextcloud origin as frame ancestor, send no X-Frame-Options, and keep its session cookie
 `SameSite=None; Secure`. Such a cookie also travels with cross-site form posts, so the SameSite defence
-against cross-site request forgery is replaced by an origin check on every unsafe request.
+against cross-site request forgery is replaced by an origin check on every unsafe request, and every form
+carries a CSRF token bound to the session (`csrf_token()` in templates).
 """
 from __future__ import annotations
 
@@ -35,6 +37,15 @@ def configure_security(app: Flask) -> None:
     app.extensions["ln_frame_ancestors"] = FrameAncestors(app.config["FRAME_ANCESTORS_CACHE_SECONDS"])
     app.before_request(_refuse_cross_origin_writes)
     app.after_request(_set_security_headers)
+
+
+def configure_csrf(app: Flask) -> None:
+    """A CSRF token on every form (Flask-WTF), checked on every unsafe request next to the origin check."""
+    from flask_wtf.csrf import CSRFProtect
+
+    # The token lives as long as the session: a form left open over lunch still posts.
+    app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
+    CSRFProtect(app)
 
 
 def _apply_proxy_fix(app: Flask) -> None:
@@ -111,7 +122,12 @@ class FrameAncestors:
 
 
 def content_security_policy(ancestors: tuple[str, ...]) -> str:
-    return "; ".join([" ".join(["frame-ancestors", "'self'", *ancestors]), "base-uri 'self'", "object-src 'none'"])
+    """Everything from the app itself and no inline script or style; framed by itself and the Nextclouds.
+
+    No form-action: signing in posts to the app, which redirects the form to the organisation's Nextcloud.
+    """
+    return "; ".join(["default-src 'self'", " ".join(["frame-ancestors", "'self'", *ancestors]), "base-uri 'self'",
+                      "object-src 'none'"])
 
 
 def _set_security_headers(response: Response) -> Response:
@@ -125,6 +141,8 @@ def _set_security_headers(response: Response) -> Response:
     # frame-ancestors governs framing; X-Frame-Options DENY/SAMEORIGIN would block Nextcloud (reference §9).
     response.headers.pop("X-Frame-Options", None)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    # Links into the Nextclouds and personal-link pages must not pass the app's URLs on to other sites.
+    response.headers.setdefault("Referrer-Policy", "same-origin")
     return response
 
 

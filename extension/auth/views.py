@@ -1,17 +1,36 @@
-"""Signing in with one's own Nextcloud, and authorising an organisation connection (OAuth2 code flow)."""
+"""Signing in with one's own Nextcloud, authorising an organisation connection (OAuth2 code flow), signing out."""
 from __future__ import annotations
 
 import secrets
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
 from connectors.errors import NextcloudError
 from extension.accounts import service as accounts
+from extension.auth.identity import Person
+from extension.auth.sessions import current_session, end_session, start_session
 from extension.jobs import job_queue
 from extension.organisations import service as organisations
 
 bp = Blueprint("auth", __name__)
+
+
+@bp.before_app_request
+def load_person():
+    """g.person (and g.account / g.link) from the server-side session the cookie names."""
+    g.account = g.link = g.person = None
+    if request.endpoint in ("static", "health.healthz"):
+        return
+    row = current_session()
+    if row is None:
+        return
+    if row.account_id is not None and row.account is not None:
+        g.account = row.account
+        g.person = Person(account=row.account)
+    elif row.link is not None:
+        g.link = row.link
+        g.person = Person(link=row.link)
 
 
 @bp.get("/auth/login")
@@ -27,6 +46,8 @@ def start(slug: str):
 
 @bp.post("/organisations/<slug>/connect")
 def connect_organisation(slug: str):
+    # Open to anyone on purpose: only the organisation's functional account can complete it (the callback
+    # checks the token's user), and that account may not be signed in to this app yet.
     return _start_flow(slug, accounts.ORGANISATION)
 
 
@@ -46,7 +67,7 @@ def callback():
         flash(_("The sign-in could not be completed: it was not started here or has expired. Please try again."), "error")
         return redirect(url_for("auth.login"))
     if request.args.get("error"):
-        flash(_("Nextcloud refused the sign-in (%(error)s).", error=request.args["error"]), "error")
+        flash(_("Nextcloud refused the sign-in (%(error)s).", error=request.args["error"][:100]), "error")
         return redirect(url_for("auth.login"))
     organisation = organisations.get_by_slug(flow["org"])
     code = request.args.get("code")
@@ -57,22 +78,22 @@ def callback():
     except accounts.WrongConnectionAccount as exc:
         flash(_("Only the account %(user)s may connect %(org)s; you signed in as %(other)s.",
                 user=exc.organisation.connection_user, org=organisation.name, other=exc.user_id), "error")
-        return redirect(url_for("organisations.index"))
+        return redirect(url_for("auth.login"))
     except NextcloudError as exc:
         current_app.logger.warning("sign-in at %s failed: %s", organisation.slug, exc)
         flash(_("Nextcloud of %(org)s could not complete the sign-in. Please try again.", org=organisation.name), "error")
         return redirect(url_for("auth.login"))
+    # The account that authorised is signed in; the functional account is an admin (extension.auth.is_admin).
+    start_session(account=account)
     if flow["purpose"] == accounts.ORGANISATION:
         job_queue().enqueue("catch_up_organisation", organisation.id)
         flash(_("%(org)s is connected.", org=organisation.name), "success")
-        return redirect(url_for("organisations.index"))
-    session.clear()
-    session["account_id"] = account.id
+        return redirect(url_for("admin.organisations"))
     flash(_("Welcome, %(name)s.", name=account.display_name), "success")
     return redirect(url_for("home.index"))
 
 
 @bp.post("/auth/logout")
 def logout():
-    session.clear()
+    end_session()
     return redirect(url_for("home.index"))

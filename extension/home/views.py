@@ -1,21 +1,17 @@
-"""The start page: what the app is, and who is signed in."""
+"""The start page: what the app is for anonymous visitors; a person's own overview once signed in."""
 from __future__ import annotations
 
-from flask import Blueprint, g, render_template, session
+from flask import Blueprint, render_template
 
-from extension.accounts.service import get_account
-from extension.networks.mine import my_networks
+from extension.auth.identity import current_person
+from extension.home.overview import overview
 
 bp = Blueprint("home", __name__)
 
 
-@bp.before_app_request
-def load_account():
-    account_id = session.get("account_id")
-    g.account = get_account(account_id) if account_id else None
-
-
 @bp.get("/")
 def index():
-    networks = my_networks(g.account) if g.account else []
-    return render_template("home/index.html", networks=networks)
+    person = current_person()
+    if person is None:
+        return render_template("home/index.html")
+    return render_template("home/mine.html", person=person, overview=overview(person))

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 
 from extension.accounts.models import Account
 from extension.extensions import db
@@ -23,14 +23,17 @@ class MyNetwork:
 
 
 def my_networks(account: Account) -> list[MyNetwork]:
-    """Networks where the account is a member: by Nextcloud user in their organisation, else by e-mail."""
+    """Networks where the account is a member: by its Nextcloud user id in its organisation, as the OAuth
+    token says. Never by the e-mail address the account reports: its user can change that to anyone's."""
     match = (Membership.organisation_id == account.organisation_id) & (Membership.user_id == account.user_id)
-    if account.email:
-        match = or_(match, func.lower(Membership.email) == account.email.lower())
     memberships = db.session.scalars(
         select(Membership).join(Network).where(match, Network.status != "draft").order_by(Network.name)
     ).all()
-    links = links_for(account)
+    return entries(memberships, links_for(account))
+
+
+def entries(memberships, links: NextcloudLinks | None) -> list[MyNetwork]:
+    """The page entries of memberships found by identity (extension.auth.identity.Person)."""
     return [_entry(membership, links) for membership in memberships]
 
 

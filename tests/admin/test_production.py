@@ -89,9 +89,8 @@ class Deployment:
     def connect(self, key: str) -> None:
         """Authorise the organisation connection through the served app, as the functional account would."""
         browser = requests.Session()
-        # The connect form carries the session's CSRF token, as a browser would post it.
-        page = browser.get(f"{self.app_url}/organisations", timeout=30).text
-        token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+        login = browser.get(f"{self.app_url}/auth/login", timeout=30).text
+        token = re.search(r'name="csrf-token" content="([^"]+)"', login).group(1)
         start = browser.post(f"{self.app_url}/organisations/{self.slugs[key]}/connect", allow_redirects=False,
                              data={"csrf_token": token}, timeout=30)
         assert start.status_code == 302, start.text

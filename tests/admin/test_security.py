@@ -4,6 +4,7 @@ import pytest
 from extension.organisations import service
 from extension.organisations.service import OrganisationInput
 from extension.security import FrameAncestors, SecurityConfigError, content_security_policy
+from tests.access.helpers import post_form
 from tests.fixtures.app import make_test_app
 
 
@@ -74,7 +75,8 @@ def test_without_embedding_pages_may_only_be_framed_by_the_app_itself(tmp_path):
     with app.app_context():
         service.add_organisation(OrganisationInput(name="De Zonnebloem", nextcloud_url="https://cloud.zonnebloem.nl",
                                                    client_id="i", client_secret="s"))
-    assert app.test_client().get("/").headers["Content-Security-Policy"].startswith("frame-ancestors 'self';")
+    assert app.test_client().get("/").headers["Content-Security-Policy"].startswith(
+        "default-src 'self'; frame-ancestors 'self';")
 
 
 def test_health_answers_carry_a_policy_without_asking_the_database(tmp_path):
@@ -113,4 +115,17 @@ def test_a_form_post_from_another_site_is_refused(client, headers):
 @pytest.mark.parametrize("headers", [{}, {"Sec-Fetch-Site": "same-origin"}, {"Origin": "http://localhost"},
                                      {"Origin": "http://127.0.0.1:5000"}])
 def test_a_form_post_from_the_app_itself_or_a_non_browser_passes(client, headers):
-    assert client.post("/auth/logout", headers=headers).status_code == 302
+    assert post_form(client, "/auth/logout", headers=headers).status_code == 302
+
+
+def test_a_form_post_without_the_forms_csrf_token_is_refused_in_dutch(client):
+    response = client.post("/auth/logout", headers={"Sec-Fetch-Site": "same-origin"})
+    assert response.status_code == 400
+    assert "Het formulier" in response.get_data(as_text=True)
+
+
+def test_pages_allow_only_the_apps_own_resources_and_keep_the_referrer_on_the_site(client):
+    response = client.get("/")
+    policy = response.headers["Content-Security-Policy"]
+    assert policy.startswith("default-src 'self';") and "unsafe-inline" not in policy
+    assert response.headers["Referrer-Policy"] == "same-origin"

@@ -2,6 +2,7 @@
 import re
 
 import pytest
+from slugify import slugify
 
 from extension.organisations import service as organisations
 from tests.extension.connected import demo_org
@@ -39,13 +40,22 @@ def test_participant_signs_in_through_nextcloud_and_sees_their_name_in_dutch(liv
 
 def test_organisation_connection_only_accepts_the_designated_account(live_app, sandbox, page):
     demo = add_sandbox_organisation(live_app, sandbox, "a")
-    someone_else = demo.users[1]
-    page.goto(live_app.config["APP_URL"] + "/organisations?lang=en")
+    admin, someone_else = demo.users[0], demo.users[1]
+    live_app.config["ADMINS"] = [f"{slugify(demo.name)}:{admin.uid}"]
+    page.goto(live_app.config["APP_URL"] + "/?lang=en")
+    page.get_by_role("link", name="Sign in").first.click()
+    page.get_by_role("button", name=demo.name).click()
+    page.fill("input[name=user]", admin.uid)
+    page.fill("input[name=password]", admin.password)
+    page.get_by_role("button", name="Inloggen").click()
+    page.get_by_role("button", name="Toegang verlenen").click()
+    page.goto(live_app.config["APP_URL"] + "/admin/organisations")
     page.get_by_role("button", name=f"Connect as {demo.connection_user}").click()
     page.fill("input[name=user]", someone_else.uid)
     page.fill("input[name=password]", someone_else.password)
     page.get_by_role("button", name="Inloggen").click()
     page.get_by_role("button", name="Toegang verlenen").click()
-    page.wait_for_url(re.compile(r".*/organisations$"))
+    page.wait_for_url(re.compile(r".*/auth/login$"))
     assert f"Only the account {demo.connection_user} may connect" in page.inner_text("main")
+    page.goto(live_app.config["APP_URL"] + "/admin/organisations")
     assert "Not connected" in page.inner_text("table")

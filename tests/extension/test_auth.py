@@ -4,6 +4,7 @@ from urllib.parse import urlsplit
 from extension.accounts.models import Account
 from extension.extensions import db
 from extension.organisations import service as organisations
+from tests.access.helpers import post_form
 from tests.extension.connected import demo_org, sign_in_at_nextcloud
 
 
@@ -25,7 +26,7 @@ def callback_path(url):
 def test_sign_in_stores_the_account_with_its_nextcloud_identity(app, client, sandbox):
     demo, slug = add_org(app, sandbox)
     user = demo.users[0]
-    start = client.post(f"/auth/login/{slug}")
+    start = post_form(client, f"/auth/login/{slug}")
     assert start.status_code == 302 and "/apps/oauth2/authorize" in start.location
     back = sign_in_at_nextcloud(start.location, user.uid, user.password)
     response = client.get(callback_path(back), follow_redirects=True)
@@ -37,7 +38,7 @@ def test_sign_in_stores_the_account_with_its_nextcloud_identity(app, client, san
 
 def test_a_callback_with_a_foreign_state_is_refused(app, client, sandbox):
     demo, slug = add_org(app, sandbox)
-    start = client.post(f"/auth/login/{slug}")
+    start = post_form(client, f"/auth/login/{slug}")
     back = sign_in_at_nextcloud(start.location, demo.users[0].uid, demo.users[0].password)
     forged = callback_path(back).replace("state=", "state=x")
     page = client.get(forged, follow_redirects=True).get_data(as_text=True)
@@ -48,7 +49,7 @@ def test_a_callback_with_a_foreign_state_is_refused(app, client, sandbox):
 
 def test_a_refused_grant_is_reported(app, client, sandbox):
     _, slug = add_org(app, sandbox)
-    client.post(f"/auth/login/{slug}")
+    post_form(client, f"/auth/login/{slug}")
     with client.session_transaction() as session:
         state = session["oauth_flow"]["state"]
     page = client.get(f"/oauth/callback?state={state}&error=access_denied", follow_redirects=True)
@@ -58,7 +59,7 @@ def test_a_refused_grant_is_reported(app, client, sandbox):
 def test_the_designated_account_connects_the_organisation(app, client, sandbox):
     demo, slug = add_org(app, sandbox)
     connection_user = next(u for u in demo.users if u.uid == demo.connection_user)
-    start = client.post(f"/organisations/{slug}/connect")
+    start = post_form(client, f"/organisations/{slug}/connect")
     back = sign_in_at_nextcloud(start.location, connection_user.uid, connection_user.password)
     page = client.get(callback_path(back), follow_redirects=True).get_data(as_text=True)
     assert f"{demo.name} is verbonden." in page

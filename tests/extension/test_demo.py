@@ -41,8 +41,8 @@ def test_demo_serves_the_app_and_launches_the_demo_network_until_stopped(tmp_pat
         assert re.search(r"hanna +Hanna Bos +Basisschool De Regenboog +manager", banner)
         assert re.search(r"gert +Gert Mulder +Basisschool De Regenboog +geen lid", banner)
         assert "INFO" not in banner and "GET /" not in banner
-        page = requests.get(f"http://127.0.0.1:{port}/organisations", timeout=10).text
-        assert page.count("Verbonden als lerend-netwerk") == 2
+        ready = requests.get(f"http://127.0.0.1:{port}/readyz", timeout=30).json()
+        assert len(ready["organisations"]) == 2 and all(o["ok"] for o in ready["organisations"].values())
     finally:
         demo.send_signal(signal.SIGINT)
         demo.wait(30)

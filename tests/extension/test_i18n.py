@@ -16,9 +16,9 @@ def test_english_on_request_and_remembered(client):
     assert "Sign in" in client.get("/").get_data(as_text=True)
 
 
-def test_browser_language_is_honoured(client):
+def test_an_english_browser_alone_does_not_switch_the_language(client):
     page = client.get("/", headers={"Accept-Language": "en-GB,en;q=0.9"}).get_data(as_text=True)
-    assert 'lang="en"' in page
+    assert 'lang="nl"' in page
 
 
 def test_every_message_has_a_dutch_translation():

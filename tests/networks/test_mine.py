@@ -1,14 +1,12 @@
 """The "my networks" page: a participant sees their launched networks with links into their own Nextcloud."""
 from urllib.parse import quote
 
+from tests.access.helpers import signed_in_client
 from tests.extension.connected import connect_account
 
 
 def page_for(app, account_id):
-    client = app.test_client()
-    with client.session_transaction() as session:
-        session["account_id"] = account_id
-    return client.get("/").get_data(as_text=True)
+    return signed_in_client(app, account_id).get("/").get_data(as_text=True)
 
 
 def test_a_member_on_the_host_instance_sees_the_network_with_a_link_to_its_folder(sqlite_world):

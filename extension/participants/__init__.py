@@ -1,0 +1,1 @@
+"""What people record in the app for themselves: a meeting reply, a task done."""

@@ -1,0 +1,41 @@
+"""The forms on a person's page: their reply to a meeting and ticking their own task."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
+
+from extension.auth.identity import current_person, signed_in
+from extension.extensions import db
+from extension.networks.models import KnowledgeTask, Meeting
+from extension.participants import actions
+from extension.participants.writes import PARTSTATS
+
+bp = Blueprint("participants", __name__)
+
+
+@bp.post("/meetings/<int:meeting_id>/reply")
+@signed_in
+def reply(meeting_id: int):
+    meeting = db.session.get(Meeting, meeting_id)
+    member = meeting and current_person().membership_in(meeting.network_id)
+    if meeting is None or member is None or meeting.deleted_at is not None:
+        abort(404)
+    partstat = request.form.get("partstat", "")
+    if partstat not in PARTSTATS:
+        abort(400)
+    actions.record_reply(meeting.network, meeting, member, partstat)
+    flash(_("Your reply to %(meeting)s is saved.", meeting=meeting.title), "success")
+    return redirect(url_for("home.index") + f"#meeting-{meeting.id}")
+
+
+@bp.post("/tasks/<int:task_id>/done")
+@signed_in
+def task_done(task_id: int):
+    task = db.session.get(KnowledgeTask, task_id)
+    member = task and current_person().membership_in(task.network_id)
+    if task is None or member is None or task.membership_id != member.id or task.deleted_at is not None:
+        abort(404)
+    done = request.form.get("done") == "1"
+    actions.record_task_done(task, done)
+    flash(_("Task marked as done.") if done else _("Task marked as not done."), "success")
+    return redirect(url_for("home.index") + f"#task-{task.id}")

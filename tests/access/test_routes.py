@@ -1,0 +1,87 @@
+"""Every route × every kind of person: the status each gets. The table must name every route of the app, so
+a new route cannot be added without saying who may use it."""
+from __future__ import annotations
+
+import pytest
+
+from tests.access.conftest import HOST, ROLES
+from tests.access.helpers import csrf_token
+
+# Who is signed in as what (tests/access/conftest.py): participant bram, manager daan (of the host),
+# kartrekker anna, admin = the host's functional account, other_network gert (member of another network
+# only), valid_link Iris (member without Nextcloud), expired and revoked links (their sessions end with them).
+ANON = {"anonymous": 302, "expired_link": 302, "revoked_link": 302}
+
+
+def everyone(status):
+    return dict.fromkeys(ROLES, status)
+
+
+def signed_in(status_for_person, **per_role):
+    """Anonymous (and stopped links) are sent to sign in; the others get `status_for_person` unless named."""
+    return {**dict.fromkeys(ROLES, status_for_person), **ANON, **per_role}
+
+
+ADMIN_ONLY = signed_in(403, admin=200)
+ADMIN_POST = signed_in(403, admin=302)
+
+# endpoint: (method, path (formatted with the people's ids), form data, {role: status})
+ROUTES = {
+    "static": ("GET", "/static/app.css", None, everyone(200)),
+    "health.healthz": ("GET", "/healthz", None, everyone(200)),
+    "health.readyz": ("GET", "/readyz?organisations=false", None, everyone(200)),
+    "home.index": ("GET", "/", None, everyone(200)),
+    "auth.login": ("GET", "/auth/login", None, everyone(200)),
+    "auth.start": ("POST", f"/auth/login/{HOST}", {}, everyone(302)),
+    "auth.connect_organisation": ("POST", f"/organisations/{HOST}/connect", {}, everyone(302)),
+    "auth.callback": ("GET", "/oauth/callback?state=forged&code=x", None, everyone(302)),
+    "auth.logout": ("POST", "/auth/logout", {}, everyone(302)),
+    "links.open_link": ("GET", "/l/{token}", None, {**everyone(302), "expired_link": 410, "revoked_link": 410}),
+    # Without MAIL_HOST a new link cannot be sent: the page says so (410 as the link itself).
+    "links.new_link": ("POST", "/l/{token}/new", {}, {**everyone(302), "expired_link": 410, "revoked_link": 410}),
+    "participants.reply": ("POST", "/meetings/{meeting_id}/reply", {"partstat": "ACCEPTED"},
+                           signed_in(302, other_network=404, admin=404)),
+    "participants.task_done": ("POST", "/tasks/{participant_task_id}/done", {"done": "1"},
+                               signed_in(404, participant=302)),
+    "organisations.index": ("GET", "/organisations", None, everyone(301)),
+    "organisations.show": ("GET", f"/organisations/{HOST}", None, signed_in(403, manager=200, admin=200)),
+    "admin.index": ("GET", "/admin/", None, ADMIN_ONLY),
+    "admin.organisations": ("GET", "/admin/organisations", None, ADMIN_ONLY),
+    "admin.add_organisation": ("POST", "/admin/organisations", {"name": ""}, signed_in(403, admin=400)),
+    "admin.templates": ("GET", "/admin/templates", None, ADMIN_ONLY),
+    "admin.health": ("GET", "/admin/health", None, ADMIN_ONLY),
+    "admin.check_now": ("POST", "/admin/health", {}, ADMIN_POST),
+    "admin.jobs": ("GET", "/admin/jobs", None, ADMIN_ONLY),
+    "admin.retry": ("POST", "/admin/jobs/unknown-job/retry", {}, signed_in(403, admin=404)),
+}
+
+
+def test_the_table_names_every_route_of_the_app(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    assert endpoints - set(ROUTES) == set(), "say in ROUTES who may use these new routes"
+    assert set(ROUTES) - endpoints == set(), "these routes no longer exist"
+
+
+def test_every_person_gets_the_expected_status_on_every_route(people):
+    wrong = []
+    for endpoint, (method, path, data, expected) in ROUTES.items():
+        for role in ROLES:
+            client = people.client(role)
+            token = people.tokens.get(role, people.tokens["valid_link"])
+            url = path.format(token=token, meeting_id=people.meeting_id,
+                              participant_task_id=people.participant_task_id)
+            if method == "GET":
+                response = client.get(url)
+            else:
+                form = dict(data or {})
+                form["csrf_token"] = csrf_token(client)
+                response = client.post(url, data=form)
+            if response.status_code != expected[role]:
+                wrong.append(f"{method} {endpoint} as {role}: {response.status_code}, expected {expected[role]}")
+    assert wrong == []
+
+
+@pytest.mark.parametrize("role", ["anonymous", "participant", "other_network", "valid_link"])
+def test_no_organisation_data_for_anyone_but_managers_and_admins(people, role):
+    page = people.client(role).get("/admin/organisations", follow_redirects=True).get_data(as_text=True)
+    assert "OAuth" not in page and people.sandbox.org("a").base_url not in page
