@@ -39,7 +39,6 @@ from extension.accounts.models import Account
 from extension.accounts.service import nextcloud_client
 from extension.extensions import db
 from extension.networks.models import TASK_WRITTEN, KnowledgeTask, LaunchStep, Meeting, Network, as_utc
-from extension.networks.plan import connection_of
 from extension.networks.service import get_network
 from extension.organisations.models import utcnow
 from extension.sync.models import (CALENDAR, STATE_ERROR, STATE_MISSING, STATE_OK, TASKLIST, SyncCollection)
@@ -52,7 +51,7 @@ SYNCED_STATUSES = ("launching", "active", "completed")
 # Outcomes of one collection in one cycle.
 SYNCED, MISSING, FAILED, SKIPPED = "synced", "missing", "failed", "skipped"
 
-# The launch step kind that creates each kind of collection (extension.networks.plan).
+# The launch step kind that creates each kind of collection (extension.engine.plan).
 _STEP_KINDS = {"calendar": CALENDAR, "tasklist": TASKLIST}
 
 # The error a collection gets when its connection's grant is gone (Dutch: the status shows it).
@@ -166,7 +165,7 @@ def sync_networks(app: Flask, networks: Iterable[Network], client_for: ClientFor
     clients: dict[int, Any] = {}
     for collection in collections:
         organisation = collection.organisation
-        account = connection_of(organisation)
+        account = organisation.connection
         if account is None:
             known = organisation.connection_account
             reason = _RECONNECT if known is not None and known.needs_reconnect else "geen verbinding"

@@ -7,10 +7,9 @@ import pytest
 from connectors.ocs import SHARE_LINK
 from extension.accounts.service import nextcloud_client
 from extension.extensions import db
-from extension.networks.archive import end_network
+from tests.networks.calls import end_network
 from extension.networks.export import export_network
 from extension.networks.models import Network
-from extension.networks.plan import connection_of
 from extension.organisations.models import Organisation
 from tests.networks.conftest import SCHOOL, SLUG, network_yaml
 from tests.networks.snapshot import calendars, files, writes
@@ -32,7 +31,7 @@ def tree_below(world, path: str) -> dict[str, str]:
 
 def host_client(world):
     network = db.session.query(Network).filter_by(slug=SLUG).one()
-    return nextcloud_client(world.app, connection_of(network.host_organisation))
+    return nextcloud_client(world.app, network.host_organisation.connection)
 
 
 def end(world, move_folder: bool = True):

@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from extension.accounts.models import Account
 from extension.extensions import db
 from extension.networks import importer
-from extension.networks.engine import launch
+from tests.networks.calls import launch
 from extension.networks.export import FORMAT, VERSION, dumps, export_network
 from extension.networks.importer import InvalidExport, import_network, parse, validate
 from extension.networks.models import KnowledgeTask, LaunchStep, Meeting, Membership, Network, Phase

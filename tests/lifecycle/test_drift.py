@@ -6,9 +6,9 @@ import pytest
 
 from connectors.ocs import SHARE_USER
 from extension.extensions import db
-from extension.networks.drift import detect
+from extension.engine.drift import detect
 from extension.networks.models import LaunchStep
-from extension.networks.repair import repair
+from tests.networks.calls import repair
 from tests.lifecycle.conftest import (CALENDAR, FOLDER, HOST, SCHOOL, TASKLIST, clear_logs, connection,
                                       delete_calendar, requests_by_method)
 from tests.networks.conftest import SLUG
@@ -139,7 +139,7 @@ def test_deleted_network_folder_names_every_step_under_it(launched):
 
 
 def test_a_network_in_place_has_no_drift_and_the_check_makes_only_the_verification_reads(launched):
-    from extension.networks.engine import plan_launch
+    from extension.engine import plan_launch
 
     world = launched
     with world.app.app_context():
@@ -183,7 +183,7 @@ def test_a_collection_the_sync_found_missing_counts_only_where_the_check_could_n
 
 
 def test_the_drift_found_is_kept_for_the_status_until_it_is_repaired(launched):
-    from extension.networks.drift import stored_findings
+    from extension.engine.drift import stored_findings
     from extension.networks.models import Network
     from extension.networks.status import network_status
 

@@ -7,10 +7,11 @@ import pytest
 from icalendar import Calendar
 
 from extension.extensions import db
-from extension.networks.drift import detect
-from extension.networks.members import MemberError, NewMember, add_member, remove_member
+from extension.engine.drift import detect
+from extension.networks.members import MemberError, NewMember
+from tests.networks.calls import add_member, remove_member
 from extension.networks.models import KnowledgeTask, Membership
-from extension.networks.phases import advance
+from tests.networks.calls import advance
 from tests.lifecycle.conftest import (CALENDAR, FOLDER, HOST, NO_NEXTCLOUD, OWNER, SCHOOL, TASKLIST, clear_logs,
                                       connection, requests_by_method, tasks_of)
 from tests.networks.conftest import SLUG
