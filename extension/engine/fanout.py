@@ -34,10 +34,10 @@ def walk(items: Iterable[Any], run: Callable[[Any], Any], *, limit: int = 4,
          stop: Callable[[], bool] = lambda: False) -> dict[Hashable, Outcome]:
     """Run `run(item)` for every item in dependency order, in parallel; return each item's Outcome by key.
 
-    An item whose prerequisite failed (or was not run) is not run and has no outcome. `started(items)` is
-    called before a batch is handed to the workers, `finished(item, outcome)` as each one ends, `settle()`
-    once per batch of endings (the place to commit a journal); `stop()` true ends the walk after the
-    items in flight.
+    An item whose prerequisite failed (or was not run) is not run and has no outcome. `finished(item,
+    outcome)` is called as each item ends, `started(items)` for the next batch, then `settle()` once per
+    round — before the batch is handed to the workers, so a journal committed there knows what is about to
+    be sent — and once at the end; `stop()` true ends the walk after the items in flight.
     """
     items = list(items)
     by_key = {key(item): item for item in items}
@@ -68,9 +68,12 @@ def walk(items: Iterable[Any], run: Callable[[Any], Any], *, limit: int = 4,
                     if in_flight[instance(item)] + sum(1 for b in batch if instance(b) == instance(item)) < limit:
                         batch.append(item)
                         ready.remove(k)
+            if batch and started is not None:
+                started(batch)
+            if settle is not None:
+                # One settle per round: what ended in the last round and what is about to start.
+                settle()
             if batch:
-                if started is not None:
-                    started(batch)
                 for item in batch:
                     in_flight[instance(item)] += 1
                     futures[pool.submit(call, item)] = key(item)
@@ -89,6 +92,4 @@ def walk(items: Iterable[Any], run: Callable[[Any], Any], *, limit: int = 4,
                         waiting[dependent].discard(k)
                         if not waiting[dependent]:
                             ready.append(dependent)
-            if settle is not None:
-                settle()
     return outcomes

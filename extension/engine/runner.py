@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import time
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Callable, Collection
@@ -44,8 +45,10 @@ Progress = Callable[[Step, str], None]
 ClientFor = Callable[[Flask, Account], Any]
 
 # Test hook: the process kills itself (SIGKILL) right after its n-th journal commit, so the kill tests
-# stop a run at every step boundary without timing.
+# stop a run at every step boundary without timing. `_commits` counts this process's journal commits.
 KILL_AFTER_ENV = "LN_ENGINE_KILL_AFTER"
+# Seconds between journal commits while steps finish (each commit also moves a progress bar).
+JOURNAL_INTERVAL = 0.25
 _commits = [0]
 
 
@@ -124,6 +127,15 @@ def execute(app: Flask, network: Network, plan: Plan, kind: str, *, verify: bool
     `verify` (True, or keys) makes done steps be checked with reads; `redo` keys are made again; `only`
     limits the run to those keys; `removals` turns journaled steps the plan dropped into their removal.
     """
+    session = db.session()
+    expire, session.expire_on_commit = session.expire_on_commit, False  # this run is the network's only writer
+    try:
+        return _execute(app, network, plan, kind, verify, redo, only, removals, progress, client_for)
+    finally:
+        session.expire_on_commit = expire
+
+
+def _execute(app, network, plan, kind, verify, redo, only, removals, progress, client_for) -> RunResult:
     result = RunResult(network.slug, kind, notes=list(plan.notes))
     journal = {row.key: row for row in network.launch_steps}
     planned = plan.by_key()
@@ -138,8 +150,14 @@ def execute(app: Flask, network: Network, plan: Plan, kind: str, *, verify: bool
     db.session.add(run)
     db.session.flush()
     result.run_id, result.steps = run.id, len(work)
+    prior = {}
     for item in work:
         item.row.run_id = run.id
+        if item.mode != Mode.VERIFY:
+            # Write-ahead, in the run's first commit: any of these requests may land from now on.
+            prior[item.key] = item.row.status
+            item.row.attempts += 1
+            item.row.status = StepState.RUNNING
     _commit()
 
     organisations = {o.id: o for o in db.session.query(Organisation).filter(
@@ -161,14 +179,18 @@ def execute(app: Flask, network: Network, plan: Plan, kind: str, *, verify: bool
                                previous=item.previous)
 
     def started(batch: list[Work]) -> None:
-        for item in batch:
-            row = item.row
-            if item.mode != Mode.VERIFY:
-                row.attempts += 1
-                row.status = StepState.RUNNING
-            if progress is not None:
+        if progress is not None:
+            for item in batch:
                 progress(item.step, RUNNING)
-        _commit()  # write-ahead: the journal knows a request may land before it is sent
+
+    last_commit = [time.monotonic()]
+
+    def settle() -> None:
+        """Journal what finished, in batches: at most one commit per JOURNAL_INTERVAL (a progress bar's pace);
+        a step finished but not yet journaled is only verified again after a crash."""
+        if time.monotonic() - last_commit[0] >= JOURNAL_INTERVAL:
+            _commit()
+            last_commit[0] = time.monotonic()
 
     def finished(item: Work, outcome: Outcome) -> None:
         row = item.row
@@ -209,8 +231,8 @@ def execute(app: Flask, network: Network, plan: Plan, kind: str, *, verify: bool
         progress.start(len(work))  # a progress display that wants the total first
     limit = int(app.config.get("MAX_PARALLEL_REQUESTS", 4))
     try:
-        walk(work, run_one, limit=limit, after=lambda item: item.step.after, started=started, finished=finished,
-             settle=_commit)
+        outcomes = walk(work, run_one, limit=limit, after=lambda item: item.step.after, started=started,
+                        finished=finished, settle=settle)
     except BaseException:
         # The progress display or the database failed: keep what the journal learned, then let it go up.
         try:
@@ -218,6 +240,11 @@ def execute(app: Flask, network: Network, plan: Plan, kind: str, *, verify: bool
         except Exception:
             db.session.rollback()
         raise
+    for item in work:
+        if item.key in prior and item.key not in outcomes and item.row in db.session:
+            # Never started: a step it needs failed; it waits as it was.
+            item.row.status = prior[item.key]
+            item.row.attempts -= 1
     run.status = RunState.DONE if result.ok else RunState.FAILED
     run.finished_at = utcnow()
     run.notes = list(result.notes)
@@ -337,11 +364,10 @@ def _message(error: BaseException) -> str:
 
 def _commit() -> None:
     db.session.commit()
+    _commits[0] += 1
     limit = os.environ.get(KILL_AFTER_ENV)
-    if limit:
-        _commits[0] += 1
-        if _commits[0] >= int(limit):
-            os.kill(os.getpid(), signal.SIGKILL)
+    if limit and _commits[0] >= int(limit):
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def network_status_after(network: Network, kind: str, result: RunResult) -> None:
