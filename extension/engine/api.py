@@ -135,17 +135,26 @@ def _remove_member(app, slug, *, email, progress, client_for):
     if network.launch_steps:
         run_result = desired(app, network, "remove-member", progress=progress, client_for=client_for)
         result.launch = run_result
-        result.removed = [_removed_word(key, value) for key, value in run_result.outcomes.items()
-                          if value.get("removed") or value.get("deleted")]
+        names = {o.slug: o.name for o in participating(network)} | {
+            m.organisation.slug: m.organisation.name for m in network.memberships}
+        names[network.host_organisation.slug] = network.host_organisation.name
+        order = ("share", "calendar-share", "tasklist-share", "task")
+        for key, value in sorted(run_result.outcomes.items(),
+                                 key=lambda item: order.index(k) if (k := item[0].split("/")[1]) in order else 9):
+            slug, kind = key.split("/")[:2]
+            if kind == "task" and value.get("deleted") is False:
+                # Completed in Nextcloud meanwhile: kept and counted.
+                result.tasks_removed, result.tasks_kept = result.tasks_removed - 1, result.tasks_kept + 1
+                continue
+            word = {"share": f"gedeelde map '{network.folder_name}'", "calendar-share": f"agenda '{network.name}'",
+                    "tasklist-share": f"takenlijst bij {names.get(slug, slug)}",
+                    "task": f"open taken in de takenlijst bij {names.get(slug, slug)}"}.get(kind)
+            if word and (kind.endswith("-share") or value.get("removed") or value.get("deleted")) \
+                    and word not in result.removed:
+                result.removed.append(word)
         result.meetings = sum(1 for key, value in run_result.outcomes.items()
                               if "/meeting/" in key and "attendees" in value)
     return result
-
-
-def _removed_word(key: str, value: dict) -> str:
-    kind = key.split("/")[1]
-    return {"share": "gedeelde map", "calendar-share": "agenda", "tasklist-share": "takenlijst",
-            "task": "open taak"}.get(kind, kind)
 
 
 def _catch_up(app, slug, *, progress, client_for):
@@ -218,22 +227,24 @@ def _end(app, slug, *, move_folder=False, progress, client_for):
                          client_for=client_for)
     db.session.commit()
     result.launch = run_result
-    for key, value in run_result.outcomes.items():
-        if key.endswith("/unshare-tree/map"):
+    names = {o.slug: o.name for o in participating(network)}
+    for step in plan.steps:
+        value = run_result.outcomes.get(step.key) or {}
+        organisation = names.get(step.key.split("/")[0], "")
+        if step.kind == "unshare-tree":
             result.folder_shares_removed += value.get("removed", [])
-        elif "/unshare-calendar/" in key and value.get("removed"):
-            what = "agenda" if key.endswith("/agenda") else "takenlijst"
-            result.calendar_sharees_removed.append(f"{what}: {', '.join(value['removed'])}")
-        elif key.endswith("/move-folder/map") and value.get("moved"):
+        elif step.kind == "unshare-calendar" and value.get("removed"):
+            what = "agenda" if step.key.endswith("/agenda") else "takenlijst"
+            result.calendar_sharees_removed.append(f"{what} van {organisation}: {', '.join(value['removed'])}")
+        elif step.kind == "move-folder" and value.get("moved"):
             result.moved_to = value["target"]
-    result.failed += [f"{_label(plan, key)}: {error}" for key, error in run_result.failed]
+    for key, error in run_result.failed:
+        kind, organisation = key.split("/")[1], names.get(key.split("/")[0], "")
+        what = "Map" if kind in ("unshare-tree", "move-folder") else "Agenda" if key.endswith("/agenda") \
+            else f"Takenlijst van {organisation}"
+        result.failed.append(f"{what}: {error}")
     result.notes += run_result.notes
     return result
-
-
-def _label(plan: Plan, key: str) -> str:
-    step = plan.by_key().get(key)
-    return step.label if step else key
 
 
 def end_plan(network: Network, result: EndResult) -> Plan:

@@ -122,15 +122,23 @@ def _check(plan: Plan, clients: dict, limit: int) -> dict[str, Any]:
     found = walk(plan.steps, lambda step: KINDS[step.kind].verify(clients[step.organisation_id], step.params,
                                                                    context), limit=limit)
     outcomes: dict[str, Any] = {}
-    for key, outcome in found.items():
+    failing: set[str] = set()
+    for step in plan.steps:
+        outcome = found.get(step.key)
+        if outcome is None:
+            continue
         if outcome.ok:
-            outcomes[key] = outcome.value
+            outcomes[step.key] = outcome.value
         elif isinstance(outcome.error, NextcloudError):
-            log.warning("drift check of %s failed: %s", key, outcome.error)
-            outcomes[key] = outcome.error
+            # One finding per instance that failed to answer: the first, in plan order.
+            if step.instance not in failing:
+                log.warning("drift check of %s failed: %s", step.key, outcome.error)
+                outcomes[step.key] = outcome.error
+                failing.add(step.instance)
         else:
             raise outcome.error
-    return outcomes
+    return {key: value for key, value in outcomes.items()
+            if isinstance(value, NextcloudError) or plan.by_key()[key].instance not in failing}
 
 
 def _message(step: Step, problem: str, detail: str, organisation: str) -> str:

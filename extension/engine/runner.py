@@ -325,7 +325,7 @@ def _apply(network: Network, item: Work, value: dict) -> None:
     row.params, row.digest = params_json(step.params), KINDS[step.kind].digest(step.params)
     if item.mode != Mode.VERIFY or row.result is None:
         row.result = value
-    if step.kind == "organiser":
+    if step.kind == "organiser" and "email" in value:
         account = network.host_organisation.connection
         account.email, account.display_name = value["email"], value["display_name"]
     elif step.kind == "task" and "href" in value:

@@ -26,7 +26,7 @@ from typing import Any, Callable, ClassVar
 from urllib.parse import urlsplit
 
 from connectors.calendars import sharee_href
-from connectors.errors import AlreadyExists, Forbidden, NotFound, PreconditionFailed
+from connectors.errors import AlreadyExists, Forbidden, NotFound, ParentMissing, PreconditionFailed
 from connectors.ical import (parse_todo, render_event, render_todo, with_attendees, with_replies,
                              with_todo_status)
 from connectors.ocs import SHARE_LINK, expected_permissions
@@ -306,8 +306,8 @@ class Folder(StepKind):
         return {"created": False}
 
     def verify(self, client, p, ctx):
-        if p.proof and p.proof != posixpath.dirname(p.path):
-            return None if _listing(client, ctx, p.proof) is not None else (GONE, p.path)
+        if p.proof and p.proof != posixpath.dirname(p.path) and _listing(client, ctx, p.proof) is not None:
+            return None  # a folder below it could be listed
         parent, _, name = p.path.rpartition("/")
         return None if name in (_listing(client, ctx, parent) or ()) else (GONE, p.path)
 
@@ -330,8 +330,18 @@ class Share(StepKind):
     def digest(self, p):
         return digest_of(p.permissions)
 
-    def execute(self, client, p, ctx, **_):
+    def execute(self, client, p, ctx, *, previous=None, **_):
         ocs = client.ocs
+        if previous is not None:
+            # Made before (a repair, a change, a resumed run): it is probably there, so read first.
+            try:
+                found = _find_share(ocs.shares(p.path, reshares=True), p.share_type, p.share_with)
+            except NotFound:
+                found = None
+            if found is not None:
+                if found.permissions != expected_permissions(p.permissions, p.share_type, found.item_type):
+                    found = ocs.update_share(found.id, permissions=p.permissions)
+                return {"share_id": found.id, "permissions": found.permissions}
         try:
             made = ocs.create_share(p.path, p.share_type, p.share_with, p.permissions)
         except (AlreadyExists, Forbidden) as exc:
@@ -608,19 +618,24 @@ class MoveFolder(StepKind):
 
     name, Params, requests = "move-folder", MoveParams, 3
 
-    def execute(self, client, p, ctx, **_):
+    def execute(self, client, p, ctx, *, attempted=True, **_):
         files = client.files
-        files.ensure_folder(p.archive, parents=False)
+        done = {"moved": True, "target": p.target, "folder_name": p.folder_name}
+        if attempted and not files.exists(p.source):
+            # An earlier run moved it (its answer may have been lost) or it is gone.
+            return done if files.exists(p.target) else {"moved": False, "target": None}
         try:
-            files.move(p.source, p.target, overwrite=False)
+            try:
+                files.move(p.source, p.target, overwrite=False)
+            except ParentMissing:
+                files.ensure_folder(p.archive, parents=False)  # the first network archived
+                files.move(p.source, p.target, overwrite=False)
         except NotFound:
-            if files.exists(p.target):  # an earlier run moved it before it could say so
-                return {"moved": True, "target": p.target, "folder_name": p.folder_name}
-            return {"moved": False, "target": None}
+            return done if files.exists(p.target) else {"moved": False, "target": None}
         except PreconditionFailed:
-            raise LaunchError(f"In '{p.archive}' staat al een map '{posixpath.basename(p.target)}'; hernoem of "
+            raise LaunchError(f"in '{p.archive}' staat al een map '{posixpath.basename(p.target)}'; hernoem of "
                               "verplaats die en voer dit opnieuw uit (er is niets overschreven).") from None
-        return {"moved": True, "target": p.target, "folder_name": p.folder_name}
+        return done
 
 
 KINDS: dict[str, StepKind] = {kind.name: kind for kind in (

@@ -12,14 +12,14 @@ import sys
 
 from extension import create_app, engine
 from extension.networks.members import NewMember
-from tests.fixtures.app import TEST_KEY
 
 
 def main() -> None:
     kind, slug, arguments = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
     if "member" in arguments:
         arguments["member"] = NewMember(**arguments["member"])
-    app = create_app({"TESTING": True, "SECRET_KEY": "x", "ENCRYPTION_KEYS": [TEST_KEY],
+    # The encryption key comes from LN_ENCRYPTION_KEYS, as the test process made it.
+    app = create_app({"TESTING": True, "SECRET_KEY": "x",
                       "SQLALCHEMY_DATABASE_URI": os.environ["DATABASE_URL"], "JOBS_IMMEDIATE": True,
                       "JOBS_SQLITE": os.environ["LN_JOBS_SQLITE"], "HTTP_TIMEOUT": (2.0, 10.0),
                       "NETWORK_LOCK_TTL": 1})

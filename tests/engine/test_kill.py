@@ -41,6 +41,11 @@ def _launched(world):
         assert launch(world.app, slug).ok
 
 
+def _launched_and_gijs_has_an_account(world):
+    world.sandbox.org("a").add_user("gijs", password="gijs", display_name="Gijs de Boer", email="gijs@zonnebloem.example")
+    _launched(world)
+
+
 def _school_connects_late(world):
     """Launched while the school was not connected; then it connects."""
     slug = world.create()
@@ -62,7 +67,7 @@ def _launched_then_a_phase_folder_deleted(world):
 SCENARIOS = {
     "launch": (lambda world: world.create(), {}, "launch"),
     "advance": (_launched, {}, "resume"),
-    "add-member": (_launched, {"member": asdict(GIJS)}, "resume"),
+    "add-member": (_launched_and_gijs_has_an_account, {"member": asdict(GIJS)}, "resume"),
     "remove-member": (_launched, {"email": "eva@regenboog.example"}, "resume"),
     "catch-up": (_school_connects_late, {}, "resume"),
     "repair": (_launched_then_a_phase_folder_deleted, {}, "resume"),
@@ -77,12 +82,14 @@ def _arguments(kind: str, raw: dict) -> dict:
     return {**raw, "member": NewMember(**raw["member"])} if "member" in raw else raw
 
 
-@pytest.fixture(scope="module")
-def references(tmp_path_factory):
-    """Per kind: the sandbox snapshot after the run without interruption, and the run's journal commits."""
-    found = {}
-    for kind, (prepare, raw, _) in SCENARIOS.items():
-        folder = tmp_path_factory.mktemp(f"reference-{kind}")
+_REFERENCES: dict[str, tuple[dict, int]] = {}
+
+
+def reference(kind: str, folder: Path) -> tuple[dict, int]:
+    """The sandbox snapshot after the kind's run without interruption, and the run's journal commits
+    (computed once per test process)."""
+    if kind not in _REFERENCES:
+        prepare, raw, _ = SCENARIOS[kind]
         sandbox = Sandbox(root=folder / "sandbox")
         add_demo_orgs(sandbox)
         sandbox.start()
@@ -94,12 +101,12 @@ def references(tmp_path_factory):
                 before = runner._commits[0]
                 result = engine.run(app, kind, SLUG, **_arguments(kind, raw))
                 assert getattr(result, "launch", result).ok
-                found[kind] = (snapshot(sandbox), runner._commits[0] - before)
+                _REFERENCES[kind] = (snapshot(sandbox), runner._commits[0] - before)
         finally:
             sandbox.stop()
             with app.app_context():
                 db.engine.dispose()
-    return found
+    return _REFERENCES[kind]
 
 
 def _run_killed(world, kind: str, raw: dict, kill_after: int, folder: Path) -> subprocess.CompletedProcess:
@@ -113,10 +120,10 @@ def _run_killed(world, kind: str, raw: dict, kill_after: int, folder: Path) -> s
 @pytest.mark.parametrize("kind,kill_after", [(kind, n) for kind, last in KILL_POINTS.items()
                                              for n in range(1, last + 1)])
 def test_a_run_killed_at_a_step_boundary_resumes_to_the_state_of_an_uninterrupted_run(
-        sqlite_world, references, kind, kill_after, tmp_path):
+        sqlite_world, kind, kill_after, tmp_path, tmp_path_factory):
     world = sqlite_world
     prepare, raw, resume = SCENARIOS[kind]
-    expected, commits = references[kind]
+    expected, commits = reference(kind, tmp_path_factory.mktemp(f"reference-{kind}"))
     if kill_after >= commits:
         pytest.skip(f"the uninterrupted {kind} run made only {commits} journal commits")
     prepare(world)
