@@ -199,7 +199,7 @@ class CalendarClient:
         return f"{self.home_url}{uri}/"
 
     def ensure_calendar(self, uri: str, display_name: str, color: str | None = None,
-                        components: Sequence[str] = ("VEVENT",)) -> CalendarInfo:
+                        components: Sequence[str] = ("VEVENT",), verify_existing: bool = True) -> CalendarInfo:
         """Create the calendar `uri` unless it exists; an existing one is verified and its name/colour fixed.
 
         A task list is `components=("VTODO",)`. Requests: one MKCALENDAR for a new calendar; for an existing
@@ -227,6 +227,8 @@ class CalendarClient:
         try:
             self._send("MKCALENDAR", url, body=_xml(mkcalendar))
         except AlreadyExists:
+            if not verify_existing:  # the caller decides what an existing calendar means; nothing is changed
+                return CalendarInfo(uri, url, display_name, color, components, created=False)
             return self._verify_calendar(uri, display_name, color, components)
         except RateLimited as exc:
             raise RateLimited(

@@ -204,6 +204,12 @@ def _execute(app, network, plan, kind, verify, redo, only, removals, progress, c
             run.done += 1
         else:
             error = outcome.error
+            if isinstance(error, Taken) and item.step.kind == "tasklist" and any(
+                    r.kind == "tasklist" and r is not row and (r.attempts or r.status == StepState.DONE)
+                    for r in network.launch_steps):
+                # Other organisations' task lists already carry this name: one cannot move alone.
+                error = LaunchError(f"De takenlijst '{error.name}' bestaat al en is niet door deze installatie "
+                                    "gemaakt; hernoem of verwijder die in Nextcloud en probeer het opnieuw.")
             if isinstance(error, Taken):
                 renamed.append(error)
                 _rename(network, item, error)

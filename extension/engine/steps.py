@@ -377,9 +377,11 @@ class Calendar(StepKind):
     name, Params = "calendar", CalendarParams
 
     def execute(self, client, p, ctx, *, attempted=True, **_):
-        info = client.calendars.ensure_calendar(p.uri, p.display_name, p.color, p.components)
+        first = p.claim and not attempted
+        info = client.calendars.ensure_calendar(p.uri, p.display_name, p.color, p.components,
+                                                verify_existing=not first)
         ctx.forget(client, ("calendar", p.uri))
-        if not info.created and p.claim and not attempted:
+        if not info.created and first:
             raise Taken("De agenda" if "VEVENT" in p.components else "De takenlijst", p.uri,
                         next_free_uri(client, p.uri))
         return {"created": info.created, "url": info.url}
