@@ -26,7 +26,7 @@ from typing import Any, Callable, ClassVar
 from urllib.parse import urlsplit
 
 from connectors.calendars import sharee_href
-from connectors.errors import AlreadyExists, Forbidden, NotFound, ParentMissing, PreconditionFailed
+from connectors.errors import AlreadyExists, Forbidden, NotFound, PreconditionFailed
 from connectors.ical import (parse_todo, render_event, render_todo, with_attendees, with_replies,
                              with_todo_status)
 from connectors.ocs import SHARE_LINK, expected_permissions
@@ -626,12 +626,9 @@ class MoveFolder(StepKind):
         if attempted and not files.exists(p.source):
             # An earlier run moved it (its answer may have been lost) or it is gone.
             return done if files.exists(p.target) else {"moved": False, "target": None}
+        files.ensure_folder(p.archive, parents=False)
         try:
-            try:
-                files.move(p.source, p.target, overwrite=False)
-            except ParentMissing:
-                files.ensure_folder(p.archive, parents=False)  # the first network archived
-                files.move(p.source, p.target, overwrite=False)
+            files.move(p.source, p.target, overwrite=False)
         except NotFound:
             return done if files.exists(p.target) else {"moved": False, "target": None}
         except PreconditionFailed:
