@@ -280,7 +280,7 @@ def _diff(network: Network, plan: Plan, journal: dict[str, LaunchStep], verify, 
         if row.status != StepState.DONE:
             if row.params is None or row.status == StepState.PENDING:
                 row.params, row.digest = params_json(step.params), digest
-            previous = row.params if row.status in (StepState.RUNNING, StepState.FAILED) else None
+            previous = row.params if row.status in (StepState.RUNNING, StepState.FAILED, StepState.DRIFT) else None
             work.append(Work(step, Mode.MAKE, row, attempted=row.attempts > 0 or row.status == StepState.DRIFT,
                              previous=previous if kind_of.updatable else None))
         elif step.key in redo:
