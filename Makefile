@@ -34,6 +34,7 @@ test: $(STAMP) chromium $(AXE)
 # Prints requests made against the minimum and wall time (see benchmarks/); BENCH_ARGS e.g. --networks 10.
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks $(BENCH_ARGS)
+	$(BIN)/python -m benchmarks launch
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info

@@ -8,6 +8,7 @@ import sys
 BENCHMARKS = {
     "sync": "benchmarks.sync",
     "cli": "benchmarks.cli",
+    "launch": "benchmarks.launch",
 }
 
 

@@ -30,7 +30,7 @@ from extension import create_app
 from extension.accounts.service import nextcloud_client, store_token
 from extension.extensions import db
 from extension.network_templates import NetworkSpec, get_template
-from extension.networks import engine
+from extension import engine
 from extension.networks.models import STEP_DONE, TASK_WRITTEN, KnowledgeTask, LaunchStep, Meeting, Network, as_utc
 from extension.networks.service import create_network
 from extension.organisations import service as organisations
@@ -140,7 +140,7 @@ class Bench:
         before = self._requests()
         started = time.monotonic()
         with self.app.app_context():
-            result = engine.launch(self.app, slug)
+            result = engine.run(self.app, "launch", slug)
         if not result.ok:
             raise SystemExit(f"full launch failed: {result.failed}")
         return time.monotonic() - started, self._requests() - before, result.steps

@@ -199,7 +199,7 @@ class CalendarClient:
         return f"{self.home_url}{uri}/"
 
     def ensure_calendar(self, uri: str, display_name: str, color: str | None = None,
-                        components: Sequence[str] = ("VEVENT",)) -> CalendarInfo:
+                        components: Sequence[str] = ("VEVENT",), verify_existing: bool = True) -> CalendarInfo:
         """Create the calendar `uri` unless it exists; an existing one is verified and its name/colour fixed.
 
         A task list is `components=("VTODO",)`. Requests: one MKCALENDAR for a new calendar; for an existing
@@ -227,6 +227,8 @@ class CalendarClient:
         try:
             self._send("MKCALENDAR", url, body=_xml(mkcalendar))
         except AlreadyExists:
+            if not verify_existing:  # the caller decides what an existing calendar means; nothing is changed
+                return CalendarInfo(uri, url, display_name, color, components, created=False)
             return self._verify_calendar(uri, display_name, color, components)
         except RateLimited as exc:
             raise RateLimited(
@@ -337,6 +339,69 @@ class CalendarClient:
             self._post_share(uri, share)
             log.info("Unshared calendar %s of %s from %s", uri, self.user_id, ", ".join(to_remove))
         return [unquote(h) for h in to_remove]
+
+    def apply_shares(self, uri: str, access: dict[str, bool], remove: Iterable[str] = (),
+                     summary: str | None = None) -> list[CalendarSharee]:
+        """Set every sharee of `access` ({sharee: read-write?}) and drop those in `remove`, in one POST
+        (several `oc:set` and `oc:remove`, reference §6.6), then read the sharees back once.
+
+        Setting a sharee that is already there at that level changes nothing, so the POST can be repeated.
+        Nextcloud skips unknown users and the owner silently (quirk `calendar_share_silent_skip`), so the
+        read-back decides: ShareNotApplied names those missing. Requests: POST + PROPFIND.
+        """
+        wanted = {sharee_href(s): rw for s, rw in access.items()}
+        dropped = [h for h in dict.fromkeys(sharee_href(s) for s in remove) if h not in wanted]
+        if not wanted and not dropped:
+            return self.sharees(uri)
+        share = ET.Element(f"{{{NS_OC}}}share")
+        for href, read_write in wanted.items():
+            entry = ET.SubElement(share, f"{{{NS_OC}}}set")
+            ET.SubElement(entry, f"{{{NS_DAV}}}href").text = href
+            if summary:
+                ET.SubElement(entry, f"{{{NS_OC}}}summary").text = summary
+            if read_write:
+                ET.SubElement(entry, f"{{{NS_OC}}}read-write")
+        for href in dropped:
+            ET.SubElement(ET.SubElement(share, f"{{{NS_OC}}}remove"), f"{{{NS_DAV}}}href").text = href
+        self._post_share(uri, share)
+        after = {s.href: s for s in self.sharees(uri)}
+        skipped = [unquote(h) for h, rw in wanted.items()
+                   if unquote(h) not in after or after[unquote(h)].read_write != rw]
+        if skipped:
+            raise ShareNotApplied(
+                f"Nextcloud did not share calendar {uri!r} of {self.user_id} with {', '.join(skipped)} "
+                f"(unknown user or group, or the owner, reference §6.6)",
+                sharees=skipped, url=self.calendar_url(uri))
+        return list(after.values())
+
+    def inventory(self, uri: str) -> tuple[list[CalendarSharee], dict[str, str | None]] | None:
+        """The calendar's sharees and its objects ({name: ETag}) from one Depth-1 PROPFIND asking for
+        `oc:invite` and `getetag` (no object is downloaded); None when the calendar does not exist."""
+        url = self.calendar_url(uri)
+        propfind = ET.Element(f"{{{NS_DAV}}}propfind")
+        prop = ET.SubElement(propfind, f"{{{NS_DAV}}}prop")
+        ET.SubElement(prop, f"{{{NS_OC}}}invite")
+        ET.SubElement(prop, f"{{{NS_DAV}}}getetag")
+        try:
+            response = self._send("PROPFIND", url, body=_xml(propfind), headers={
+                "Depth": "1", "Content-Type": "application/xml; charset=utf-8"})
+        except NotFound:
+            return None
+        sharees: list[CalendarSharee] = []
+        objects: dict[str, str | None] = {}
+        own = _path(url).rstrip("/")
+        for element in ET.fromstring(response.content).findall(f"{{{NS_DAV}}}response"):
+            href = unquote(element.findtext(f"{{{NS_DAV}}}href") or "").rstrip("/")
+            found = {}
+            for propstat in element.findall(f"{{{NS_DAV}}}propstat"):
+                if " 200 " in f"{propstat.findtext(f'{{{NS_DAV}}}status') or ''} ":
+                    found.update({e.tag: e for e in _children(propstat.find(f"{{{NS_DAV}}}prop"))})
+            if href == unquote(own):
+                invite = found.get(f"{{{NS_OC}}}invite")
+                sharees = [] if invite is None else parse_invite(invite)
+            else:
+                objects[href.rsplit("/", 1)[-1]] = _text(found.get(f"{{{NS_DAV}}}getetag"))
+        return sharees, objects
 
     def _post_share(self, uri: str, share: ET.Element) -> None:
         # Reference §6.6: the POST is only handled as a share request with an XML content type.

@@ -304,3 +304,93 @@ def _decoded_utc(component, name: str) -> datetime | None:
     if isinstance(value, date):
         return datetime(value.year, value.month, value.day, tzinfo=timezone.utc)
     return None
+
+
+# -- editing what is stored --------------------------------------------------------------------------------
+
+PARTSTATS = ("NEEDS-ACTION", "ACCEPTED", "DECLINED", "TENTATIVE")
+
+
+def _attendees_of(event) -> list:
+    values = event.get("ATTENDEE", [])
+    return values if isinstance(values, list) else [values]
+
+
+def _address_of(attendee) -> str:
+    return str(attendee).casefold().removeprefix("mailto:").strip()
+
+
+def with_attendees(ical: bytes, attendees: Sequence[tuple[str, str]]) -> bytes | None:
+    """The event with exactly `attendees` ((e-mail, name), as render_event writes them), or None when it
+    already has that set. Attendees who stay keep their parameters (their reply); the organiser then
+    invites those added and cancels for those removed (reference §6.8)."""
+    calendar = Calendar.from_ical(ical)
+    wanted = {email.casefold(): (email, name) for email, name in attendees}
+    changed = False
+    for event in calendar.walk("VEVENT"):
+        values = _attendees_of(event)
+        kept = [v for v in values if _address_of(v) in wanted]
+        present = {_address_of(v) for v in kept}
+        added = [key for key in wanted if key not in present]
+        if len(kept) == len(values) and not added:
+            continue
+        if "ATTENDEE" in event:
+            del event["ATTENDEE"]
+        for value in kept:
+            event.add("attendee", value, encode=0)
+        for key in added:
+            email, name = wanted[key]
+            event.add("attendee", _attendee(email, name), encode=0)
+        changed = True
+    return calendar.to_ical() if changed else None
+
+
+def with_replies(ical: bytes, replies: dict[str, str]) -> bytes | None:
+    """The event with each attendee's PARTSTAT ({e-mail: PARTSTAT}) set, or None when all already are.
+
+    The organiser changing only PARTSTAT is not a significant change (reference §6.8): no invitation is sent.
+    """
+    calendar = Calendar.from_ical(ical)
+    wanted = {email.casefold(): partstat.upper() for email, partstat in replies.items()}
+    unknown = [p for p in wanted.values() if p not in PARTSTATS]
+    if unknown:
+        raise ICalError(f"PARTSTAT {unknown[0]!r} is not one of {', '.join(PARTSTATS)}")
+    changed = False
+    for event in calendar.walk("VEVENT"):
+        for attendee in _attendees_of(event):
+            partstat = wanted.get(_address_of(attendee))
+            if partstat and str(attendee.params.get("PARTSTAT", "")).upper() != partstat:
+                attendee.params["PARTSTAT"] = partstat
+                changed = True
+    return calendar.to_ical() if changed else None
+
+
+def with_todo_status(ical: bytes, done: bool, at: datetime) -> bytes | None:
+    """The task with STATUS, PERCENT-COMPLETE and COMPLETED written together as the Tasks app does
+    (reference §6.5): done is COMPLETED, 100 and the moment `at`; not done is NEEDS-ACTION, 0 and no
+    COMPLETED. None when the task already is so."""
+    calendar = Calendar.from_ical(ical)
+    changed = False
+    for todo in calendar.walk("VTODO"):
+        status = str(todo.get("status", "NEEDS-ACTION")).upper()
+        is_done = status == "COMPLETED" or "COMPLETED" in todo
+        if is_done == done:
+            continue
+        for name in ("STATUS", "PERCENT-COMPLETE", "COMPLETED", "LAST-MODIFIED"):
+            while name in todo:
+                del todo[name]
+        stamp = _utc("at", at)
+        todo.add("status", "COMPLETED" if done else "NEEDS-ACTION")
+        todo.add("percent-complete", 100 if done else 0)
+        if done:
+            todo.add("completed", stamp)
+        todo.add("last-modified", stamp)
+        changed = True
+    return calendar.to_ical() if changed else None
+
+
+def _attendee(email: str, name: str) -> vCalAddress:
+    attendee = vCalAddress(f"mailto:{email}")
+    attendee.params.update({"CN": name, "CUTYPE": "INDIVIDUAL", "ROLE": "REQ-PARTICIPANT",
+                            "PARTSTAT": "NEEDS-ACTION", "RSVP": "TRUE"})
+    return attendee

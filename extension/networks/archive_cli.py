@@ -64,9 +64,9 @@ def end_command(slug: str, move_folder: bool) -> None:
     """End the network: archived in the app; running it again finishes what is still open."""
     from flask import current_app
 
-    from extension.networks.archive import end_network
+    from extension import engine
 
-    result = end_network(current_app._get_current_object(), slug, move_folder=move_folder)
+    result = engine.run(current_app._get_current_object(), "end", slug, move_folder=move_folder)
     click.echo(_("Network '%(slug)s' is archived.", slug=slug) if result.archived
                else _("Network '%(slug)s' was archived already.", slug=slug))
     if result.moved_to:

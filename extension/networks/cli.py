@@ -76,7 +76,7 @@ def launch_command(slug: str, dry_run: bool, background: bool) -> None:
     verifies an earlier launch."""
     from flask import current_app
 
-    from extension.networks import engine
+    from extension import engine
     from extension.networks.service import get_network
 
     app = current_app._get_current_object()
@@ -102,7 +102,7 @@ def launch_command(slug: str, dry_run: bool, background: bool) -> None:
                 bar.render_progress()
             else:
                 bar.update(1, step)
-        result = engine.launch(app, slug, progress)
+        result = engine.run(app, "launch", slug, progress=progress)
     for note in result.notes:
         click.echo(f"- {note}")
     report_launch(result, _("The network is not completely launched yet; fix the error and launch again "
@@ -128,7 +128,7 @@ def print_plan(plan) -> None:
         for step in steps:
             click.echo(f"  {step.requests:>2}  {step.label}    [{step.key}]")
     click.echo(_("Total: %(steps)s steps, %(requests)s requests (the first time; a relaunch verifies with about "
-                 "%(verify)s reads).", steps=len(plan.steps), requests=plan.requests, verify=plan.verify_requests))
+                 "%(verify)s reads).", steps=len(plan.steps), requests=plan.requests, verify=plan.verify_reads()))
     for note in plan.notes:
         click.echo(f"- {note}")
 

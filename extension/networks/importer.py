@@ -160,7 +160,7 @@ class LaunchStepShape(_Shape):
     phase: Key | None = None
     label: _text(600)
     planned_requests: int = Field(default=0, ge=0)
-    # Open text: the journal's statuses grow with the engine (a drifted step, extension.networks.drift), and a
+    # Open text: the journal's statuses grow with the engine (a drifted step, extension.engine.drift), and a
     # status the engine does not know only means "not done", so such a step is run again.
     status: _text(20, 1)
     attempts: int = Field(default=0, ge=0)

@@ -20,14 +20,16 @@ class _StepBar:
         self.bar = None
 
     def start(self, total: int) -> None:
-        if total:
+        if total and self.bar is None:
             self.bar = click.progressbar(length=total, label=self.label, show_pos=True,
                                          item_show_func=lambda step: step.label[:60] if step else "")
             self.bar.__enter__()
 
     def __call__(self, step, status) -> None:
-        from extension.networks import engine
+        from extension import engine
 
+        if self.bar is None:
+            return
         if status == engine.RUNNING:
             self.bar.current_item = step
             self.bar.render_progress()
@@ -55,7 +57,7 @@ def _preview_advance(slug: str) -> _AdvancePreview:
 
     from extension.extensions import db
     from extension.networks import phases
-    from extension.networks.engine import template_of
+    from extension.engine import template_of
     from extension.networks.service import add_phase_tasks, get_network
 
     network = get_network(slug)
@@ -84,7 +86,7 @@ def advance_command(slug: str, dry_run: bool, yes: bool) -> None:
     """Move the network to its next phase and put that phase's tasks into every organisation."""
     from flask import current_app
 
-    from extension.networks.phases import advance
+    from extension import engine
 
     preview = _preview_advance(slug)
     click.echo(_("'%(name)s' moves from phase %(current)s to phase %(following)s.", name=preview.network,
@@ -104,7 +106,7 @@ def advance_command(slug: str, dry_run: bool, yes: bool) -> None:
         click.confirm(_("Move to the next phase?"), abort=True, err=True)
     bar = _StepBar(_("Writing tasks"))
     try:
-        result = advance(current_app._get_current_object(), slug, bar, bar.start)
+        result = engine.run(current_app._get_current_object(), "advance", slug, progress=bar)
     finally:
         bar.close()
     click.echo(_("The network is now in phase %(phase)s.", phase=result.phase))
@@ -126,12 +128,13 @@ def add_member_command(slug: str, name: str, email: str, organisation: str, user
     """Add a member: shared folder, calendar, task list, the tasks of every started phase and the invitations."""
     from flask import current_app
 
-    from extension.networks.members import NewMember, add_member
+    from extension import engine
+    from extension.networks.members import NewMember
 
     bar = _StepBar(_("Adding the member"))
     try:
-        result = add_member(current_app._get_current_object(), slug,
-                            NewMember(name, email, organisation, user, role, expertise), bar, bar.start)
+        result = engine.run(current_app._get_current_object(), "add-member", slug, progress=bar,
+                            member=NewMember(name, email, organisation, user, role, expertise))
     finally:
         bar.close()
     click.echo(_("%(member)s is a member of %(slug)s: %(tasks)s task(s), invited to %(meetings)s meeting(s).",
@@ -149,9 +152,9 @@ def remove_member_command(slug: str, email: str) -> None:
     """Take a member out of the network: shares and open tasks go, completed tasks keep counting."""
     from flask import current_app
 
-    from extension.networks.members import remove_member
+    from extension import engine
 
-    result = remove_member(current_app._get_current_object(), slug, email)
+    result = engine.run(current_app._get_current_object(), "remove-member", slug, email=email)
     click.echo(_("%(member)s was taken out of %(slug)s.", member=result.member, slug=slug))
     for what in result.removed:
         click.echo(_("- no access any more: %(what)s", what=what))
@@ -167,7 +170,7 @@ def drift_command(slug: str) -> None:
     """Check (read-only) that everything of the network is still in Nextcloud. Exit code 2 on differences."""
     from flask import current_app
 
-    from extension.networks import drift as network_drift
+    from extension.engine import drift as network_drift
 
     findings = network_drift.detect(current_app._get_current_object(), slug)
     if not findings:
@@ -184,15 +187,15 @@ def repair_command(slug: str) -> None:
     """Restore what of the network disappeared or changed in Nextcloud (only those steps)."""
     from flask import current_app
 
-    from extension.networks import drift as network_drift
-    from extension.networks.repair import repair
+    from extension.engine import drift as network_drift
+    from extension import engine
 
     app = current_app._get_current_object()
     bar = _StepBar(_("Repairing"))
     try:
         findings = network_drift.detect(app, slug)
         _print_findings(findings)
-        result = repair(app, slug, bar, findings=findings, on_start=bar.start)
+        result = engine.run(app, "repair", slug, progress=bar, findings=findings)
     finally:
         bar.close()
     if result.launch is None and not findings:

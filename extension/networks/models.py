@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, Date, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
@@ -10,16 +11,47 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from extension.extensions import db
 from extension.organisations.models import utcnow
 
-NETWORK_STATUSES = ("draft", "launching", "active", "completed", "archived")
+
+
+class NetworkStatus(StrEnum):
+    """Where a network is in its life; stored as its text value."""
+
+    DRAFT = "draft"
+    LAUNCHING = "launching"
+    ACTIVE = "active"
+    COMPLETED = "completed"
+    ARCHIVED = "archived"
+
+
+NETWORK_STATUSES = tuple(status.value for status in NetworkStatus)
 
 # Where a knowledge task lives: written into the organisation's Nextcloud, waiting for the organisation's
 # connection (written by the next launch), or kept in the app only (organisation without Nextcloud).
 TASK_WRITTEN, TASK_PENDING, TASK_APP_ONLY = "written", "pending", "app"
 
-STEP_PENDING, STEP_RUNNING, STEP_DONE, STEP_FAILED = "pending", "running", "done", "failed"
-# A done step whose resource was found gone or changed in Nextcloud (extension.networks.drift); the next
-# launch or repair redoes it without verifying first.
-STEP_DRIFT = "drift"
+
+
+class StepState(StrEnum):
+    """A journaled step: planned, started (its request may have landed), done, failed, or found gone or
+    changed in Nextcloud (`drift`, extension.engine.drift; the next launch or repair redoes it)."""
+
+    PENDING = "pending"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+    DRIFT = "drift"
+
+
+STEP_PENDING, STEP_RUNNING, STEP_DONE, STEP_FAILED, STEP_DRIFT = (
+    StepState.PENDING, StepState.RUNNING, StepState.DONE, StepState.FAILED, StepState.DRIFT)
+
+
+class RunState(StrEnum):
+    """One run of a plan (extension.engine): running, finished with every step done, or stopped by failures."""
+
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
 
 
 def as_utc(moment: datetime | None) -> datetime | None:
@@ -42,7 +74,7 @@ class Network(db.Model):
     host_organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="RESTRICT"))
     template_id: Mapped[str] = mapped_column(String(63))
     template_version: Mapped[int] = mapped_column(Integer)
-    status: Mapped[str] = mapped_column(String(20), default="draft")
+    status: Mapped[str] = mapped_column(String(20), default=NetworkStatus.DRAFT)
     current_phase_key: Mapped[str | None] = mapped_column(String(63))
     starts_on: Mapped[date] = mapped_column(Date)
     # The Nextcloud resources the network owns: its folder below "Lerende netwerken/" in the host's files,
@@ -236,8 +268,34 @@ class LaunchStep(db.Model):
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # What the step was last run with (its typed parameters without bulky content) and the digest of the
+    # parameters that, when they change, make the step run again (extension.engine.plan).
+    params: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    digest: Mapped[str | None] = mapped_column(String(64))
+    # The run that last touched the step (a progress bar counts a run's steps).
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("engine_runs.id", ondelete="SET NULL"))
 
     network: Mapped[Network] = relationship(back_populates="launch_steps")
     organisation = relationship("Organisation")
 
     __table_args__ = (UniqueConstraint("network_id", "key"),)
+
+
+class EngineRun(db.Model):
+    """One run of a plan on a network (launch, advance, a member added, …): what a progress bar shows."""
+
+    __tablename__ = "engine_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    network_id: Mapped[int] = mapped_column(ForeignKey("networks.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    status: Mapped[str] = mapped_column(String(20), default=RunState.RUNNING)
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    done: Mapped[int] = mapped_column(Integer, default=0)
+    failed: Mapped[int] = mapped_column(Integer, default=0)
+    # The first failed step's label (human-readable target) and error, for "what, where, what to do".
+    failed_label: Mapped[str | None] = mapped_column(String(600))
+    failed_error: Mapped[str | None] = mapped_column(Text)
+    notes: Mapped[list[str] | None] = mapped_column(JSON)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -19,7 +19,6 @@ from extension.extensions import db
 from extension.networks import naming
 from extension.networks.models import (STEP_DONE, STEP_FAILED, STEP_PENDING, STEP_RUNNING, TASK_APP_ONLY,
                                        TASK_PENDING, TASK_WRITTEN, KnowledgeTask, LaunchStep, Network, as_utc)
-from extension.networks.plan import connection_of
 from extension.networks.service import get_network, local_zone, participating
 from extension.sync.models import CALENDAR, STATE_ERROR, STATE_MISSING, SyncCollection
 
@@ -95,7 +94,7 @@ class Attention:
 
 @dataclass(frozen=True)
 class DriftItem:
-    """A resource of the network gone or changed in Nextcloud (extension.networks.drift), with the command
+    """A resource of the network gone or changed in Nextcloud (extension.engine.drift), with the command
     that puts it back when it can be repaired."""
 
     kind: str
@@ -148,7 +147,7 @@ def network_status(slug: str, today: date | None = None) -> NetworkStatus:
 
 
 def _task_view(task: KnowledgeTask, today: date) -> TaskView:
-    # The SUMMARY the launch writes (extension.networks.plan); anything else was typed in Nextcloud.
+    # The SUMMARY the launch writes (extension.engine.plan); anything else was typed in Nextcloud.
     written = f"{task.title} ({task.assignee_name})"
     open_ = task.status not in ("COMPLETED", "CANCELLED") and task.deleted_at is None
     return TaskView(
@@ -215,7 +214,7 @@ def _attention(network: Network, collections: list[SyncCollection], drift: list[
                                    f"De verbinding van {organisation.name} met Nextcloud moet opnieuw gemaakt worden"
                                    f"{reason}: laat {organisation.connection_user} opnieuw inloggen. Tot dan wordt "
                                    "daar niets bijgewerkt."))
-        elif connection_of(organisation) is None:
+        elif organisation.connection is None:
             waiting = sum(1 for t in network.tasks if t.organisation_id == organisation.id
                           and t.sync_state == TASK_PENDING)
             found.append(Attention(organisation.name, NOT_CONNECTED,
@@ -238,11 +237,11 @@ def _attention(network: Network, collections: list[SyncCollection], drift: list[
 
 
 def _drift(network: Network) -> list[DriftItem]:
-    """The drift the last check journaled (extension.networks.drift, when installed), from the database only."""
+    """The drift the last check journaled (extension.engine.drift, when installed), from the database only."""
     try:
-        drift = importlib.import_module("extension.networks.drift")
+        drift = importlib.import_module("extension.engine.drift")
     except ModuleNotFoundError as exc:
-        if exc.name != "extension.networks.drift":
+        if exc.name != "extension.engine.drift":
             raise
         return []
     stored = getattr(drift, "stored_findings", None)

@@ -6,6 +6,8 @@ from datetime import datetime, timezone
 from sqlalchemy import DateTime, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from connectors.http import instance_key
+from connectors.ocs import SHARE_FEDERATED, SHARE_USER
 from extension.crypto import EncryptedText
 from extension.extensions import db
 
@@ -48,3 +50,23 @@ class Organisation(db.Model):
         if not self.nextcloud_url:
             return None
         return self.nextcloud_url.split("://", 1)[-1].rstrip("/")
+
+    @property
+    def instance(self) -> str | None:
+        """The normalised key of the organisation's Nextcloud (two organisations on one server share it)."""
+        return instance_key(self.nextcloud_url) if self.nextcloud_url else None
+
+    @property
+    def connection(self):
+        """The organisation connection account when it can be used now, else None."""
+        account = self.connection_account
+        if not self.has_nextcloud or account is None or account.needs_reconnect:
+            return None
+        return account
+
+    def recipient(self, user_id: str, owner: Organisation) -> tuple[int, str]:
+        """How `owner`'s Nextcloud shares with this organisation's user `user_id`: on the same Nextcloud a user
+        share, else a federated share to `user_id@host` (reference §7). The one place this rule lives."""
+        if self.instance == owner.instance:
+            return SHARE_USER, user_id
+        return SHARE_FEDERATED, f"{user_id}@{self.host}"

@@ -16,9 +16,10 @@ from sqlalchemy import func, select
 from extension.config import ConfigError
 from extension.extensions import db
 from extension.health import readiness
+from extension import engine
 from extension.jobs import JobIncomplete
 from extension.jobs.schedule import last_completed
-from extension.networks import engine, members
+from extension.networks import members
 from extension.networks.models import Network, as_utc
 from extension.organisations.models import utcnow
 from extension.sync import service
@@ -65,7 +66,7 @@ class LaunchIncomplete(JobIncomplete):
 
 
 def launch_network(slug: str) -> None:
-    result = engine.launch(current_app._get_current_object(), slug)
+    result = engine.run(current_app._get_current_object(), "launch", slug)
     if not result.ok:
         raise LaunchIncomplete(f"launch of {slug}: {len(result.failed)} steps failed, {result.not_run} not run; "
                                + "; ".join(f"{key}: {error}" for key, error in result.failed))
@@ -74,8 +75,9 @@ def launch_network(slug: str) -> None:
 
 def catch_up_organisation(organisation_id: int) -> None:
     """An organisation just connected: its tasks of every started phase and its shares land in its Nextcloud."""
-    results = members.catch_up_organisation(current_app._get_current_object(), organisation_id)
-    failed = {slug: result for slug, result in results.items() if not result.ok}
+    app = current_app._get_current_object()
+    results = {slug: engine.run(app, "catch-up", slug) for slug in members.involved_networks(organisation_id)}
+    failed = {slug: result for slug, result in results.items() if result is not None and not result.ok}
     if failed:
         raise LaunchIncomplete("catch-up failed for " + ", ".join(sorted(failed)))
 

@@ -42,7 +42,6 @@ from extension.accounts.service import nextcloud_client
 from extension.extensions import db
 from extension.jobs import schedule
 from extension.networks.models import TASK_WRITTEN, KnowledgeTask, LaunchStep, Meeting, Network, as_utc
-from extension.networks.plan import connection_of
 from extension.networks.service import get_network
 from extension.organisations.models import utcnow
 from extension.sync.models import (CALENDAR, STATE_ERROR, STATE_MISSING, STATE_OK, TASKLIST, SyncCollection)
@@ -58,7 +57,7 @@ SYNC_SCHEDULE = "sync_all"
 # Outcomes of one collection in one cycle.
 SYNCED, MISSING, FAILED, SKIPPED = "synced", "missing", "failed", "skipped"
 
-# The launch step kind that creates each kind of collection (extension.networks.plan).
+# The launch step kind that creates each kind of collection (extension.engine.plan).
 _STEP_KINDS = {"calendar": CALENDAR, "tasklist": TASKLIST}
 
 # The error a collection gets when its connection's grant is gone (Dutch: the status shows it).
@@ -182,7 +181,7 @@ def sync_networks(app: Flask, networks: Iterable[Network], client_for: ClientFor
     clients: dict[int, Any] = {}
     for collection in collections:
         organisation = collection.organisation
-        account = connection_of(organisation)
+        account = organisation.connection
         if account is None:
             known = organisation.connection_account
             reason = _RECONNECT if known is not None and known.needs_reconnect else "geen verbinding"

@@ -7,10 +7,9 @@ import pytest
 from connectors.ocs import SHARE_LINK
 from extension.accounts.service import nextcloud_client
 from extension.extensions import db
-from extension.networks.archive import end_network
+from tests.networks.calls import end_network
 from extension.networks.export import export_network
 from extension.networks.models import Network
-from extension.networks.plan import connection_of
 from extension.organisations.models import Organisation
 from tests.networks.conftest import SCHOOL, SLUG, network_yaml
 from tests.networks.snapshot import calendars, files, writes
@@ -32,7 +31,7 @@ def tree_below(world, path: str) -> dict[str, str]:
 
 def host_client(world):
     network = db.session.query(Network).filter_by(slug=SLUG).one()
-    return nextcloud_client(world.app, connection_of(network.host_organisation))
+    return nextcloud_client(world.app, network.host_organisation.connection)
 
 
 def end(world, move_folder: bool = True):
@@ -89,7 +88,8 @@ def test_ending_with_move_folder_moves_every_document_and_removes_every_share(la
     assert result.exit_code == 0, result.output
     assert f"Netwerk '{SLUG}' is gearchiveerd." in result.output
     assert f"Map verplaatst naar '{TARGET}'." in result.output
-    assert "Map niet meer gedeeld met: anna, " in result.output and ", openbare link" in result.output
+    removed = next(line for line in result.output.splitlines() if line.startswith("Map niet meer gedeeld met: "))
+    assert {"anna", "bram", "openbare link"} <= set(removed.split(": ", 1)[1].split(", "))
     assert ("Niet meer gedeeld: agenda van Kinderopvang De Zonnebloem: anna, bram, chantal, fatima, daan"
             in result.output)
     assert "Niet meer gedeeld: takenlijst van Basisschool De Regenboog: eva, hanna" in result.output
@@ -159,7 +159,8 @@ def test_an_end_cut_short_while_removing_shares_is_finished_by_the_next_run(sqli
         first = end(world)
     finally:
         a.faults.reset()
-    assert not first.ok and len(first.folder_shares_removed) == 2 and first.moved_to is None
+    # The step that failed half-way reports nothing; the next run finds the shares left and removes them.
+    assert not first.ok and first.folder_shares_removed == [] and first.moved_to is None
     assert tree_below(world, SOURCE) == documents
     # Organisation B's task list was still unshared: one failing instance does not stop the others.
     assert world.sandbox.org("b").calendar_sharees(OWNER, TASKLIST) == []

@@ -8,9 +8,10 @@ import pytest
 from icalendar import Calendar
 
 from extension.extensions import db
-from extension.networks.members import catch_up_organisation
+from tests.networks.calls import catch_up_organisation
 from extension.networks.models import LaunchStep, Network
-from extension.networks.phases import PhaseError, advance
+from extension.networks.phases import PhaseError
+from tests.networks.calls import advance
 from extension.organisations.models import Organisation
 from tests.lifecycle.conftest import (NO_NEXTCLOUD, OWNER, SCHOOL, TASKLIST, clear_logs, requests_by_method,
                                       set_connection, tasks_of)

@@ -14,7 +14,7 @@ import pytest
 from extension.accounts.models import Account
 from extension.extensions import db
 from extension.network_templates import get_template, load_network_file
-from extension.networks.engine import launch
+from tests.networks.calls import launch
 from extension.networks.service import create_network
 from extension.organisations import service as organisations
 from sandbox.demo import FUNCTIONAL_ACCOUNT

@@ -9,7 +9,7 @@ from icalendar import Calendar
 
 from extension.extensions import db
 from extension.network_templates import get_template
-from extension.networks.engine import plan_launch
+from extension.engine import plan_launch
 from extension.networks.models import TASK_APP_ONLY, TASK_PENDING, TASK_WRITTEN, KnowledgeTask, LaunchStep, Network
 from extension.organisations.models import Organisation
 from tests.networks.conftest import HOST, SCHOOL, SLUG
@@ -128,14 +128,14 @@ def test_second_launch_makes_no_write_request(world):
     assert world.launch(slug).ok
     before = snapshot(world.sandbox)
     with world.app.app_context():
-        reads = plan_launch(world.app, slug).verify_requests
+        reads = plan_launch(world.app, slug).verify_reads()
     for org in world.sandbox.orgs.values():
         org.clear_log()
     statuses = []
     result = world.launch(slug, progress=lambda step, status: statuses.append(status))
     assert result.ok
     assert writes(world.sandbox) == {}
-    assert sum(len(org.request_log) for org in world.sandbox.orgs.values()) == reads == 18
+    assert sum(len(org.request_log) for org in world.sandbox.orgs.values()) == reads == 10
     assert result.done == 0 and result.verified == result.steps
     assert set(statuses) == {"running", "verified"}
     assert snapshot(world.sandbox) == before
@@ -192,15 +192,15 @@ def test_tasks_of_an_organisation_connecting_later_are_written_by_the_next_launc
         assert db.session.query(KnowledgeTask).filter_by(sync_state=TASK_PENDING).count() == 0
 
 
-def test_failed_step_stops_its_instance_and_the_relaunch_finishes_it(sqlite_world):
+def test_failed_step_stops_the_steps_that_need_it_and_the_relaunch_finishes_it(sqlite_world):
     world = sqlite_world
     slug = world.create()
     a = world.sandbox.org("a")
     a.calendar_limit = 0  # "Calendar limit reached" (reference §6.2): A's calendar cannot be made for now
     result = world.launch(slug)
-    assert [key for key, _ in result.failed] == [f"{HOST}/calendar/agenda"]
+    assert sorted(key for key, _ in result.failed) == [f"{HOST}/calendar/agenda", f"{HOST}/tasklist/takenlijst"]
     assert "maximum number of calendars" in result.failed[0][1]
-    assert result.not_run == 6 + 1 + 1 + 5 + 2  # meetings, task list, its share and tasks, calendar shares
+    assert result.not_run == 6 + 1 + 5 + 1  # meetings and calendar share; task list share and tasks
     assert len(calendars(world.sandbox.org("b"))[TASKLIST]["objects"]) == 2  # the other instance went on
     with world.app.app_context():
         step = db.session.query(LaunchStep).filter_by(key=f"{HOST}/calendar/agenda").one()
@@ -221,8 +221,10 @@ def test_share_with_an_unknown_user_fails_the_step_with_nextclouds_message(sqlit
     world.network_file.write_text(world.network_file.read_text().replace("user: fatima", "user: fatma"))
     slug = world.create()
     result = world.launch(slug)
-    assert [key for key, _ in result.failed] == [f"{HOST}/share/fatma"]
-    assert "valid account" in result.failed[0][1]
+    failed = dict(result.failed)
+    assert sorted(failed) == [f"{HOST}/calendar-share/agenda", f"{HOST}/share/fatma", f"{HOST}/tasklist-share/takenlijst"]
+    assert "valid account" in failed[f"{HOST}/share/fatma"]
+    assert "principal:principals/users/fatma" in failed[f"{HOST}/calendar-share/agenda"]
 
 
 def test_a_failing_progress_callback_stops_the_launch_and_the_relaunch_completes_it(sqlite_world):

@@ -1,5 +1,5 @@
 """The launch plan: deterministic keys, the right instance per step, request counts that match the wire,
-progress events, parallel instances, and verified calendar shares."""
+progress events in dependency order, parallel instances, and verified calendar shares."""
 from __future__ import annotations
 
 import threading
@@ -10,8 +10,8 @@ from connectors.errors import ShareNotApplied
 from extension.accounts.models import Account
 from extension.accounts.service import nextcloud_client
 from extension.extensions import db
-from extension.networks.engine import plan_launch
-from extension.networks.steps import EXECUTORS, StepContext
+from extension.engine import plan_launch
+from extension.engine.steps import KINDS, CalendarShareParams, StepContext
 from extension.organisations.models import Organisation
 from tests.networks.conftest import HOST, SCHOOL, SLUG
 
@@ -25,8 +25,8 @@ def test_plan_keys_are_unique_and_the_same_every_time(sqlite_world):
     assert len(set(keys)) == len(keys)
     assert keys[:3] == [f"{HOST}/organiser/organisator", f"{HOST}/folder/Lerende netwerken",
                         f"{HOST}/folder/Lerende netwerken/Doorgaande lijn Taal Zuilen"]
-    assert [s.params["content"] for s in first.steps if s.kind == "document"] == \
-        [s.params["content"] for s in second.steps if s.kind == "document"]
+    assert [s.params.content for s in first.steps if s.kind == "document"] == \
+        [s.params.content for s in second.steps if s.kind == "document"]
 
 
 def test_each_step_runs_on_its_organisations_instance_and_the_counts_match_the_wire(sqlite_world):
@@ -45,9 +45,22 @@ def test_each_step_runs_on_its_organisations_instance_and_the_counts_match_the_w
         org = sandbox.org(key)
         assert len(org.request_log) == sum(s.requests for s in by_instance[org.base_url]), key
     assert sorted(events) == sorted([(s.key, "running") for s in plan.steps] + [(s.key, "done") for s in plan.steps])
-    for steps in by_instance.values():
-        ours = [key for key, status in events if status == "done" and key in {s.key for s in steps}]
-        assert ours == [s.key for s in steps]
+    finished = [key for key, status in events if status == "done"]
+    started = [key for key, status in events if status == "running"]
+    for step in plan.steps:
+        # A step starts only after every step it needs has finished.
+        assert all(finished.index(need) < len(finished) and
+                   events.index((need, "done")) < events.index((step.key, "running")) for need in step.after), step.key
+    assert set(started) == set(finished)
+
+
+def test_the_plan_is_a_graph_whose_longest_chain_is_four_requests(sqlite_world):
+    slug = sqlite_world.create()
+    with sqlite_world.app.app_context():
+        plan = plan_launch(sqlite_world.app, slug)
+    keys = {s.key for s in plan.steps}
+    assert all(need in keys for s in plan.steps for need in s.after)
+    assert plan.critical_path() == 4
 
 
 def test_instances_are_launched_side_by_side(sqlite_world):
@@ -62,9 +75,12 @@ def test_instances_are_launched_side_by_side(sqlite_world):
             if len(task_puts) == 2:
                 b_at_last_task.set()
 
+    first = threading.Lock()
+
     def on_a(method, path):
-        if not a_saw:
-            a_saw.append(b_at_last_task.wait(timeout=20))
+        with first:
+            if not a_saw:
+                a_saw.append(b_at_last_task.wait(timeout=20))
 
     sqlite_world.sandbox.org("a").faults.on_request = on_a
     sqlite_world.sandbox.org("b").faults.on_request = on_b
@@ -79,14 +95,14 @@ def test_a_calendar_share_nextcloud_skipped_silently_fails_the_step(sqlite_world
         organisation = db.session.query(Organisation).filter_by(slug=HOST).one()
         client = nextcloud_client(app, db.session.get(Account, organisation.connection_account_id))
         client.calendars.ensure_calendar("ln-proef", "Proef")
-        params = {"uri": "ln-proef", "sharees": ["anna", "niemand"], "read_write": False, "summary": "Proef"}
+        params = CalendarShareParams("ln-proef", {"anna": False, "niemand": False}, "Proef")
         with pytest.raises(ShareNotApplied) as raised:
-            EXECUTORS["calendar-share"](client, params, False, StepContext({}))
+            KINDS["calendar-share"].execute(client, params, StepContext())
     assert "principal:principals/users/niemand" in str(raised.value)
 
 
 def test_plan_warns_when_an_account_nears_its_calendar_quota(sqlite_world, monkeypatch):
-    from extension.networks import plan
+    from extension.engine import plan
 
     slug = sqlite_world.create()
     monkeypatch.setattr(plan, "CALENDAR_QUOTA", 5)

@@ -13,7 +13,8 @@ from connectors.ical import render_todo
 from extension.accounts.models import Account
 from extension.accounts.service import nextcloud_client
 from extension.extensions import db
-from extension.networks.engine import launch, plan_launch
+from extension.engine import plan_launch
+from tests.networks.calls import launch
 from extension.networks.models import KnowledgeTask, Network
 from extension.sync import service
 from sandbox.demo import FUNCTIONAL_ACCOUNT

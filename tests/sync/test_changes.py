@@ -118,7 +118,7 @@ def test_a_foreign_task_in_the_shared_list_is_left_alone(launched_one):
 
 
 def test_drift_found_by_the_check_is_listed_with_the_repair_command_and_not_repeated(launched_one):
-    drift = pytest.importorskip("extension.networks.drift")
+    drift = pytest.importorskip("extension.engine.drift")
     launched_one.sync()
     uri, _, _, _ = _eva(launched_one)
     owner = launched_one.owner_calendars("b")

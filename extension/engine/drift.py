@@ -1,8 +1,8 @@
 """Drift: what of a launched network has disappeared or changed in Nextcloud, found with reads only.
 
-Every step the journal has as done is checked with the reads a relaunch verifies with (extension.networks.steps
-CHECKS): one listing per folder, one share listing per shared folder, one sharee read and one sync per
-calendar or task list. Instances are read in parallel, one thread each, like the launch. A step found gone
+Every step the journal has as done is checked with the reads a relaunch verifies with (each step kind's
+`verify`, extension.engine.steps): one listing per folder looked into, one share listing per shared folder,
+one PROPFIND per calendar or task list. The checks go through the engine's one fan-out, in parallel. A step found gone
 or changed is journaled as `drift`, so the network's status shows it from the database alone and the next
 repair or launch redoes it without reading first. A collection the sync (extension.sync) found missing
 counts too, where these reads could not look at it themselves.
@@ -10,7 +10,6 @@ counts too, where these reads could not look at it themselves.
 from __future__ import annotations
 
 import logging
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -19,12 +18,14 @@ from flask import Flask
 from connectors.errors import NextcloudError
 from extension.accounts.models import Account
 from extension.accounts.service import nextcloud_client
+from extension.engine.api import template_of
+from extension.engine.errors import LaunchError
+from extension.engine.fanout import walk
+from extension.engine.plan import Plan, Step, build_plan
+from extension.engine.steps import CHANGED, GONE, KINDS, StepContext
 from extension.extensions import db
-from extension.networks.engine import template_of
 from extension.networks.models import STEP_DONE, STEP_DRIFT, Network
-from extension.networks.plan import LaunchError, Plan, Step, build_plan, connection_of
 from extension.networks.service import get_network
-from extension.networks.steps import CHANGED, CHECKS, GONE, StepContext
 from extension.organisations.models import Organisation
 
 log = logging.getLogger(__name__)
@@ -83,8 +84,8 @@ def detect(app: Flask, slug: str, client_for: Callable[[Flask, Account], Any] = 
     steps = [s for s in plan.steps if s.key in journal and journal[s.key].status in (STEP_DONE, STEP_DRIFT)]
     organisations = {o.id: o for o in db.session.query(Organisation).filter(
         Organisation.id.in_({s.organisation_id for s in steps}))}
-    clients = {oid: client_for(app, connection_of(o)) for oid, o in organisations.items()}
-    outcomes = _check(Plan(network.id, steps), clients)
+    clients = {oid: client_for(app, o.connection) for oid, o in organisations.items()}
+    outcomes = _check(Plan(network.id, steps), clients, int(app.config.get("MAX_PARALLEL_REQUESTS", 4)))
 
     findings: list[DriftFinding] = []
     in_place: set[str] = set()
@@ -114,35 +115,38 @@ def stored_findings(network: Network) -> list[DriftFinding]:
             for row in network.launch_steps if row.status == STEP_DRIFT]
 
 
-def _check(plan: Plan, clients: dict) -> dict[str, Any]:
+def _check(plan: Plan, clients: dict, limit: int) -> dict[str, Any]:
     """Each step's check outcome by key: None (in place), (problem, detail), or the NextcloudError that
-    stopped its instance's checks; steps after such an error are left out."""
-    def run(steps: list[Step]) -> dict[str, Any]:
-        context, outcomes = StepContext({}), {}
-        for step in steps:
-            try:
-                outcomes[step.key] = CHECKS[step.kind](clients[step.organisation_id], step.params, context)
-            except NextcloudError as exc:
-                log.warning("drift check of %s failed: %s", step.key, exc)
-                outcomes[step.key] = exc
-                break
-        return outcomes
-
-    groups = list(plan.by_instance().values())
-    if not groups:
-        return {}
+    stopped its check; the checks run through the engine's fan-out, sharing their reads."""
+    context = StepContext()
+    found = walk(plan.steps, lambda step: KINDS[step.kind].verify(clients[step.organisation_id], step.params,
+                                                                   context), limit=limit)
     outcomes: dict[str, Any] = {}
-    with ThreadPoolExecutor(max_workers=len(groups), thread_name_prefix="drift") as pool:
-        for found in pool.map(run, groups):
-            outcomes.update(found)
-    return outcomes
+    failing: set[str] = set()
+    for step in plan.steps:
+        outcome = found.get(step.key)
+        if outcome is None:
+            continue
+        if outcome.ok:
+            outcomes[step.key] = outcome.value
+        elif isinstance(outcome.error, NextcloudError):
+            # One finding per instance that failed to answer: the first, in plan order.
+            if step.instance not in failing:
+                log.warning("drift check of %s failed: %s", step.key, outcome.error)
+                outcomes[step.key] = outcome.error
+                failing.add(step.instance)
+        else:
+            raise outcome.error
+    return {key: value for key, value in outcomes.items()
+            if isinstance(value, NextcloudError) or plan.by_key()[key].instance not in failing}
 
 
 def _message(step: Step, problem: str, detail: str, organisation: str) -> str:
     words = (_GONE if problem == GONE else _CHANGED).get(step.kind, "{label}: gewijzigd ({detail})")
     p = step.params
-    return words.format(path=p.get("path", ""), uri=p.get("uri", ""), share_with=p.get("share_with", ""),
-                        label=step.label, detail=detail, organisation=organisation)
+    return words.format(path=getattr(p, "path", ""), uri=getattr(p, "uri", ""),
+                        share_with=getattr(p, "share_with", ""), label=step.label, detail=detail,
+                        organisation=organisation)
 
 
 def _sync_findings(network: Network, plan: Plan, in_place: set[str], found: set[str]) -> list[DriftFinding]:
@@ -157,7 +161,7 @@ def _sync_findings(network: Network, plan: Plan, in_place: set[str], found: set[
     for collection in missing:
         kind = "calendar" if collection.kind == CALENDAR else "tasklist"
         step = next((s for s in plan.steps if s.kind == kind and s.organisation_id == collection.organisation_id
-                     and s.params.get("uri") == collection.uri), None)
+                     and s.params.uri == collection.uri), None)
         if step is None or step.key in in_place or step.key in found:
             continue
         what = "de agenda" if kind == "calendar" else "de takenlijst"

@@ -3,20 +3,16 @@
 A recreated folder needs its documents, subfolders and shares again; a recreated calendar or task list its
 shares and objects. Steps found gone are redone straight away (the drift check journaled them as `drift`);
 their dependents still in the journal as done are verified with reads first, so only what is missing is
-written. Everything runs through the launch engine, journaled, with its progress reports.
+written. Everything runs through the engine (plan kind `repair`), journaled, with its progress reports.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Collection
+from typing import Collection
 
-from flask import Flask
-
-from extension.accounts.models import Account
-from extension.accounts.service import nextcloud_client
-from extension.networks.drift import DriftFinding, detect
-from extension.networks.engine import LaunchResult, Progress, launch, plan_launch
-from extension.networks.plan import Plan, Step
+from extension.engine.drift import DriftFinding
+from extension.engine.plan import Plan, Step
+from extension.engine.runner import RunResult
 
 
 @dataclass
@@ -24,7 +20,7 @@ class RepairResult:
     network: str
     findings: list[DriftFinding]
     steps: list[str] = field(default_factory=list)
-    launch: LaunchResult | None = None
+    launch: RunResult | None = None
 
     @property
     def unchecked(self) -> list[DriftFinding]:
@@ -50,27 +46,10 @@ def _depends(step: Step, parent: Step) -> bool:
     if step.organisation_id != parent.organisation_id:
         return False
     if parent.kind == "folder":
-        folder = parent.params["path"]
-        path = step.params.get("path", "").lstrip("/") if step.kind == "share" else step.params.get("path", "")
+        folder = parent.params.path
+        path = getattr(step.params, "path", "")
+        path = path.lstrip("/") if step.kind == "share" else path
         return step.kind in ("folder", "document", "share") and (path == folder or path.startswith(f"{folder}/"))
     if parent.kind in ("calendar", "tasklist"):
-        return step.kind != parent.kind and step.params.get("uri") == parent.params["uri"]
+        return step.kind != parent.kind and getattr(step.params, "uri", None) == parent.params.uri
     return False
-
-
-def repair(app: Flask, slug: str, progress: Progress | None = None, findings: list[DriftFinding] | None = None,
-           on_start: Callable[[int], None] | None = None,
-           client_for: Callable[[Flask, Account], Any] = nextcloud_client) -> RepairResult:
-    """Check network `slug` for drift (unless `findings` of a check just made are given) and rerun the
-    affected steps; call inside an app context. `on_start(n)` learns how many steps will run."""
-    if findings is None:
-        findings = detect(app, slug, client_for)
-    result = RepairResult(slug, findings)
-    broken = {f.step_key for f in findings if f.repairable}
-    if not broken:
-        return result
-    result.steps = steps_to_repair(plan_launch(app, slug), broken)
-    if on_start is not None:
-        on_start(len(result.steps))
-    result.launch = launch(app, slug, progress, client_for, only=result.steps)
-    return result

@@ -1,0 +1,9 @@
+"""Why a plan cannot run: errors whose Dutch message tells the kartrekker what to fix."""
+
+
+class LaunchError(Exception):
+    """The network cannot be launched or changed as it stands; the message (Dutch) says what to fix."""
+
+
+class Busy(LaunchError):
+    """Another run holds the network's lock; nothing was journaled by this one."""

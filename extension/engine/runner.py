@@ -1,0 +1,386 @@
+"""The runner: diffs a plan with the journal and runs the difference, journaled, in parallel by dependency.
+
+A planned step the journal does not have as done is made; a done step whose parameters changed (a member
+added to a calendar share, an attendee removed from a meeting) is updated; a journaled step the plan no
+longer has becomes its removal (unshare, withdraw a task); a done step is only verified with reads when the
+run asks for it (a relaunch, a repair). Every step is idempotent and marked `running` in the journal
+before its first request goes out, so a run killed at any point is finished by running it again — and a
+first creation that finds its folder or calendar already there while the journal never started it knows
+the resource is not this installation's: it takes the next free name instead of adopting it.
+
+The journal is written in batches: one commit per batch of steps handed to the workers and finished by
+them (extension.engine.fanout). The calling thread owns the database; the workers only talk HTTP.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import time
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, Callable, Collection
+
+from flask import Flask
+
+from connectors.errors import NextcloudError
+from extension.accounts.models import Account
+from extension.accounts.service import nextcloud_client
+from extension.engine.errors import Busy, LaunchError
+from extension.engine.fanout import Outcome, walk
+from extension.engine.plan import Plan, Step
+from extension.engine.steps import KINDS, StepContext, Taken, params_json
+from extension.extensions import db
+from extension.locks import LockBusy, network_lock
+from extension.networks.models import (TASK_WRITTEN, EngineRun, KnowledgeTask, LaunchStep, Network, NetworkStatus,
+                                       RunState, StepState)
+from extension.organisations.models import Organisation, utcnow
+from extension.sync.service import forget_token
+
+log = logging.getLogger(__name__)
+
+# Progress statuses: a step started, made what was missing, found everything in place, or failed.
+RUNNING, DONE, VERIFIED, FAILED = "running", "done", "verified", "failed"
+
+Progress = Callable[[Step, str], None]
+ClientFor = Callable[[Flask, Account], Any]
+
+# Test hook: the process kills itself (SIGKILL) right after its n-th journal commit, so the kill tests
+# stop a run at every step boundary without timing. `_commits` counts this process's journal commits.
+KILL_AFTER_ENV = "LN_ENGINE_KILL_AFTER"
+# Seconds between journal commits while steps finish (each commit also moves a progress bar).
+JOURNAL_INTERVAL = 0.25
+_commits = [0]
+
+
+# Kinds that record an action rather than something that must go on existing: forgotten once done.
+ONE_OFF = ("reply", "task-done")
+
+
+class Mode(StrEnum):
+    MAKE = "make"
+    UPDATE = "update"
+    VERIFY = "verify"
+    REMOVE = "remove"
+
+
+@dataclass
+class Work:
+    step: Step
+    mode: Mode
+    row: LaunchStep
+    attempted: bool = False
+    previous: dict | None = None
+
+    @property
+    def key(self) -> str:
+        return self.step.key
+
+    @property
+    def instance(self) -> str:
+        return self.step.instance
+
+
+@dataclass
+class RunResult:
+    network: str
+    kind: str
+    steps: int = 0
+    done: int = 0
+    verified: int = 0
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    run_id: int | None = None
+    outcomes: dict[str, dict] = field(default_factory=dict)
+    renamed: list[Taken] = field(default_factory=list)
+
+    @property
+    def not_run(self) -> int:
+        return self.steps - self.done - self.verified - len(self.failed)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed and self.not_run == 0
+
+
+def locked(app: Flask, slug: str):
+    """The network's lock (extension.locks) for one run; a second run at the same time is refused in Dutch
+    before it journals anything."""
+    from contextlib import contextmanager
+
+    @contextmanager
+    def hold():
+        try:
+            with network_lock(slug, wait=float(app.config.get("NETWORK_LOCK_WAIT", 0)),
+                              ttl=float(app.config.get("NETWORK_LOCK_TTL", 30))):
+                yield
+        except LockBusy:
+            raise Busy(f"Er loopt al een actie op het netwerk '{slug}' (starten, bijwerken of beëindigen). "
+                       "Wacht tot die klaar is en probeer het dan opnieuw.") from None
+    return hold()
+
+
+def execute(app: Flask, network: Network, plan: Plan, kind: str, *, verify: bool | Collection[str] = False,
+            redo: Collection[str] = (), only: Collection[str] | None = None, removals: bool = True,
+            progress: Progress | None = None, client_for: ClientFor = nextcloud_client) -> RunResult:
+    """Run `plan` against the journal of `network` (see the module docstring); call with the network's lock.
+
+    `verify` (True, or keys) makes done steps be checked with reads; `redo` keys are made again; `only`
+    limits the run to those keys; `removals` turns journaled steps the plan dropped into their removal.
+    """
+    session = db.session()
+    expire, session.expire_on_commit = session.expire_on_commit, False  # this run is the network's only writer
+    try:
+        return _execute(app, network, plan, kind, verify, redo, only, removals, progress, client_for)
+    finally:
+        session.expire_on_commit = expire
+
+
+def _execute(app, network, plan, kind, verify, redo, only, removals, progress, client_for) -> RunResult:
+    result = RunResult(network.slug, kind, notes=list(plan.notes))
+    journal = {row.key: row for row in network.launch_steps}
+    planned = plan.by_key()
+    for key, row in list(journal.items()):
+        # A step planned once and never started (a renamed folder's, a member's removed before the run).
+        if key not in planned and row.status == StepState.PENDING:
+            network.launch_steps.remove(row)
+            del journal[key]
+    work = _diff(network, plan, journal, verify, set(redo), only, removals)
+    run = EngineRun(network_id=network.id, kind=kind, status=RunState.RUNNING, total=len(work), done=0, failed=0,
+                    notes=result.notes)
+    db.session.add(run)
+    db.session.flush()
+    result.run_id, result.steps = run.id, len(work)
+    prior = {}
+    for item in work:
+        item.row.run_id = run.id
+        if item.mode != Mode.VERIFY:
+            # Write-ahead, in the run's first commit: any of these requests may land from now on.
+            prior[item.key] = item.row.status
+            item.row.attempts += 1
+            item.row.status = StepState.RUNNING
+    _commit()
+
+    organisations = {o.id: o for o in db.session.query(Organisation).filter(
+        Organisation.id.in_({w.step.organisation_id for w in work}))}
+    clients = {oid: client_for(app, o.connection) for oid, o in organisations.items()}
+    host_account = network.host_organisation.connection
+    context = StepContext({"organiser_email": host_account.email if host_account else None,
+                           "organiser_name": host_account.display_name if host_account else None})
+    renamed: list[Taken] = []
+
+    def run_one(item: Work) -> dict:
+        kind_of = KINDS[item.step.kind]
+        client = clients[item.step.organisation_id]
+        if item.mode == Mode.VERIFY:
+            problem = kind_of.verify(client, item.step.params, context)
+            if problem is None:
+                return {"verified": True}
+        return kind_of.execute(client, item.step.params, context, attempted=item.attempted or item.mode != Mode.MAKE,
+                               previous=item.previous)
+
+    def started(batch: list[Work]) -> None:
+        if progress is not None:
+            for item in batch:
+                progress(item.step, RUNNING)
+
+    last_commit = [time.monotonic()]
+
+    def settle() -> None:
+        """Journal what finished, in batches: at most one commit per JOURNAL_INTERVAL (a progress bar's pace);
+        a step finished but not yet journaled is only verified again after a crash."""
+        if time.monotonic() - last_commit[0] >= JOURNAL_INTERVAL:
+            _commit()
+            last_commit[0] = time.monotonic()
+
+    def finished(item: Work, outcome: Outcome) -> None:
+        row = item.row
+        if outcome.ok:
+            value = dict(outcome.value or {})
+            verified = value.pop("verified", False)
+            _apply(network, item, value)
+            if not verified and item.mode != Mode.REMOVE:
+                # Made now, not found in place: a (re)created collection's stored sync token is void.
+                forget_token(network.id, row.organisation_id, item.step.kind)
+            result.outcomes[item.key] = value
+            status = VERIFIED if verified else DONE
+            setattr(result, status, getattr(result, status) + 1)
+            run.done += 1
+        else:
+            error = outcome.error
+            if isinstance(error, Taken) and item.step.kind == "tasklist" and any(
+                    r.kind == "tasklist" and r is not row and (r.attempts or r.status == StepState.DONE)
+                    for r in network.launch_steps):
+                # Other organisations' task lists already carry this name: one cannot move alone.
+                error = LaunchError(f"De takenlijst '{error.name}' bestaat al en is niet door deze installatie "
+                                    "gemaakt; hernoem of verwijder die in Nextcloud en probeer het opnieuw.")
+            if isinstance(error, Taken):
+                renamed.append(error)
+                _rename(network, item, error)
+                result.notes.append(str(error))
+                row.status, row.last_error = StepState.PENDING, None
+                result.steps -= 1
+                run.total -= 1
+                status = FAILED
+            else:
+                message = _message(error)
+                if not isinstance(error, (NextcloudError, LaunchError, ValueError)):
+                    log.error("step %s failed unexpectedly", item.key, exc_info=error)
+                else:
+                    log.warning("step %s failed: %s", item.key, message)
+                row.status, row.last_error = StepState.FAILED, message
+                result.failed.append((item.key, message))
+                run.failed += 1
+                if run.failed_label is None:
+                    run.failed_label, run.failed_error = item.step.label, message
+                status = FAILED
+        if progress is not None and not isinstance(outcome.error, Taken):
+            progress(item.step, status)
+
+    if progress is not None and hasattr(progress, "start"):
+        progress.start(len(work))  # a progress display that wants the total first
+    limit = int(app.config.get("MAX_PARALLEL_REQUESTS", 4))
+    try:
+        outcomes = walk(work, run_one, limit=limit, after=lambda item: item.step.after, started=started,
+                        finished=finished, settle=settle)
+    except BaseException:
+        # The progress display or the database failed: keep what the journal learned, then let it go up.
+        try:
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+        raise
+    for item in work:
+        if item.key in prior and item.key not in outcomes and item.row in db.session:
+            # Never started: a step it needs failed; it waits as it was.
+            item.row.status = prior[item.key]
+            item.row.attempts -= 1
+    run.status = RunState.DONE if result.ok else RunState.FAILED
+    run.finished_at = utcnow()
+    run.notes = list(result.notes)
+    _commit()
+    result.renamed = renamed
+    log.info("%s of %s: %d done, %d verified, %d failed, %d not run", kind, network.slug, result.done,
+             result.verified, len(result.failed), result.not_run)
+    return result
+
+
+def _diff(network: Network, plan: Plan, journal: dict[str, LaunchStep], verify, redo: set[str],
+          only: Collection[str] | None, removals: bool) -> list[Work]:
+    work: list[Work] = []
+    chosen = set(only) if only is not None else None
+    for position, step in enumerate(plan.steps):
+        if chosen is not None and step.key not in chosen:
+            continue
+        kind_of = KINDS[step.kind]
+        digest = kind_of.digest(step.params)
+        row = journal.get(step.key)
+        if row is None:
+            row = journal[step.key] = LaunchStep(network=network, key=step.key, status=StepState.PENDING, attempts=0)
+            db.session.add(row)
+        row.kind, row.organisation_id, row.phase_key, row.position = (step.kind, step.organisation_id,
+                                                                      step.phase_key, position)
+        row.label, row.planned_requests = step.label, step.requests
+        if row.status != StepState.DONE:
+            if row.params is None or row.status == StepState.PENDING:
+                row.params, row.digest = params_json(step.params), digest
+            previous = row.params if row.status in (StepState.RUNNING, StepState.FAILED, StepState.DRIFT) else None
+            work.append(Work(step, Mode.MAKE, row, attempted=row.attempts > 0 or row.status == StepState.DRIFT,
+                             previous=previous if kind_of.updatable else None))
+        elif step.key in redo:
+            work.append(Work(step, Mode.MAKE, row, attempted=True, previous=row.params))
+        elif kind_of.updatable and step.updatable and row.digest and digest != row.digest:
+            work.append(Work(step, Mode.UPDATE, row, attempted=True, previous=row.params))
+        elif verify is True or (verify and step.key in verify):
+            work.append(Work(step, Mode.VERIFY, row, attempted=True))
+    if removals and chosen is None:
+        for key, row in journal.items():
+            if key in plan.by_key() or row.status == StepState.PENDING or row.kind not in KINDS or not row.params:
+                continue
+            organisation = row.organisation
+            if organisation is None or organisation.connection is None:
+                continue  # its steps come back when it reconnects
+            removal = KINDS[row.kind].removal(row.params, row.result)
+            if removal is None:
+                continue
+            name, params = removal
+            step = Step(key=key, kind=name, organisation_id=organisation.id, instance=organisation.instance,
+                        label=f"Ongedaan maken: {row.label}"[:600], params=params)
+            work.append(Work(step, Mode.REMOVE, row, attempted=True))
+    return work
+
+
+def _apply(network: Network, item: Work, value: dict) -> None:
+    """What a finished step means for the journal and the domain rows (calling thread)."""
+    row, step = item.row, item.step
+    if item.mode == Mode.REMOVE:
+        if step.kind == "withdraw-task" and not value.get("deleted"):
+            # Completed in Nextcloud before the sync saw it: kept, and counted as done for the organisation.
+            task = _task(network, value["uid"])
+            if task is not None:
+                task.status, task.sync_state, task.membership = value["status"], TASK_WRITTEN, None
+                task.completed_at = _moment(value.get("completed_at"))
+            row.status = StepState.DONE
+            return
+        if step.kind == "withdraw-task":
+            task = _task(network, value["uid"])
+            if task is not None and task.sync_state == "withdrawn":
+                network.tasks.remove(task)
+        network.launch_steps.remove(row)
+        return
+    if step.kind in ONE_OFF:
+        network.launch_steps.remove(row)
+        return
+    row.status, row.last_error, row.finished_at = StepState.DONE, None, utcnow()
+    row.params, row.digest = params_json(step.params), KINDS[step.kind].digest(step.params)
+    if item.mode != Mode.VERIFY or row.result is None:
+        row.result = value
+    if step.kind == "organiser" and "email" in value:
+        account = network.host_organisation.connection
+        account.email, account.display_name = value["email"], value["display_name"]
+    elif step.kind == "task" and "href" in value:
+        task = _task(network, value["uid"])
+        if task is not None:
+            task.sync_state, task.remote_href = TASK_WRITTEN, value["href"]
+    elif step.kind == "move-folder" and value.get("moved"):
+        network.folder_name = value["folder_name"]
+
+
+def _rename(network: Network, item: Work, taken: Taken) -> None:
+    """A first creation found a resource this installation did not make: the network takes the free name."""
+    step = item.step
+    if step.kind == "folder":
+        network.folder_name = taken.free
+    elif step.kind == "calendar":
+        network.calendar_uri = taken.free
+    elif step.kind == "tasklist":
+        network.tasklist_uri = taken.free
+
+
+def _task(network: Network, uid: str) -> KnowledgeTask | None:
+    return next((t for t in network.tasks if t.ical_uid == uid), None)
+
+
+def _moment(text: str | None):
+    from datetime import datetime
+    return datetime.fromisoformat(text) if text else None
+
+
+def _message(error: BaseException) -> str:
+    if isinstance(error, (NextcloudError, LaunchError, ValueError)):
+        return str(error)
+    return f"{error.__class__.__name__}: {error}"
+
+
+def _commit() -> None:
+    db.session.commit()
+    _commits[0] += 1
+    limit = os.environ.get(KILL_AFTER_ENV)
+    if limit and _commits[0] >= int(limit):
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def network_status_after(network: Network, kind: str, result: RunResult) -> None:
+    """A launch that made everything makes a draft or launching network active."""
+    if kind == "launch" and result.ok and network.status in (NetworkStatus.DRAFT, NetworkStatus.LAUNCHING):
+        network.status = NetworkStatus.ACTIVE

@@ -1,0 +1,664 @@
+"""Step kinds: what each kind of step does in Nextcloud, with typed parameters, an execute and a verify.
+
+Every execute is idempotent, so a step can run again after a crash at any point, at the fewest requests:
+folders are made with one MKCOL (405 = there), documents with one PUT If-None-Match: * (never overwriting
+what people edited), shares with one POST (an "already shared" answer is checked with one read, quirk
+`share_twice_403`), calendars with one MKCALENDAR, calendar shares with one `oc:share` POST carrying every
+sharee and one read-back (Nextcloud skips unknown sharees silently, quirk `calendar_share_silent_skip`),
+events and tasks with one PUT If-None-Match: * under deterministic UIDs. Removals are kinds too: unshare,
+withdraw a task, move a folder.
+
+`verify` answers with reads only (None = in place, else (GONE or CHANGED, detail)); the reads are shared
+between steps through the thread-safe `StepContext`: one listing per folder that must be looked into, one
+share listing per shared path, one Depth-1 PROPFIND per calendar giving its sharees and the names of its
+objects without downloading them. Drift detection (extension.engine.drift) is the same verify.
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import posixpath
+import threading
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Callable, ClassVar
+from urllib.parse import urlsplit
+
+from connectors.calendars import sharee_href
+from connectors.errors import AlreadyExists, Forbidden, NotFound, PreconditionFailed
+from connectors.ical import (parse_todo, render_event, render_todo, with_attendees, with_replies,
+                             with_todo_status)
+from connectors.ocs import SHARE_LINK, expected_permissions
+from extension.engine.errors import LaunchError
+
+GONE, CHANGED = "gone", "changed"
+Check = tuple[str, str] | None
+
+
+class StepContext:
+    """What the steps of one run share: facts learned (the organiser's address) and reads made, each read
+    made once per client and key even when several worker threads ask for it at the same time."""
+
+    def __init__(self, facts: dict[str, Any] | None = None):
+        self.facts: dict[str, Any] = dict(facts or {})
+        self._reads: dict[tuple, Any] = {}
+        self._locks: dict[tuple, threading.Lock] = {}
+        self._guard = threading.Lock()
+
+    def read(self, client, key: tuple, load: Callable[[], Any]) -> Any:
+        full = (id(client), *key)
+        with self._guard:
+            if full in self._reads:
+                return self._reads[full]
+            lock = self._locks.setdefault(full, threading.Lock())
+        with lock:
+            with self._guard:
+                if full in self._reads:
+                    return self._reads[full]
+            value = load()
+            with self._guard:
+                self._reads[full] = value
+            return value
+
+    def forget(self, client, key: tuple) -> None:
+        with self._guard:
+            self._reads.pop((id(client), *key), None)
+
+
+def _listing(client, ctx: StepContext, folder: str) -> set[str] | None:
+    """Names in `folder` (one PROPFIND Depth 1), or None when the folder does not exist."""
+    def load():
+        try:
+            return {entry.name for entry in client.files.list(folder)}
+        except NotFound:
+            return None
+    return ctx.read(client, ("files", folder), load)
+
+
+def _inventory(client, ctx: StepContext, uri: str):
+    """({sharee href: read-write}, {object name: etag}) of a calendar from one PROPFIND, or None when gone."""
+    def load():
+        found = client.calendars.inventory(uri)
+        if found is None:
+            return None
+        sharees, objects = found
+        return {s.href: s.read_write for s in sharees}, objects
+    return ctx.read(client, ("calendar", uri), load)
+
+
+def _shares(client, ctx: StepContext, path: str):
+    def load():
+        try:
+            return client.ocs.shares(path, reshares=True)
+        except NotFound:
+            return []
+    return ctx.read(client, ("shares", path), load)
+
+
+class Taken(Exception):
+    """A first creation found the name in use by something this installation did not make (never adopted):
+    `free` is the next free name to use instead."""
+
+    def __init__(self, what: str, name: str, free: str):
+        super().__init__(f"{what} '{name}' bestaat al en is niet door deze installatie gemaakt; "
+                         f"'{free}' wordt gebruikt.")
+        self.what, self.name, self.free = what, name, free
+
+
+# -- parameters --------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class NoParams:
+    pass
+
+
+@dataclass(frozen=True)
+class FolderParams:
+    path: str
+    # How existence is verified: by listing the folder itself, a folder below it, or its parent.
+    proof: str = ""
+    # The network's own folder: a first creation that finds it there takes the next free name.
+    claim: bool = False
+
+
+@dataclass(frozen=True)
+class DocumentParams:
+    path: str
+    content: bytes = field(repr=False)
+
+
+@dataclass(frozen=True)
+class ShareParams:
+    path: str
+    share_type: int
+    share_with: str
+    permissions: int
+
+
+@dataclass(frozen=True)
+class CalendarParams:
+    uri: str
+    display_name: str
+    color: str
+    components: tuple[str, ...]
+    claim: bool = False
+
+
+@dataclass(frozen=True)
+class CalendarShareParams:
+    uri: str
+    sharees: dict[str, bool]  # Nextcloud user id -> read-write
+    summary: str
+    remove: tuple[str, ...] = ()  # sharees of an earlier run no longer wanted (set by the runner)
+
+
+@dataclass(frozen=True)
+class MeetingParams:
+    uri: str
+    uid: str
+    summary: str
+    start: str
+    end: str
+    attendees: tuple[tuple[str, str], ...]
+    description: str
+    location: str | None
+    url: str
+    dtstamp: str
+    replies: dict[str, str]
+
+
+@dataclass(frozen=True)
+class TaskParams:
+    uri: str
+    uid: str
+    summary: str
+    description: str
+    due: str | None
+    categories: tuple[str, ...]
+    dtstamp: str
+    status: str
+    completed_at: str | None
+
+
+@dataclass(frozen=True)
+class UnshareParams:
+    path: str
+    share_type: int
+    share_with: str
+    share_id: str | None = None
+
+
+@dataclass(frozen=True)
+class CalendarUnshareParams:
+    uri: str
+    sharees: tuple[str, ...] = ()  # empty: every sharee
+
+
+@dataclass(frozen=True)
+class TaskRefParams:
+    uri: str
+    uid: str
+    href: str
+
+
+@dataclass(frozen=True)
+class ReplyParams:
+    uri: str
+    uid: str
+    email: str
+    partstat: str
+
+
+@dataclass(frozen=True)
+class TaskDoneParams:
+    uri: str
+    uid: str
+    href: str
+    done: bool
+    at: str
+
+
+@dataclass(frozen=True)
+class MoveParams:
+    source: str
+    target: str
+    archive: str
+    folder_name: str  # the network's folder name once moved
+
+
+@dataclass(frozen=True)
+class TreeParams:
+    root: str
+
+
+@dataclass(frozen=True)
+class TalkParams:
+    name: str
+    users: tuple[str, ...]
+    federated: tuple[str, ...]
+
+
+def params_json(params) -> dict[str, Any]:
+    """The parameters as the journal keeps them (bytes as their SHA-256: documents are not stored twice)."""
+    out = {}
+    for f in dataclasses.fields(params):
+        value = getattr(params, f.name)
+        out[f.name] = hashlib.sha256(value).hexdigest() if isinstance(value, bytes) else value
+    return json.loads(json.dumps(out, default=list))
+
+
+def digest_of(values: Any) -> str:
+    return hashlib.sha256(json.dumps(values, sort_keys=True, default=list).encode()).hexdigest()[:32]
+
+
+# -- kinds -------------------------------------------------------------------------------------------------
+
+class StepKind:
+    """One kind of step: `execute` makes the resource (or removes it) and returns what the run learned;
+    `verify` says with reads only whether it is in place. `requests` is a first run's request count."""
+
+    name: ClassVar[str]
+    Params: ClassVar[type]
+    requests: ClassVar[int] = 1
+    # True for kinds whose changed parameters (`digest`) make a done step run again.
+    updatable: ClassVar[bool] = False
+
+    def digest(self, p) -> str | None:
+        return None
+
+    def execute(self, client, p, ctx: StepContext, *, attempted: bool = True, previous: dict | None = None) -> dict:
+        raise NotImplementedError
+
+    def verify(self, client, p, ctx: StepContext) -> Check:
+        return None
+
+    def removal(self, params: dict, result: dict | None):
+        """(kind name, params) of the step that takes this step's resource away when it is no longer wanted,
+        or None when it stays (folders, documents, calendars, meetings stay where they are)."""
+        return None
+
+
+class Organiser(StepKind):
+    """The address ORGANIZER must carry: the calendar owner's e-mail as Nextcloud stores it (reference §6.8)."""
+
+    name, Params = "organiser", NoParams
+
+    def execute(self, client, p, ctx, **_):
+        me = client.ocs.current_user()
+        if not me.email:
+            raise LaunchError(f"Het organisatieaccount {me.id} heeft geen e-mailadres in Nextcloud; zonder adres "
+                              "verstuurt Nextcloud geen uitnodigingen (quirk imip_owner_organizer_only).")
+        ctx.facts["organiser_email"], ctx.facts["organiser_name"] = me.email, me.display_name or me.id
+        return {"email": me.email, "display_name": ctx.facts["organiser_name"]}
+
+
+class Folder(StepKind):
+    name, Params = "folder", FolderParams
+
+    def execute(self, client, p, ctx, *, attempted=True, **_):
+        if client.files.ensure_folder(p.path, parents=False):
+            return {"created": True}
+        if p.claim and not attempted:
+            parent, _, name = p.path.rpartition("/")
+            taken = _listing(client, ctx, parent) or set()
+            raise Taken("De map", name, next_free(name, taken))
+        return {"created": False}
+
+    def verify(self, client, p, ctx):
+        if p.proof and p.proof != posixpath.dirname(p.path) and _listing(client, ctx, p.proof) is not None:
+            return None  # a folder below it could be listed
+        parent, _, name = p.path.rpartition("/")
+        return None if name in (_listing(client, ctx, parent) or ()) else (GONE, p.path)
+
+
+class Document(StepKind):
+    name, Params = "document", DocumentParams
+
+    def execute(self, client, p, ctx, **_):
+        # Create only: a document people edited in Nextcloud is never overwritten.
+        return {"created": client.files.create_if_absent(p.path, p.content, "text/markdown; charset=utf-8")}
+
+    def verify(self, client, p, ctx):
+        parent, _, name = p.path.rpartition("/")
+        return None if name in (_listing(client, ctx, parent) or ()) else (GONE, p.path)
+
+
+class Share(StepKind):
+    name, Params, updatable = "share", ShareParams, True
+
+    def digest(self, p):
+        return digest_of(p.permissions)
+
+    def execute(self, client, p, ctx, *, previous=None, **_):
+        ocs = client.ocs
+        if previous is not None:
+            # Made before (a repair, a change, a resumed run): it is probably there, so read first.
+            try:
+                found = _find_share(ocs.shares(p.path, reshares=True), p.share_type, p.share_with)
+            except NotFound:
+                found = None
+            if found is not None:
+                if found.permissions != expected_permissions(p.permissions, p.share_type, found.item_type):
+                    found = ocs.update_share(found.id, permissions=p.permissions)
+                return {"share_id": found.id, "permissions": found.permissions}
+        try:
+            made = ocs.create_share(p.path, p.share_type, p.share_with, p.permissions)
+        except (AlreadyExists, Forbidden) as exc:
+            # Sharing twice is refused (403; federated: a generic 403): one read finds the existing share.
+            found = _find_share(ocs.shares(p.path, reshares=True), p.share_type, p.share_with)
+            if found is None:
+                raise LaunchError(f"Delen van '{p.path}' met {p.share_with} is geweigerd: {exc}") from exc
+            made = found
+        if made.permissions != expected_permissions(p.permissions, p.share_type, made.item_type):
+            made = ocs.update_share(made.id, permissions=p.permissions)
+        return {"share_id": made.id, "permissions": made.permissions}
+
+    def verify(self, client, p, ctx):
+        found = _find_share(_shares(client, ctx, p.path), p.share_type, p.share_with)
+        if found is None:
+            return GONE, p.share_with
+        expected = expected_permissions(p.permissions, p.share_type, found.item_type)
+        return None if found.permissions == expected else (CHANGED, f"{found.permissions} in plaats van {expected}")
+
+    def removal(self, params, result):
+        return "unshare", UnshareParams(params["path"], params["share_type"], params["share_with"],
+                                        (result or {}).get("share_id"))
+
+
+def _find_share(shares, share_type: int, share_with: str):
+    wanted = (share_type, share_with.lower())
+    return next((s for s in shares if (s.share_type, (s.share_with or "").lower()) == wanted), None)
+
+
+class Calendar(StepKind):
+    """A calendar or task list (one MKCALENDAR)."""
+
+    name, Params = "calendar", CalendarParams
+
+    def execute(self, client, p, ctx, *, attempted=True, **_):
+        first = p.claim and not attempted
+        info = client.calendars.ensure_calendar(p.uri, p.display_name, p.color, p.components,
+                                                verify_existing=not first)
+        ctx.forget(client, ("calendar", p.uri))
+        if not info.created and first:
+            raise Taken("De agenda" if "VEVENT" in p.components else "De takenlijst", p.uri,
+                        next_free_uri(client, p.uri))
+        return {"created": info.created, "url": info.url}
+
+    def verify(self, client, p, ctx):
+        return None if _inventory(client, ctx, p.uri) is not None else (GONE, p.uri)
+
+
+class TaskList(Calendar):
+    name = "tasklist"
+
+
+class CalendarShare(StepKind):
+    """Every sharee of one calendar in one `oc:share` POST, read back once through `oc:invite`."""
+
+    name, Params, updatable = "calendar-share", CalendarShareParams, True
+    requests = 2
+
+    def digest(self, p):
+        return digest_of(sorted(p.sharees.items()))
+
+    def execute(self, client, p, ctx, *, previous=None, **_):
+        remove = set(p.remove) | {u for u in ((previous or {}).get("sharees") or {}) if u not in p.sharees}
+        client.calendars.apply_shares(p.uri, p.sharees, remove=sorted(remove), summary=p.summary)
+        ctx.forget(client, ("calendar", p.uri))
+        return {"sharees": sorted(p.sharees)}
+
+    def verify(self, client, p, ctx):
+        found = _inventory(client, ctx, p.uri)
+        current = found[0] if found else {}
+        missing = [u for u in p.sharees if sharee_href(u) not in current]
+        if missing:
+            return GONE, ", ".join(missing)
+        changed = [u for u, rw in p.sharees.items() if current[sharee_href(u)] != rw]
+        return (CHANGED, ", ".join(changed)) if changed else None
+
+    def removal(self, params, result):
+        return "unshare-calendar", CalendarUnshareParams(params["uri"], tuple(params.get("sharees") or ()))
+
+
+class TaskListShare(CalendarShare):
+    name = "tasklist-share"
+
+
+class Meeting(StepKind):
+    """A meeting with its attendees; a changed attendee set is written into the stored event (Nextcloud
+    invites those added and cancels for those removed, reference §6.8), other attendees keep their reply."""
+
+    name, Params, updatable = "meeting", MeetingParams, True
+
+    def digest(self, p):
+        return digest_of(sorted(email.casefold() for email, _ in p.attendees))
+
+    def execute(self, client, p, ctx, *, previous=None, **_):
+        calendars = client.calendars
+        if previous is not None:
+            found = calendars.get(p.uri, p.uid)
+            if found is not None:
+                data = with_attendees(found.data, p.attendees)
+                if data is None:
+                    return {"created": False}
+                # If-Match: a reply that arrived since the read is not overwritten (reference §6.3).
+                calendars.update(p.uri, found.href, data, found.etag or "*")
+                return {"created": False, "attendees": len(p.attendees)}
+        ics = render_event(
+            p.uid, p.summary, datetime.fromisoformat(p.start), datetime.fromisoformat(p.end),
+            organizer_email=ctx.facts["organiser_email"], organizer_name=ctx.facts["organiser_name"],
+            attendees=list(p.attendees), description=p.description, location=p.location, url=p.url,
+            dtstamp=datetime.fromisoformat(p.dtstamp))
+        if p.replies:
+            ics = with_replies(ics, p.replies) or ics
+        return {"created": calendars.create_if_absent(p.uri, p.uid, ics)}
+
+    def verify(self, client, p, ctx):
+        found = _inventory(client, ctx, p.uri)
+        return None if found and f"{p.uid}.ics" in found[1] else (GONE, p.uid)
+
+
+class Task(StepKind):
+    name, Params = "task", TaskParams
+
+    def execute(self, client, p, ctx, **_):
+        calendars = client.calendars
+        ics = render_todo(p.uid, p.summary, p.description, due=date.fromisoformat(p.due) if p.due else None,
+                          categories=list(p.categories), dtstamp=datetime.fromisoformat(p.dtstamp),
+                          status=p.status,
+                          completed_at=datetime.fromisoformat(p.completed_at) if p.completed_at else None)
+        created = calendars.create_if_absent(p.uri, p.uid, ics)
+        return {"created": created, "uid": p.uid,
+                "href": urlsplit(calendars.object_url(p.uri, f"{p.uid}.ics")).path}
+
+    def verify(self, client, p, ctx):
+        found = _inventory(client, ctx, p.uri)
+        return None if found and f"{p.uid}.ics" in found[1] else (GONE, p.uid)
+
+    def removal(self, params, result):
+        href = (result or {}).get("href") or f"{params['uid']}.ics"
+        return "withdraw-task", TaskRefParams(params["uri"], params["uid"], href)
+
+
+# -- removals and actions ----------------------------------------------------------------------------------
+
+class Unshare(StepKind):
+    name, Params = "unshare", UnshareParams
+
+    def execute(self, client, p, ctx, **_):
+        ocs = client.ocs
+        share_id = p.share_id
+        if share_id is None:
+            try:
+                found = _find_share(ocs.shares(p.path, reshares=True), p.share_type, p.share_with)
+            except NotFound:  # the folder itself is gone: nothing shared any more
+                found = None
+            if found is None:
+                return {"removed": False}
+            share_id = found.id
+        try:
+            ocs.delete_share(share_id)
+        except NotFound:
+            return {"removed": False}
+        return {"removed": True}
+
+
+class CalendarUnshare(StepKind):
+    """Take sharees off a calendar (all of them when none are named): one read, one POST if any is left."""
+
+    name, Params, requests = "unshare-calendar", CalendarUnshareParams, 2
+
+    def execute(self, client, p, ctx, **_):
+        try:
+            current = [s.href for s in client.calendars.sharees(p.uri)]
+        except NotFound:
+            return {"removed": []}
+        wanted = {sharee_href(s) for s in p.sharees} if p.sharees else None
+        drop = [h for h in current if wanted is None or h in wanted]
+        if drop:
+            client.calendars.apply_shares(p.uri, {}, remove=drop)
+        return {"removed": [h.rsplit("/", 1)[-1] for h in drop]}
+
+
+class WithdrawTask(StepKind):
+    """Delete a task that is still open; one completed in Nextcloud meanwhile is kept and counted as done."""
+
+    name, Params, requests = "withdraw-task", TaskRefParams, 2
+
+    def execute(self, client, p, ctx, **_):
+        calendars = client.calendars
+        found = calendars.get_href(p.uri, p.href)
+        if found is None:
+            return {"deleted": True, "uid": p.uid}
+        state = parse_todo(found.data)
+        if state.is_closed:
+            return {"deleted": False, "uid": p.uid, "status": state.status,
+                    "completed_at": state.completed_at.isoformat() if state.completed_at else None}
+        try:
+            calendars.delete(p.uri, p.href, found.etag)
+        except PreconditionFailed:
+            raise LaunchError("De taak is net in Nextcloud gewijzigd; probeer het opnieuw.") from None
+        return {"deleted": True, "uid": p.uid}
+
+
+class Reply(StepKind):
+    """An attendee's reply (PARTSTAT) written into the host's copy of the event: a change of PARTSTAT only
+    is not significant, so Nextcloud sends no new invitation (reference §6.8)."""
+
+    name, Params, requests = "reply", ReplyParams, 2
+
+    def execute(self, client, p, ctx, **_):
+        calendars = client.calendars
+        for _attempt in range(3):
+            found = calendars.get(p.uri, p.uid)
+            if found is None:
+                raise LaunchError("De bijeenkomst staat niet (meer) in de agenda; herstel het netwerk eerst.")
+            data = with_replies(found.data, {p.email: p.partstat})
+            if data is None:
+                return {"partstat": p.partstat, "changed": False}
+            try:
+                calendars.update(p.uri, found.href, data, found.etag or "*")
+            except PreconditionFailed:
+                continue  # changed since the read (another reply): read again
+            return {"partstat": p.partstat, "changed": True}
+        raise LaunchError("De bijeenkomst werd steeds tegelijk gewijzigd; probeer het later opnieuw.")
+
+
+class TaskDone(StepKind):
+    """STATUS, PERCENT-COMPLETE and COMPLETED written together into the VTODO (reference §6.5)."""
+
+    name, Params, requests = "task-done", TaskDoneParams, 2
+
+    def execute(self, client, p, ctx, **_):
+        calendars = client.calendars
+        for _attempt in range(3):
+            found = calendars.get_href(p.uri, p.href)
+            if found is None:
+                raise LaunchError("De taak staat niet (meer) in de takenlijst; herstel het netwerk eerst.")
+            data = with_todo_status(found.data, p.done, datetime.fromisoformat(p.at))
+            if data is None:
+                return {"done": p.done, "changed": False}
+            try:
+                calendars.update(p.uri, found.href, data, found.etag or "*")
+            except PreconditionFailed:
+                continue
+            return {"done": p.done, "changed": True}
+        raise LaunchError("De taak werd steeds tegelijk gewijzigd; probeer het later opnieuw.")
+
+
+class UnshareTree(StepKind):
+    """Every share on a folder and on anything below it (reshares included, reference §4.4), removed."""
+
+    name, Params = "unshare-tree", TreeParams
+
+    def execute(self, client, p, ctx, **_):
+        files, ocs = client.files, client.ocs
+        try:
+            found = {s.id: s for s in ocs.shares(f"/{p.root}", reshares=True)}
+        except NotFound:
+            return {"removed": []}
+        folders = [p.root]
+        while folders:
+            folder = folders.pop(0)
+            found.update({s.id: s for s in ocs.shares(f"/{folder}", reshares=True, subfiles=True)})
+            folders += [entry.path for entry in files.list(folder) if entry.is_folder]
+        removed = []
+        for share in found.values():
+            try:
+                ocs.delete_share(share.id)
+            except NotFound:
+                continue
+            # A public link is named, not printed: its URL still opens the folder until the removal is done.
+            removed.append("openbare link" if share.share_type == SHARE_LINK else share.share_with or share.id)
+        return {"removed": removed}
+
+
+class MoveFolder(StepKind):
+    """The network folder moved into the archive, never over an existing folder (reference §3.1)."""
+
+    name, Params, requests = "move-folder", MoveParams, 3
+
+    def execute(self, client, p, ctx, *, attempted=True, **_):
+        files = client.files
+        done = {"moved": True, "target": p.target, "folder_name": p.folder_name}
+        if attempted and not files.exists(p.source):
+            # An earlier run moved it (its answer may have been lost) or it is gone.
+            return done if files.exists(p.target) else {"moved": False, "target": None}
+        files.ensure_folder(p.archive, parents=False)
+        try:
+            files.move(p.source, p.target, overwrite=False)
+        except NotFound:
+            return done if files.exists(p.target) else {"moved": False, "target": None}
+        except PreconditionFailed:
+            raise LaunchError(f"in '{p.archive}' staat al een map '{posixpath.basename(p.target)}'; hernoem of "
+                              "verplaats die en voer dit opnieuw uit (er is niets overschreven).") from None
+        return done
+
+
+KINDS: dict[str, StepKind] = {kind.name: kind for kind in (
+    Organiser(), Folder(), Document(), Share(), Calendar(), TaskList(), CalendarShare(), TaskListShare(),
+    Meeting(), Task(), Unshare(), CalendarUnshare(), WithdrawTask(), Reply(), TaskDone(), UnshareTree(),
+    MoveFolder())}
+
+
+def register(kind: StepKind) -> StepKind:
+    KINDS[kind.name] = kind
+    return kind
+
+
+def next_free(name: str, taken: set[str]) -> str:
+    """`name (2)`, `name (3)`, … : the first not in `taken`."""
+    number = 2
+    while f"{name} ({number})" in taken:
+        number += 1
+    return f"{name} ({number})"
+
+
+def next_free_uri(client, uri: str) -> str:
+    """`<uri>-2`, `<uri>-3`, …: the first calendar URI not in use (one PROPFIND each)."""
+    number = 2
+    while client.calendars.inventory(f"{uri}-{number}") is not None:
+        number += 1
+    return f"{uri}-{number}"
