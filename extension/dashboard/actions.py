@@ -7,15 +7,16 @@ page can poll it), and ends the run as done or failed with a Dutch message sayin
 from __future__ import annotations
 
 import logging
-from typing import Any, Callable
+from typing import Any
 
 from flask import Flask, current_app
+
+from extension import engine
+from extension.dashboard.models import RUN_DONE, RUN_FAILED, RUN_QUEUED, RUN_RUNNING, ActionRun
 from extension.extensions import db
 from extension.jobs import job_queue
-from extension.dashboard.models import RUN_DONE, RUN_FAILED, RUN_QUEUED, RUN_RUNNING, ActionRun
-from extension.networks import archive, engine, members, phases, repair
+from extension.networks import members, phases
 from extension.networks.models import Network
-from extension.networks.plan import LaunchError
 from extension.organisations.models import utcnow
 
 log = logging.getLogger(__name__)
@@ -48,8 +49,8 @@ def run_action(run_id: int) -> None:
     run.status, run.done, run.total, run.message = RUN_RUNNING, 0, 0, None
     db.session.commit()
     try:
-        message = RUNNERS[run.kind](app, slug, run, _reporter(run))
-    except (LaunchError, phases.PhaseError, members.MemberError, archive.EndError) as exc:
+        message = RUNNERS[run.kind](app, slug, run, _Progress(run))
+    except (engine.LaunchError, phases.PhaseError, members.MemberError, EndFailed) as exc:
         _finish(run, RUN_FAILED, str(exc))
         return
     except Exception as exc:  # the run must end with a message, whatever went wrong
@@ -71,76 +72,80 @@ def _finish(run: ActionRun, status: str, message: str | None) -> None:
     log.info("action %s on network %s: %s", run.kind, run.network_id, status)
 
 
-def _reporter(run: ActionRun) -> tuple[Callable[[int], None], engine.Progress]:
-    """The engine's `on_start` and `progress` callbacks, writing the count into the run row."""
-    run_id = run.id
+class EndFailed(Exception):
+    """Ending ran, but part of it did not reach Nextcloud; the message says what, in Dutch."""
 
-    def on_start(total: int) -> None:
-        row = db.session.get(ActionRun, run_id)
+
+class _Progress:
+    """The engine's progress reports (`start(total)`, then one call per step) written into the run row."""
+
+    def __init__(self, run: ActionRun):
+        self.run_id = run.id
+
+    def start(self, total: int) -> None:
+        row = db.session.get(ActionRun, self.run_id)
         row.total, row.done = total, 0
         db.session.commit()
 
-    def progress(step, status: str) -> None:
-        row = db.session.get(ActionRun, run_id)
+    def __call__(self, step, status: str) -> None:
+        row = db.session.get(ActionRun, self.run_id)
         if status == engine.RUNNING:
             row.current = step.label[:600]
         else:
             row.done = min(row.done + 1, row.total) if row.total else row.done + 1
         db.session.commit()
 
-    return on_start, progress
+
+def _ok(result) -> bool:
+    """Every step of the engine's run finished (a result without a run changed nothing in Nextcloud)."""
+    run = getattr(result, "launch", result)
+    return run is None or run.ok
 
 
-def _launch(app, slug, run, reporter):
-    on_start, progress = reporter
-    on_start(len(engine.plan_launch(app, slug).steps))
-    result = engine.launch(app, slug, progress)
-    return None if not result.ok else "Het netwerk staat klaar in Nextcloud."
+def _launch(app, slug, run, progress):
+    result = engine.run(app, "launch", slug, progress=progress)
+    return "Het netwerk staat klaar in Nextcloud." if _ok(result) else None
 
 
-def _advance(app, slug, run, reporter):
-    on_start, progress = reporter
-    result = phases.advance(app, slug, progress, on_start)
-    if not result.ok:
+def _advance(app, slug, run, progress):
+    result = engine.run(app, "advance", slug, progress=progress)
+    if not _ok(result):
         return None
     tasks = sum(result.tasks.values())
     return f"Het netwerk is nu in de fase {result.phase}; {tasks} nieuwe ta(a)k(en) staan klaar."
 
 
-def _add_member(app, slug, run, reporter):
-    on_start, progress = reporter
+def _add_member(app, slug, run, progress):
     params = run.params
     new = members.NewMember(name=params["name"], email=params["email"], organisation=params["organisation"],
                             user=params.get("user") or None, role=params.get("role", "deelnemer"),
                             expertise=params.get("expertise", ""))
-    result = members.add_member(app, slug, new, progress, on_start)
-    if not result.ok:
+    result = engine.run(app, "add-member", slug, member=new, progress=progress)
+    if not _ok(result):
         return None
     notes = " ".join(result.notes)
     return f"{result.member} is toegevoegd ({result.tasks} ta(a)k(en), {result.meetings} uitnodiging(en)). {notes}".strip()
 
 
-def _remove_member(app, slug, run, reporter):
-    on_start, _progress = reporter
-    on_start(1)
-    result = members.remove_member(app, slug, run.params["email"])
+def _remove_member(app, slug, run, progress):
+    result = engine.run(app, "remove-member", slug, email=run.params["email"], progress=progress)
+    if not _ok(result):
+        return None
     return (f"{result.member} is uit het netwerk gehaald: {result.tasks_removed} open ta(a)k(en) verwijderd, "
             f"{result.tasks_kept} bewaard. " + " ".join(result.notes)).strip()
 
 
-def _sync(app, slug, run, reporter):
+def _sync(app, slug, run, progress):
     from extension.sync import service
 
-    on_start, _progress = reporter
-    on_start(1)
+    progress.start(1)
     report = service.sync_network(app, slug)
     return f"Bijgewerkt uit Nextcloud: {report.updated} wijziging(en) gelezen."
 
 
-def _repair(app, slug, run, reporter):
-    on_start, progress = reporter
-    result = repair.repair(app, slug, progress, on_start=on_start)
-    if result.launch is not None and not result.launch.ok:
+def _repair(app, slug, run, progress):
+    result = engine.run(app, "repair", slug, progress=progress)
+    if not _ok(result):
         return None
     if result.unchecked:
         return "Niet alles kon gecontroleerd worden: " + "; ".join(f.message for f in result.unchecked)
@@ -149,13 +154,11 @@ def _repair(app, slug, run, reporter):
     return f"{len(result.steps)} stap(pen) opnieuw uitgevoerd; alles staat weer goed in Nextcloud."
 
 
-def _end(app, slug, run, reporter):
-    on_start, _progress = reporter
-    on_start(1)
-    result = archive.end_network(app, slug, move_folder=bool(run.params.get("move_folder")))
+def _end(app, slug, run, progress):
+    result = engine.run(app, "end", slug, move_folder=bool(run.params.get("move_folder")), progress=progress)
     if not result.ok:
-        raise archive.EndError("Het netwerk is beëindigd, maar niet alles in Nextcloud is gelukt: "
-                               + "; ".join(result.failed) + " Probeer het opnieuw.")
+        raise EndFailed("Het netwerk is beëindigd, maar niet alles in Nextcloud is gelukt: "
+                        + "; ".join(result.failed) + " Probeer het opnieuw.")
     moved = f" De map staat nu in {result.moved_to}." if result.moved_to else ""
     return "Het netwerk is beëindigd en gearchiveerd." + moved
 

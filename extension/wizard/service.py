@@ -22,9 +22,10 @@ from extension.extensions import db
 from extension.network_templates import (NetworkSpec, Problem, SourceError, UnknownTemplate, check_network_references,
                                          get_template, list_templates, templates_dir)
 from extension.network_templates.errors import problems_from_validation
-from extension.networks import engine, schedule
+from extension import engine
+from extension.networks import schedule
 from extension.networks.models import Network
-from extension.networks.plan import LaunchError
+from extension.engine import LaunchError
 from extension.networks.service import create_network, meeting_slots, mix_warnings
 from extension.organisations.models import Organisation
 from extension.yaml_source import SourceMap

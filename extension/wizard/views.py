@@ -10,7 +10,6 @@ from extension.dashboard import actions
 from extension.dashboard.models import WizardDraft
 from extension.extensions import db
 from extension.network_templates import SourceError
-from extension.networks.plan import connection_of
 from extension.networks.schedule import REGIONS, WEEKDAYS
 from extension.organisations.models import Organisation
 from extension.wizard import forms, service
@@ -84,7 +83,7 @@ def _render(draft: WizardDraft, number: int, errors: dict, status: int = 200, re
     elif number == 4:
         context["mix"] = service.mix_advice(draft)
         context["searchable"] = [o for o in organisations if o.has_nextcloud and (
-            o.id == g.account.organisation_id or connection_of(o) is not None)]
+            o.id == g.account.organisation_id or o.connection is not None)]
     elif number == 5:
         context["involved"] = forms.involved_organisations(draft, organisations)
     elif number == 6:
@@ -136,7 +135,7 @@ def search(draft_id: int):
     if organisation is None or not organisation.has_nextcloud or len(query) < 2:
         data["_search"]["error"] = "Kies een organisatie met Nextcloud en typ minstens twee tekens."
     else:
-        account = g.account if organisation.id == g.account.organisation_id else connection_of(organisation)
+        account = g.account if organisation.id == g.account.organisation_id else organisation.connection
         if account is None:
             data["_search"]["error"] = f"{organisation.name} is nog niet met de app verbonden; zoeken kan daar niet."
         else:

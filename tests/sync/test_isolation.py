@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from extension.extensions import db
-from extension.networks.engine import launch, plan_launch
+from extension import engine
 from extension.networks.status import describe, network_status
 from extension.sync.models import TASKLIST, SyncCollection
 from tests.sync.conftest import complete_task, participant_calendars
@@ -91,9 +91,9 @@ def test_a_task_list_the_engine_recreates_forgets_its_token_and_is_read_in_full(
     with app.app_context():
         assert _school_list(launched_one).sync_token is not None
         school = _school_list(launched_one).organisation_id
-        steps = [s.key for s in plan_launch(app, slug).steps
+        steps = [s.key for s in engine.plan_launch(app, slug).steps
                  if s.kind in ("tasklist", "tasklist-share", "task") and s.organisation_id == school]
-        assert launch(app, slug, only=steps).ok
+        assert engine.run(app, "launch", slug, only=steps).ok
 
     with app.app_context():
         assert _school_list(launched_one).sync_token is None
