@@ -1,0 +1,393 @@
+"""The pages benchmark: every page people use, at 1,000 networks × 20 members, over real HTTP against gunicorn.
+
+The database (PostgreSQL) is filled through the app's own services: each network is a network file
+created with `create_network` (phases, meetings, the current phase's knowledge tasks), marked launched and
+with a share of its tasks ticked off the way the sync records it. People sign in through the sandbox's
+OAuth pages exactly as in production; the sandbox is not asked anything while pages render. Each page is
+requested `--requests` times; the gunicorn workers count the SQL statements of every request (see
+benchmarks.pages_app) and the figures printed are p50, p95 and statements per request.
+"""
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Callable, Iterator
+from urllib.parse import urljoin, urlsplit
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+ORGANISATIONS = (  # sandbox key, name, kind, e-mail domain
+    ("a", "Kinderopvang De Zonnebloem", "kinderopvang", "zonnebloem.example"),
+    ("b", "Basisschool De Regenboog", "basisschool", "regenboog.example"),
+    ("c", "Jeugdhulp Het Anker", "jeugdhulp", "anker.example"),
+)
+# Everyone signing in: the kartrekker of every network, a participant in about 23, a manager, an admin.
+KARTREKKER, PARTICIPANT, MANAGER, ADMIN = "anna", "bram", "daan", "beheer"
+PEOPLE_PER_ORGANISATION = 290  # 1,000 networks × 20 members over 870 people: 23 networks each on average
+DONE_SHARE = 0.4
+POSTGRES_ADMIN_URL = os.environ.get("LN_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+@dataclass
+class PageFigures:
+    path: str
+    who: str
+    p50_ms: float
+    p95_ms: float
+    queries: int
+    status: int
+
+    def line(self) -> str:
+        return (f"{self.path:<46} {self.who:<12} p50 {self.p50_ms:7.1f} ms   p95 {self.p95_ms:7.1f} ms   "
+                f"{self.queries:>3} queries   HTTP {self.status}")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def fresh_database(name: str) -> str:
+    from sqlalchemy import create_engine, text
+
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+
+
+def drop_database(name: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def person(org_key: str, index: int) -> str:
+    """The Nextcloud user id of a generated person; the first few are the demo people who sign in."""
+    return f"{org_key}{index:03d}"
+
+
+def network_file(number: int, rng: random.Random, domains: dict[str, str], slugs: dict[str, str],
+                 start: date) -> str:
+    """The network file of network `number`: Anna leads it, Bram takes part in every 43rd, Daan manages A."""
+    members = [("Anna de Vries", f"{KARTREKKER}@{domains['a']}", slugs["a"], KARTREKKER, "kartrekker")]
+    if number % 43 == 0:
+        members.append(("Bram Jansen", f"{PARTICIPANT}@{domains['a']}", slugs["a"], PARTICIPANT, "deelnemer"))
+    members.append(("Daan Visser", f"{MANAGER}@{domains['a']}", slugs["a"], MANAGER, "manager"))
+    chosen: set[tuple[str, int]] = set()
+    while len(members) < 20:
+        key = "abc"[len(members) % 3]
+        index = rng.randrange(10, PEOPLE_PER_ORGANISATION)
+        if (key, index) in chosen:
+            continue
+        chosen.add((key, index))
+        uid = person(key, index)
+        members.append((f"Deelnemer {uid.upper()}", f"{uid}@{domains[key]}", slugs[key], uid, "deelnemer"))
+    lines = "\n".join(f"  - {{name: {n}, email: {e}, organisation: {o}, user: {u}, role: {r}, "
+                      f"expertise: pedagogisch medewerker}}" for n, e, o, u, r in members)
+    return f"""\
+name: Netwerk {number:04d} taal en spel
+topic: Mondelinge taal
+question: Hoe sluit de taalaanpak van peuters aan op die van kleuters?
+ambition: Elk kind start in groep 1 met een aanpak die het al kent.
+template: doorgaande-lijn
+host: {slugs['a']}
+start: {start.isoformat()}
+place: De Zonnebloem
+kartrekker: {KARTREKKER}@{domains['a']}
+members:
+{lines}
+commitments:
+  - {{organisation: {slugs['a']}, manager: {MANAGER}@{domains['a']}, hours_per_month: 4, podium: teamoverleg}}
+"""
+
+
+def fill(app, slugs: dict[str, str], domains: dict[str, str], networks: int, seed: int,
+         report: Callable[[str], None]) -> None:
+    """Create `networks` networks with the services, mark them launched and tick a share of their tasks."""
+    from extension.extensions import db
+    from extension.network_templates import get_template, load_network_file
+    from extension.networks.models import KnowledgeTask, Network
+    from extension.networks.service import create_network
+
+    rng = random.Random(seed)
+    template = get_template("doorgaande-lijn")
+    folder = Path(tempfile.mkdtemp(prefix="ln-bench-files-"))
+    started = time.perf_counter()
+    today = date.today()
+    with app.app_context():
+        for number in range(networks):
+            path = folder / f"netwerk-{number}.yml"
+            start = today - timedelta(days=rng.randrange(0, 200))
+            path.write_text(network_file(number, rng, domains, slugs, start), encoding="utf-8")
+            spec = load_network_file(path, organisations=slugs.values(), templates=[template.id])
+            network = create_network(app, spec, template).network
+            _as_launched_and_synced(network, rng)
+            db.session.commit()
+            db.session.expunge_all()
+            if (number + 1) % 100 == 0:
+                report(f"  {number + 1} networks filled ({time.perf_counter() - started:.0f} s)")
+        tasks = db.session.query(KnowledgeTask).count()
+        report(f"  filled: {db.session.query(Network).count()} networks, {tasks} knowledge tasks "
+               f"in {time.perf_counter() - started:.0f} s")
+
+
+def _as_launched_and_synced(network, rng: random.Random) -> None:
+    """What a launch and later syncs record: the network active, tasks written, some ticked off."""
+    from extension.networks.models import KnowledgeTask
+
+    now = datetime.now(timezone.utc)
+    network.status = "active"
+    network.launched_at = now
+    for task in network.tasks:
+        if task.sync_state != "app_only":
+            task.sync_state = "written"
+        if rng.random() < DONE_SHARE:
+            _tick(task, now - timedelta(days=rng.randrange(0, 30)))
+    for meeting in network.meetings:
+        meeting.replies = {m.email: rng.choice(["ACCEPTED", "DECLINED", "TENTATIVE", "NEEDS-ACTION"])
+                           for m in network.memberships}
+
+
+def _tick(task, when: datetime) -> None:
+    task.status = "COMPLETED"
+    task.percent_complete = 100
+    task.completed_at = when
+
+
+@contextmanager
+def gunicorn(database_url: str, port: int, env: dict[str, str], workers: int = 2) -> Iterator[str]:
+    """The app under gunicorn on loopback `port`, statements counted per request."""
+    environment = dict(os.environ, DATABASE_URL=database_url, **env)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
+         "--log-level", "warning", "benchmarks.pages_app:app"],
+        cwd=ROOT, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if requests.get(base + "/healthz", timeout=2).status_code == 200:
+                    break
+            except requests.RequestException:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"gunicorn did not start: {process.stderr.read()[-2000:]}")
+            time.sleep(0.2)
+        yield base
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def sign_in(base: str, organisation_slug: str, uid: str) -> requests.Session:
+    """Sign in as `uid` through the app's login and the sandbox's OAuth pages (password = uid)."""
+    http = requests.Session()
+    page = http.get(f"{base}/auth/login", timeout=10)
+    page.raise_for_status()
+    csrf = _hidden_field(page.text, "csrf_token")
+    start = http.post(f"{base}/auth/login/{organisation_slug}", data={"csrf_token": csrf} if csrf else None,
+                      allow_redirects=False, timeout=10)
+    if start.status_code != 302:
+        raise RuntimeError(f"sign-in did not start: HTTP {start.status_code}")
+    callback = _through_sandbox(start.headers["Location"], uid)
+    back = http.get(callback, allow_redirects=True, timeout=10)
+    back.raise_for_status()
+    return http
+
+
+def _through_sandbox(authorize_url: str, uid: str) -> str:
+    """Log in at the sandbox and grant access; returns the app's callback URL."""
+    browser = requests.Session()
+    url = authorize_url
+    for _ in range(10):
+        response = browser.get(url, allow_redirects=False, timeout=10)
+        if response.status_code in (301, 302, 303):
+            url = urljoin(url, response.headers["Location"])
+            if "/oauth/callback" in url:
+                return url
+            continue
+        form_action = _form_action(response.text) or url
+        fields = _hidden_fields(response.text)
+        if 'name="password"' in response.text:
+            fields.update(user=uid, password=uid)
+        else:
+            fields.setdefault("decision", "allow")
+        posted = browser.post(urljoin(url, form_action), data=fields, allow_redirects=False, timeout=10)
+        if posted.status_code not in (301, 302, 303):
+            raise RuntimeError(f"the sandbox's sign-in answered HTTP {posted.status_code}")
+        url = urljoin(url, posted.headers["Location"])
+        if "/oauth/callback" in url:
+            return url
+    raise RuntimeError("the sandbox's sign-in never came back to the app")
+
+
+def _hidden_fields(html: str) -> dict[str, str]:
+    import re
+
+    fields = {}
+    for tag in re.findall(r"<input[^>]*>", html):
+        if 'type="hidden"' in tag or "type='hidden'" in tag:
+            name = re.search(r'name="([^"]+)"', tag)
+            value = re.search(r'value="([^"]*)"', tag)
+            if name:
+                fields[name.group(1)] = value.group(1) if value else ""
+        elif 'type="submit"' in tag and 'name="' in tag:
+            name = re.search(r'name="([^"]+)"', tag)
+            value = re.search(r'value="([^"]*)"', tag)
+            fields.setdefault(name.group(1), value.group(1) if value else "")
+    for name, value in re.findall(r'<button[^>]*name="([^"]+)"[^>]*value="([^"]*)"', html):
+        fields.setdefault(name, value)
+    return fields
+
+
+def _hidden_field(html: str, name: str) -> str | None:
+    return _hidden_fields(html).get(name)
+
+
+def _form_action(html: str) -> str | None:
+    import re
+
+    match = re.search(r'<form[^>]*action="([^"]*)"', html)
+    return match.group(1).replace("&amp;", "&") if match else None
+
+
+def measure(http: requests.Session, base: str, path: str, who: str, count: int) -> PageFigures:
+    timings, queries, status = [], [], 0
+    http.get(base + path, timeout=30)  # warm the worker's caches once
+    for _ in range(count):
+        started = time.perf_counter()
+        response = http.get(base + path, timeout=30, allow_redirects=False)
+        timings.append((time.perf_counter() - started) * 1000)
+        status = response.status_code
+        queries.append(int(response.headers.get("X-Bench-Queries", "-1")))
+    timings.sort()
+    return PageFigures(path=path, who=who, p50_ms=round(statistics.median(timings), 1),
+                       p95_ms=round(timings[int(len(timings) * 0.95) - 1], 1), queries=max(queries),
+                       status=status)
+
+
+def _pages(app, slugs: dict[str, str]) -> list[tuple[str, str]]:
+    """(who, path) of every page measured, with the rows they show taken from the filled database."""
+    from sqlalchemy import select
+
+    from extension.extensions import db
+    from extension.networks.models import Membership, Network
+
+    with app.app_context():
+        first = db.session.scalars(select(Network.slug).order_by(Network.id).limit(1)).one()
+        shared = db.session.scalars(select(Network.slug).join(Membership).where(
+            Membership.user_id == PARTICIPANT).order_by(Network.id).limit(1)).one()
+        link = _personal_link(app, first)
+    pages = [
+        (PARTICIPANT, "/"),
+        (KARTREKKER, "/"),
+        (KARTREKKER, "/networks"),
+        (KARTREKKER, f"/networks/{first}"),
+        (PARTICIPANT, f"/networks/{shared}"),
+        (MANAGER, f"/organisations/{slugs['a']}"),
+        (ADMIN, "/admin/organisations"),
+        (ADMIN, "/admin/templates"),
+        (ADMIN, "/admin/jobs"),
+    ]
+    if link:
+        pages.append(("link", link))
+    return pages
+
+
+def _personal_link(app, slug: str) -> str | None:
+    """The path of a personal link of a member without a sign-in on the host, when the app has links."""
+    try:
+        from extension.links import service as links
+    except ImportError:
+        return None
+    with app.app_context():
+        return links.bench_path_for_first_member(slug)
+
+
+def run(networks: int = 1000, requests_per_page: int = 200, seed: int = 7, as_json: bool = False) -> dict:
+    import flask_migrate
+    from cryptography.fernet import Fernet
+
+    from extension import create_app
+    from extension.organisations import service as organisations
+    from sandbox import Sandbox
+
+    say = (lambda text: print(text, file=sys.stderr, flush=True)) if as_json else print
+    name = f"ln_bench_pages_{os.getpid()}"
+    database_url = fresh_database(name)
+    root = Path(tempfile.mkdtemp(prefix="ln-bench-pages-"))
+    port = _free_port()
+    app_url = f"http://127.0.0.1:{port}"
+    key = Fernet.generate_key().decode()
+    env = {"LN_SECRET_KEY": "bench-" + key, "LN_ENCRYPTION_KEYS": json.dumps([key]), "LN_APP_URL": app_url,
+           "LN_LOG_LEVEL": "WARNING"}
+    sandbox = Sandbox(root=root / "sandbox")
+    domains, slugs = {}, {}
+    try:
+        for org_key, org_name, _, domain in ORGANISATIONS:
+            org = sandbox.add_org(org_key, name=org_name)
+            domains[org_key] = domain
+            for uid, display in ((KARTREKKER, "Anna de Vries"), (PARTICIPANT, "Bram Jansen"),
+                                 (MANAGER, "Daan Visser"), (ADMIN, "Beheer")):
+                if org_key == "a":
+                    org.add_user(uid, password=uid, display_name=display, email=f"{uid}@{domain}")
+        sandbox.start()
+        settings = {"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": env["LN_SECRET_KEY"],
+                    "ENCRYPTION_KEYS": [key], "APP_URL": app_url, "JOBS_IMMEDIATE": True,
+                    "JOBS_SQLITE": str(root / "jobs.sqlite")}
+        app = create_app(settings)
+        app.instance_path = str(root / "instance")
+        with app.app_context():
+            flask_migrate.upgrade(directory=str(app.config["MIGRATIONS_DIR"]))
+            for org_key, org_name, kind, _ in ORGANISATIONS:
+                org = sandbox.org(org_key)
+                client_id, secret = org.register_client("Lerend Netwerk", redirect_uri=app_url + "/oauth/callback")
+                created = organisations.add_organisation(organisations.OrganisationInput(
+                    name=org_name, kind=kind, nextcloud_url=org.base_url, client_id=client_id,
+                    client_secret=secret))
+                slugs[org_key] = created.slug
+        env["LN_ADMINS"] = json.dumps([f"{slugs['a']}:{ADMIN}"])
+        say(f"Filling PostgreSQL with {networks} networks × 20 members …")
+        fill(app, slugs, domains, networks, seed, say)
+        figures = []
+        with gunicorn(database_url, port, env, workers=2) as base:
+            sessions = {}
+            for who, path in _pages(app, slugs):
+                if who == "link":
+                    http = requests.Session()
+                else:
+                    if who not in sessions:
+                        sessions[who] = sign_in(base, slugs["a"], who)
+                    http = sessions[who]
+                result = measure(http, base, path, who, requests_per_page)
+                figures.append(result)
+                say(result.line())
+        return {"networks": networks, "members_per_network": 20, "requests_per_page": requests_per_page,
+                "pages": [asdict(f) for f in figures]}
+    finally:
+        sandbox.stop()
+        drop_database(name)
