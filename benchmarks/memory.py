@@ -166,3 +166,18 @@ def _browse(base: str, slugs: list[str], served: list[int], stop: threading.Even
                 served[0] += 1
             except requests.RequestException:
                 pass
+
+
+def main(argv: list[str] | None = None) -> None:
+    """`python -m benchmarks memory [--networks N] [--json]`."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m benchmarks memory", description=__doc__.splitlines()[0])
+    parser.add_argument("--networks", type=int, default=50)
+    parser.add_argument("--members", type=int, default=20)
+    parser.add_argument("--database", help="database URL (default: a SQLite file in a temporary folder)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object (the lines go to stderr)")
+    args = parser.parse_args(argv)
+    result = run(args.networks, args.members, args.database, as_json=args.json)
+    if args.json:
+        print(json.dumps(result))

@@ -391,3 +391,17 @@ def run(networks: int = 1000, requests_per_page: int = 200, seed: int = 7, as_js
     finally:
         sandbox.stop()
         drop_database(name)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """`python -m benchmarks pages [--networks N] [--requests N] [--json]`."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m benchmarks pages", description=__doc__.splitlines()[0])
+    parser.add_argument("--networks", type=int, default=1000)
+    parser.add_argument("--requests", type=int, default=200, help="requests per page")
+    parser.add_argument("--json", action="store_true", help="print one JSON object (the lines go to stderr)")
+    args = parser.parse_args(argv)
+    result = run(args.networks, args.requests, as_json=args.json)
+    if args.json:
+        print(json.dumps(result))

@@ -9,7 +9,9 @@ off over CalDAV, and prints the requests made against the minimum and the wall t
 """
 from __future__ import annotations
 
+import json
 import random
+import sys
 import tempfile
 import threading
 import time
@@ -249,43 +251,54 @@ def _write(client, items) -> None:
             calendars.create_if_absent(uri, uid, ics)
 
 
-def run(networks: int, members: int, changes: list[int], database_url: str | None, seed: int) -> None:
+def run(networks: int, members: int, changes: list[int], database_url: str | None, seed: int,
+        as_json: bool = False) -> dict:
     with tempfile.TemporaryDirectory(prefix="ln-bench-") as folder:
         bench = Bench(Path(folder), networks, members, database_url, seed)
         bench.start()
         try:
-            _report(bench, networks, members, changes)
+            return _report(bench, networks, members, changes, as_json)
         finally:
             bench.stop()
 
 
-def _report(bench: Bench, networks: int, members: int, changes: list[int]) -> None:
-    print(f"Sync benchmark: {networks} networks × {members} members over {len(ORGANISATIONS)} organisations, "
-          f"each on its own sandbox Nextcloud")
+def _report(bench: Bench, networks: int, members: int, changes: list[int], as_json: bool) -> dict:
+    say = (lambda text="": print(text, file=sys.stderr, flush=True)) if as_json else print
+    say(f"Sync benchmark: {networks} networks × {members} members over {len(ORGANISATIONS)} organisations, "
+        f"each on its own sandbox Nextcloud")
     started = time.monotonic()
     slugs = bench.create_networks()
-    print(f"  networks created in the database: {time.monotonic() - started:.1f} s")
+    say(f"  networks created in the database: {time.monotonic() - started:.1f} s")
     seconds, requests, steps = bench.full_launch(slugs[0])
-    print(f"  full launch of 1 network (real engine): {steps} steps, {requests} requests, {seconds:.1f} s "
-          f"(for all {networks}: about {seconds * networks:.0f} s)")
+    say(f"  full launch of 1 network (real engine): {steps} steps, {requests} requests, {seconds:.1f} s")
     seconds, requests = bench.fast_path(slugs[1:])
-    print(f"  fast path for the other {networks - 1} (calendars, meetings, task lists, tasks via the connectors): "
-          f"{requests} requests, {seconds:.1f} s")
+    say(f"  fast path for the other {networks - 1} (calendars, meetings, task lists, tasks via the connectors): "
+        f"{requests} requests, {seconds:.1f} s")
     with bench.app.app_context():
         tasks = db.session.query(KnowledgeTask).filter_by(sync_state=TASK_WRITTEN).count()
         meetings = db.session.query(Meeting).count()
-    print(f"  in Nextcloud: {tasks} tasks, {meetings} meetings (those within the first year are in the calendars)")
-    print()
+    say(f"  in Nextcloud: {tasks} tasks, {meetings} meetings (those within the first year are in the calendars)")
+    say()
+    cycles = []
+
+    def record(figures: Figures, minimum: int, k: int | None = None) -> None:
+        cycles.append({"label": figures.label, "collections": figures.collections, "requests": figures.requests,
+                       "minimum": minimum, "objects": figures.objects, "seconds": round(figures.seconds, 2),
+                       "changed_tasks": k})
+
     first = bench.cycle("first sync (everything is new)")
-    print(first.line())
-    print(f"{'':<34} (1 sync REPORT + ceil(n/200) multigets per collection; minimum {2 * first.collections})")
+    say(first.line())
+    say(f"{'':<34} (1 sync REPORT + ceil(n/200) multigets per collection; minimum {2 * first.collections})")
+    record(first, 2 * first.collections)
     idle = bench.cycle("no changes")
-    print(idle.line(minimum=idle.collections))
+    say(idle.line(minimum=idle.collections))
+    record(idle, idle.collections)
     for k in changes:
         touched = bench.complete_tasks(k)
         figures = bench.cycle(f"{k} task(s) ticked off")
-        print(figures.line(minimum=figures.collections + touched)
-              + f"; objects fetched vs k: {figures.objects} vs {k}")
+        say(figures.line(minimum=figures.collections + touched) + f"; objects fetched vs k: {figures.objects} vs {k}")
+        record(figures, figures.collections + touched, k)
+    return {"networks": networks, "members": members, "tasks": tasks, "cycles": cycles}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -299,6 +312,7 @@ def main(argv: list[str] | None = None) -> None:
                         help="comma-separated numbers k of tasks ticked off before a sync cycle")
     parser.add_argument("--database", help="database URL (default: a SQLite file in a temporary folder)")
     parser.add_argument("--seed", type=int, default=4)
+    parser.add_argument("--json", action="store_true", help="print one JSON object (the lines go to stderr)")
     args = parser.parse_args(argv)
     if args.networks < 2 or args.members < 3:
         parser.error("--networks must be at least 2 and --members at least 3")
@@ -306,4 +320,6 @@ def main(argv: list[str] | None = None) -> None:
         changes = [int(k) for k in args.changes.split(",") if k.strip()]
     except ValueError:
         parser.error(f"--changes must be numbers separated by commas, not {args.changes!r}")
-    run(args.networks, args.members, changes, args.database, args.seed)
+    result = run(args.networks, args.members, changes, args.database, args.seed, args.json)
+    if args.json:
+        print(json.dumps(result))
