@@ -31,10 +31,10 @@ demo: $(STAMP)
 test: $(STAMP) chromium $(AXE)
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
-# Prints requests made against the minimum and wall time (see benchmarks/); BENCH_ARGS e.g. --networks 10.
+# Every figure in one table (launch, sync, pages at 1,000 networks, CLI start-up, memory); BENCH_ARGS=--json
+# for one JSON object. One benchmark alone: .venv/bin/python -m benchmarks NAME [--help].
 bench: $(STAMP)
-	$(BIN)/python -m benchmarks $(BENCH_ARGS)
-	$(BIN)/python -m benchmarks launch
+	$(BIN)/python -m benchmarks all $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info
