@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import gettext as _gettext
 import os
+import sys
 from datetime import datetime
 from pathlib import Path
 
@@ -69,6 +70,54 @@ def _(message: str, **values) -> str:
     """A command-line message in the chosen language; `%(name)s` placeholders filled from `values`."""
     text = _catalogue(_cli_language).gettext(message)
     return text % values if values else text
+
+
+def current_language() -> str:
+    """The person's language during a web request, the command line's everywhere else (CLI, worker)."""
+    flask = sys.modules.get("flask")
+    if flask is not None and flask.has_request_context():
+        from flask_babel import get_locale
+
+        locale = get_locale()
+        if locale is not None and locale.language in CLI_LANGUAGES:
+            return locale.language
+    return _cli_language
+
+
+def translate(message: str, **values) -> str:
+    """`message` in the current language (see current_language); values that are Text are translated too."""
+    text = _catalogue(current_language()).gettext(message)
+    if not values:
+        return text
+    return text % {name: str(value) if isinstance(value, Text) else value for name, value in values.items()}
+
+
+class Text:
+    """A message kept as its English msgid and values, translated only when shown: a result made by the
+    worker or the command line reads in the language of whoever looks at it."""
+
+    __slots__ = ("message", "values")
+
+    def __init__(self, message: str, **values):
+        self.message = message
+        self.values = values
+
+    def __str__(self) -> str:
+        return translate(self.message, **self.values)
+
+    def __repr__(self) -> str:
+        return f"Text({self.message!r})"
+
+    def __eq__(self, other) -> bool:
+        if isinstance(other, Text):
+            return (self.message, self.values) == (other.message, other.values)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self.message)
+
+    def __deepcopy__(self, memo) -> "Text":
+        return self  # immutable in use; dataclasses.asdict deep-copies fields
 
 
 def local_time(moment: datetime) -> str:

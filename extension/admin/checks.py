@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from typing import Any
 
@@ -23,6 +23,7 @@ from connectors.http import is_timeout, make_session
 from extension import appinfo
 from extension.extensions import db
 from extension.health import readiness
+from extension.i18n import Text
 from extension.security import app_is_https
 
 log = logging.getLogger(__name__)
@@ -30,8 +31,9 @@ log = logging.getLogger(__name__)
 OK, WARN, FAIL, SKIP = "ok", "warn", "fail", "skip"
 APP_SCOPE = "app"
 MAX_PARALLEL = 8
-NEEDS = {"required": "required", "cross-organisation": "needed for networks across organisations",
-         "recommended": "recommended"}
+NEEDS = {"required": Text("required"),
+         "cross-organisation": Text("needed for networks across organisations"),
+         "recommended": Text("recommended")}
 
 
 @dataclass(frozen=True)
@@ -39,14 +41,15 @@ class CheckResult:
     scope: str  # APP_SCOPE or an organisation's slug
     name: str
     status: str
-    message: str
-    hint: str | None = None
+    # Text (or an already translated str): shown in the language of whoever reads it.
+    message: Text | str
+    hint: Text | str | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        del data["scope"]
-        if data["hint"] is None:
-            del data["hint"]
+        """The machine keys as they are; message and hint in the current language."""
+        data = {"name": self.name, "status": self.status, "message": str(self.message)}
+        if self.hint is not None:
+            data["hint"] = str(self.hint)
         return data
 
 
@@ -104,16 +107,16 @@ def app_checks(app: Flask) -> list[CheckResult]:
     for name, outcome in readiness.run_checks(app).items():
         if outcome["ok"]:
             details = ", ".join(f"{k} {v}" for k, v in outcome.items() if k != "ok")
-            results.append(CheckResult(APP_SCOPE, name, OK, details or "answers"))
+            results.append(CheckResult(APP_SCOPE, name, OK, details or Text("answers")))
         else:
             results.append(CheckResult(APP_SCOPE, name, FAIL if outcome["critical"] or outcome.get("fails") else WARN,
                                        outcome["error"], outcome.get("hint")))
     if app.config["EMBED_IN_NEXTCLOUD"] and not app_is_https(app):
         results.append(CheckResult(
             APP_SCOPE, "embedding", WARN,
-            f"APP_URL {app.config['APP_URL']} is not https: inside Nextcloud (External sites) browsers drop "
-            "the session cookie",
-            "serve the app over https and set APP_URL to that address, or set EMBED_IN_NEXTCLOUD=false"))
+            Text("APP_URL %(url)s is not https: inside Nextcloud (External sites) browsers drop the session "
+                 "cookie", url=app.config["APP_URL"]),
+            Text("serve the app over https and set APP_URL to that address, or set EMBED_IN_NEXTCLOUD=false")))
     return results
 
 
@@ -140,40 +143,41 @@ def organisation_checks(app: Flask, organisation_id: int) -> list[CheckResult]:
         except Exception as exc:  # one organisation's surprise must not hide the others' results
             log.exception("Checking %s failed", organisation.slug)
             return [CheckResult(organisation.slug, "checks", FAIL,
-                                f"the checks themselves failed ({type(exc).__name__})", "see the app's log")]
+                                Text("the checks themselves failed (%(error)s)", error=type(exc).__name__),
+                                Text("see the app's log"))]
 
 
 def _organisation_checks(app: Flask, organisation) -> list[CheckResult]:
     scope = organisation.slug
     if not organisation.has_nextcloud:
-        return [CheckResult(scope, "nextcloud", OK, "no Nextcloud: its members take part by e-mail")]
+        return [CheckResult(scope, "nextcloud", OK, Text("no Nextcloud: its members take part by e-mail"))]
     info = appinfo.load()
     probe, problem = probe_status(organisation.nextcloud_url, tuple(app.config["HTTP_TIMEOUT"]))
     if probe is None:
         return [CheckResult(scope, "reachable", FAIL, problem,
-                            "check the URL (`lerend-netwerk org list`), DNS, firewall and TLS certificate "
-                            "between this server and Nextcloud"),
-                *_skipped(scope, ("version", "maintenance", "connection", "apps", "clock"), "not reachable")]
-    results = [CheckResult(scope, "reachable", OK, f"{organisation.nextcloud_url} answers"),
+                            Text("check the URL (`lerend-netwerk org list`), DNS, firewall and TLS certificate "
+                                 "between this server and Nextcloud")),
+                *_skipped(scope, ("version", "maintenance", "connection", "apps", "clock"), Text("not reachable"))]
+    results = [CheckResult(scope, "reachable", OK, Text("%(url)s answers", url=organisation.nextcloud_url)),
                version_result(scope, probe.data, info), maintenance_result(scope, probe.data)]
     if results[-1].status == FAIL:
-        results += _skipped(scope, ("connection", "apps"), "Nextcloud is in maintenance")
+        results += _skipped(scope, ("connection", "apps"), Text("Nextcloud is in maintenance"))
     else:
         connection, client = connection_result(app, organisation)
         results.append(connection)
         if client is None:
-            results += _skipped(scope, ("apps",), "needs a working organisation connection")
+            results += _skipped(scope, ("apps",), Text("needs a working organisation connection"))
         else:
             results += app_results(scope, client, info)
     results.append(clock_result(scope, probe, app.config["CHECK_MAX_CLOCK_SKEW"]))
     return results
 
 
-def _skipped(scope: str, names, reason: str) -> list[CheckResult]:
-    return [CheckResult(scope, name, SKIP, f"not checked: {reason}") for name in names]
+def _skipped(scope: str, names, reason: Text) -> list[CheckResult]:
+    return [CheckResult(scope, name, SKIP, Text("not checked: %(reason)s", reason=reason)) for name in names]
 
 
-def probe_status(base_url: str, timeout) -> tuple[StatusProbe | None, str]:
+def probe_status(base_url: str, timeout) -> tuple[StatusProbe | None, Text | str]:
     """GET /status.php without auth and without retries: (probe, "") or (None, what went wrong)."""
     url = base_url.rstrip("/") + "/status.php"
     session = make_session(timeout=timeout, retries=0)
@@ -181,27 +185,28 @@ def probe_status(base_url: str, timeout) -> tuple[StatusProbe | None, str]:
     try:
         response = session.get(url)
     except requests.RequestException as exc:
-        return None, f"{url}: {transport_reason(exc)}"
+        return None, Text("%(url)s: %(reason)s", url=url, reason=transport_reason(exc))
     finally:
         session.close()
     received_at = time.time()
     if response.status_code != 200:
-        return None, f"{url} answered HTTP {response.status_code}: is this the Nextcloud base URL?"
+        return None, Text("%(url)s answered HTTP %(code)s: is this the Nextcloud base URL?", url=url,
+                          code=response.status_code)
     try:
         data = response.json()
     except ValueError:
         data = None
     if not isinstance(data, dict) or "installed" not in data:
-        return None, f"{url} is not Nextcloud's status page: is this the Nextcloud base URL?"
+        return None, Text("%(url)s is not Nextcloud's status page: is this the Nextcloud base URL?", url=url)
     if not data.get("installed"):
-        return None, f"{base_url} is a Nextcloud that is not installed yet"
+        return None, Text("%(url)s is a Nextcloud that is not installed yet", url=base_url)
     return StatusProbe(data, response.headers.get("Date"), sent_at, received_at), ""
 
 
-def transport_reason(exc: Exception) -> str:
+def transport_reason(exc: Exception) -> Text:
     """A short reason for a failed connection, read from the exception chain of requests/urllib3."""
     if isinstance(exc, requests.exceptions.SSLError):
-        return "TLS failed (certificate not trusted or not valid for this host?)"
+        return Text("TLS failed (certificate not trusted or not valid for this host?)")
     # Looked for before timeouts: urllib3's NewConnectionError is a subclass of its ConnectTimeoutError.
     text = repr(exc)
     for needle, reason in (("Connection refused", "connection refused"),
@@ -210,10 +215,10 @@ def transport_reason(exc: Exception) -> str:
                            ("No route to host", "no route to host"),
                            ("Network is unreachable", "network unreachable")):
         if needle in text:
-            return reason
+            return Text(reason)
     if is_timeout(exc):
-        return "timed out"
-    return f"cannot connect ({type(exc).__name__})"
+        return Text("timed out")
+    return Text("cannot connect (%(error)s)", error=type(exc).__name__)
 
 
 def version_result(scope: str, status: dict, info: appinfo.AppInfo) -> CheckResult:
@@ -221,25 +226,28 @@ def version_result(scope: str, status: dict, info: appinfo.AppInfo) -> CheckResu
     try:
         major = int(str(status.get("version") or version).split(".")[0])
     except ValueError:
-        return CheckResult(scope, "version", FAIL, f"status.php reports no readable version ({version!r})",
-                           "check that the URL points at Nextcloud")
-    if not info.supports(major):
-        hint = (f"upgrade Nextcloud to {info.supported_range}" if major < info.min_version else
-                f"install a release of this app that supports Nextcloud {major}")
         return CheckResult(scope, "version", FAIL,
-                           f"Nextcloud {version} is not supported (this release supports {info.supported_range})",
+                           Text("status.php reports no readable version (%(version)s)", version=repr(version)),
+                           Text("check that the URL points at Nextcloud"))
+    if not info.supports(major):
+        hint = (Text("upgrade Nextcloud to %(range)s", range=info.supported_range) if major < info.min_version
+                else Text("install a release of this app that supports Nextcloud %(major)s", major=major))
+        return CheckResult(scope, "version", FAIL,
+                           Text("Nextcloud %(version)s is not supported (this release supports %(range)s)",
+                                version=version, range=info.supported_range),
                            hint)
-    return CheckResult(scope, "version", OK, f"Nextcloud {version} (supported: {info.supported_range})")
+    return CheckResult(scope, "version", OK, Text("Nextcloud %(version)s (supported: %(range)s)", version=version,
+                                                  range=info.supported_range))
 
 
 def maintenance_result(scope: str, status: dict) -> CheckResult:
     if status.get("maintenance"):
-        return CheckResult(scope, "maintenance", FAIL, "Nextcloud is in maintenance mode",
-                           "wait until the maintenance ends (`occ maintenance:mode --off` ends it)")
+        return CheckResult(scope, "maintenance", FAIL, Text("Nextcloud is in maintenance mode"),
+                           Text("wait until the maintenance ends (`occ maintenance:mode --off` ends it)"))
     if status.get("needsDbUpgrade"):
-        return CheckResult(scope, "maintenance", FAIL, "Nextcloud waits for its upgrade to be finished",
-                           "finish the upgrade with `occ upgrade`")
-    return CheckResult(scope, "maintenance", OK, "not in maintenance")
+        return CheckResult(scope, "maintenance", FAIL, Text("Nextcloud waits for its upgrade to be finished"),
+                           Text("finish the upgrade with `occ upgrade`"))
+    return CheckResult(scope, "maintenance", OK, Text("not in maintenance"))
 
 
 def connection_result(app: Flask, organisation):
@@ -247,29 +255,31 @@ def connection_result(app: Flask, organisation):
     from extension.accounts.service import nextcloud_client
 
     scope = organisation.slug
-    hint = (f"sign in at {app.config['APP_URL'].rstrip('/')}/organisations as {organisation.connection_user} "
-            f"and choose 'Verbinden als {organisation.connection_user}'")
+    hint = Text("sign in at %(url)s/organisations as %(user)s and choose 'Connect as %(user)s'",
+                url=app.config["APP_URL"].rstrip("/"), user=organisation.connection_user)
     account = organisation.connection_account
     if account is None:
-        return CheckResult(scope, "connection", FAIL, "no organisation connection yet", hint), None
+        return CheckResult(scope, "connection", FAIL, Text("no organisation connection yet"), hint), None
     if account.needs_reconnect:
         return CheckResult(scope, "connection", FAIL,
-                           f"Nextcloud refused the organisation connection ({account.status_reason}); "
-                           "it must be authorised again", hint), None
+                           Text("Nextcloud refused the organisation connection (%(reason)s); it must be "
+                                "authorised again", reason=account.status_reason), hint), None
     client = nextcloud_client(app, account)
     try:
         me = client.ocs.current_user()
     except ReconnectNeeded as exc:
         return CheckResult(scope, "connection", FAIL,
-                           f"Nextcloud refused the organisation connection's token ({exc.reason}): the app "
-                           "password was revoked or the OAuth client deleted", hint), None
+                           Text("Nextcloud refused the organisation connection's token (%(reason)s): the app "
+                                "password was revoked or the OAuth client deleted", reason=exc.reason), hint), None
     except NextcloudError as exc:
-        return CheckResult(scope, "connection", FAIL, f"the organisation connection's call failed: {exc}",
-                           "see the Nextcloud log for the request id"), None
+        return CheckResult(scope, "connection", FAIL,
+                           Text("the organisation connection's call failed: %(error)s", error=str(exc)),
+                           Text("see the Nextcloud log for the request id")), None
     if me.id != organisation.connection_user:
         return CheckResult(scope, "connection", WARN,
-                           f"connected as {me.id}, while {organisation.connection_user} is designated", hint), client
-    return CheckResult(scope, "connection", OK, f"connected as {me.id}; its token works"), client
+                           Text("connected as %(user)s, while %(designated)s is designated", user=me.id,
+                                designated=organisation.connection_user), hint), client
+    return CheckResult(scope, "connection", OK, Text("connected as %(user)s; its token works", user=me.id)), client
 
 
 def app_results(scope: str, client, info: appinfo.AppInfo) -> list[CheckResult]:
@@ -277,7 +287,7 @@ def app_results(scope: str, client, info: appinfo.AppInfo) -> list[CheckResult]:
     try:
         capabilities = client.ocs.capabilities().get("capabilities") or {}
     except NextcloudError as exc:
-        return [CheckResult(scope, "apps", FAIL, f"capabilities cannot be read: {exc}")]
+        return [CheckResult(scope, "apps", FAIL, Text("capabilities cannot be read: %(error)s", error=str(exc)))]
     results = []
     for app in info.apps:
         if not app.capabilities:
@@ -285,12 +295,13 @@ def app_results(scope: str, client, info: appinfo.AppInfo) -> list[CheckResult]:
         missing = [path for path in app.capabilities if not _lookup(capabilities, path)]
         name = f"app {app.id}"
         if not missing:
-            results.append(CheckResult(scope, name, OK, "enabled"))
+            results.append(CheckResult(scope, name, OK, Text("enabled")))
             continue
         results.append(CheckResult(
             scope, name, FAIL if app.need == "required" else WARN,
-            f"not enabled or switched off (capability {', '.join(missing)} missing or false); {NEEDS[app.need]}",
-            f"`occ app:enable {app.id}` — it is used for: {app.why}"))
+            Text("not enabled or switched off (capability %(capabilities)s missing or false); %(need)s",
+                 capabilities=", ".join(missing), need=NEEDS[app.need]),
+            Text("`occ app:enable %(app)s` — it is used for: %(why)s", app=app.id, why=Text(app.why))))
     return results
 
 
@@ -305,20 +316,24 @@ def _lookup(data: Any, path: str) -> Any:
 def clock_result(scope: str, probe: StatusProbe, max_skew: float) -> CheckResult:
     """Compare Nextcloud's HTTP Date with this server's clock in the middle of the request."""
     if not probe.date_header:
-        return CheckResult(scope, "clock", SKIP, "not checked: Nextcloud sent no Date header")
+        return CheckResult(scope, "clock", SKIP, Text("not checked: Nextcloud sent no Date header"))
     try:
         server_time = parsedate_to_datetime(probe.date_header).timestamp()
     except (TypeError, ValueError):
-        return CheckResult(scope, "clock", SKIP, f"not checked: unreadable Date header {probe.date_header!r}")
+        return CheckResult(scope, "clock", SKIP, Text("not checked: unreadable Date header %(header)s",
+                                                      header=repr(probe.date_header)))
     skew = server_time - (probe.sent_at + probe.received_at) / 2
     # The Date header has whole seconds, and the answer may come from anywhere within the round trip.
     tolerance = max_skew + 1 + (probe.received_at - probe.sent_at) / 2
     if abs(skew) > tolerance:
         return CheckResult(scope, "clock", FAIL,
-                           f"Nextcloud's clock is {abs(skew):.0f} s {'ahead of' if skew > 0 else 'behind'} this "
-                           f"server's (at most {max_skew:g} s accepted)",
-                           "synchronise both servers' clocks with NTP (chrony or systemd-timesyncd)")
-    return CheckResult(scope, "clock", OK, f"clocks agree within {max(abs(skew), 1):.0f} s")
+                           Text("Nextcloud's clock is %(seconds)s s ahead of this server's (at most %(max)s s "
+                                "accepted)" if skew > 0 else
+                                "Nextcloud's clock is %(seconds)s s behind this server's (at most %(max)s s "
+                                "accepted)", seconds=f"{abs(skew):.0f}", max=f"{max_skew:g}"),
+                           Text("synchronise both servers' clocks with NTP (chrony or systemd-timesyncd)"))
+    return CheckResult(scope, "clock", OK, Text("clocks agree within %(seconds)s s",
+                                                seconds=f"{max(abs(skew), 1):.0f}"))
 
 
 # The worker checks the organisations in the background; /readyz reads the last results --------------------

@@ -15,6 +15,7 @@ from flask import Flask
 from sqlalchemy import text
 
 from extension.extensions import db
+from extension.i18n import translate
 
 CheckFunction = Callable[[Flask], "dict[str, Any] | None"]
 
@@ -24,14 +25,21 @@ class ReadinessCheck:
     name: str
     run: CheckFunction
     critical: bool = True
-    hint: str | None = None
+    hint: str | None = None  # an English msgid, translated when the check is run
     # Not critical, yet a failure: `check` fails and /readyz says "failing", but keeps answering 200 (the
     # pages still work from the database, so the app stays in its load balancer).
     fails: bool = False
 
 
 class CheckFailed(Exception):
-    """A check's own finding; its message names no secret and is shown as it is."""
+    """A check's own finding: an English msgid with `%(name)s` values, naming no secret; shown translated."""
+
+    def __init__(self, message: str, **values):
+        super().__init__(message % values if values else message)
+        self.message, self.values = message, values
+
+    def translated(self) -> str:
+        return translate(self.message, **self.values)
 
 
 class SchemaBehind(CheckFailed):
@@ -40,7 +48,8 @@ class SchemaBehind(CheckFailed):
 
 def register(app: Flask, name: str, run: CheckFunction, critical: bool = True, hint: str | None = None,
              fails: bool = False) -> None:
-    """Add (or replace) the readiness check `name`; `hint` tells an admin what to do when it fails."""
+    """Add (or replace) the readiness check `name`; `hint` (an English msgid in the catalogue) tells an admin
+    what to do when it fails."""
     registry(app)[name] = ReadinessCheck(name, run, critical, hint, fails)
 
 
@@ -51,7 +60,8 @@ def registry(app: Flask) -> dict[str, ReadinessCheck]:
 
 
 def run_checks(app: Flask) -> dict[str, dict[str, Any]]:
-    """{name: {"ok": True, …details} or {"ok": False, "error": …, "critical": …}} for every check."""
+    """{name: {"ok": True, …details} or {"ok": False, "error": …, "critical": …}} for every check; error and
+    hint in the current language (the person's in a request, the command line's elsewhere)."""
     results = {}
     # The job queue is built on first use and registers checks of its own (the sync's): build it first.
     app.extensions["ln_jobs"]
@@ -64,7 +74,7 @@ def run_checks(app: Flask) -> dict[str, dict[str, Any]]:
             if check.fails:
                 results[check.name]["fails"] = True
             if check.hint:
-                results[check.name]["hint"] = check.hint
+                results[check.name]["hint"] = translate(check.hint)
     return results
 
 
@@ -76,7 +86,7 @@ def hint_for(app: Flask, name: str) -> str | None:
 def _describe(exc: Exception) -> str:
     # Driver messages can carry connection strings with passwords; the type and our own messages cannot.
     if isinstance(exc, CheckFailed):
-        return str(exc)
+        return exc.translated()
     return type(exc).__name__
 
 
@@ -91,8 +101,11 @@ def check_schema(app: Flask) -> dict[str, Any]:
         current = set(MigrationContext.configure(conn).get_current_heads())
     needed = _migration_heads(str(app.config["MIGRATIONS_DIR"]))
     if current != needed:
-        raise SchemaBehind(f"the schema is at {', '.join(sorted(current)) or 'no revision'}, "
-                           f"this version needs {', '.join(sorted(needed))}")
+        if current:
+            raise SchemaBehind("the schema is at %(current)s, this version needs %(needed)s",
+                               current=", ".join(sorted(current)), needed=", ".join(sorted(needed)))
+        raise SchemaBehind("the schema has no revision yet, this version needs %(needed)s",
+                           needed=", ".join(sorted(needed)))
     return {"revision": ", ".join(sorted(current))}
 
 

@@ -120,8 +120,8 @@ def check_sync_cycle(app: Flask) -> dict:
     if since is None:
         return {"last_cycle": "never", "networks": 0}
     if utcnow() - since > timedelta(seconds=STALE_INTERVALS * interval):
-        raise SyncStalled(f"no sync cycle completed since {since.isoformat(timespec='seconds')} "
-                          f"({STALE_INTERVALS} intervals of {interval:g} s)")
+        raise SyncStalled("no sync cycle completed since %(since)s (%(count)s intervals of %(seconds)s s)",
+                          since=since.isoformat(timespec="seconds"), count=STALE_INTERVALS, seconds=f"{interval:g}")
     return {"last_cycle": last.isoformat(timespec="seconds") if last else "never"}
 
 
@@ -132,5 +132,5 @@ def check_sync(app: Flask) -> dict:
         func.count(SyncCollection.id).filter(SyncCollection.state != STATE_OK),
         func.max(SyncCollection.last_synced_at))).one()
     if failing:
-        raise CollectionsFailing(f"{failing} of {total} collections")
+        raise CollectionsFailing("%(failing)s of %(total)s collections", failing=failing, total=total)
     return {"collections": total, "last_synced": last.isoformat() if last else "never"}

@@ -11,8 +11,11 @@ from extension.organisations import service
 from extension.organisations.service import OrganisationInput
 
 
+NO_LOCALE = {"LC_ALL": None, "LC_MESSAGES": None, "LANG": None}
+
+
 def check(runner, *args):
-    result = runner.invoke(args=["--lang", "en", "check", *args])  # the check results are English (checks.py)
+    result = runner.invoke(args=["--lang", "en", "check", *args])  # the English texts are the msgids
     return result.exit_code, result.output
 
 
@@ -104,7 +107,7 @@ def test_a_revoked_organisation_connection_fails_and_says_how_to_reconnect(runne
     assert code == 1
     line = lines_for(output, connected["a"])["connection"]
     assert line.startswith("FAIL") and "refused the organisation connection" in line
-    assert "Verbinden als lerend-netwerk" in line
+    assert "Connect as lerend-netwerk" in line
     assert lines_for(output, connected["a"])["apps"].startswith("skip")
 
 
@@ -131,7 +134,7 @@ def test_an_unknown_organisation_is_a_usage_error(runner, connected):
 
 def test_json_output_has_the_same_results(runner, sandbox, connected):
     sandbox.org("a").faults.maintenance = True
-    result = runner.invoke(args=["check", "--json"])
+    result = runner.invoke(args=["--lang", "en", "check", "--json"])
     assert result.exit_code == 1
     report = json.loads(result.output)
     assert report["ok"] is False
@@ -139,6 +142,36 @@ def test_json_output_has_the_same_results(runner, sandbox, connected):
     assert a["ok"] is False and b["ok"] is True
     assert {"name": "maintenance", "status": "fail", "message": "Nextcloud is in maintenance mode",
             "hint": "wait until the maintenance ends (`occ maintenance:mode --off` ends it)"} in a["checks"]
+
+
+def test_check_speaks_dutch_by_default_and_english_with_lang_en(runner, sandbox, connected):
+    sandbox.org("a").faults.maintenance = True
+    dutch = runner.invoke(args=["check", connected["a"]], env=NO_LOCALE).output
+    english = runner.invoke(args=["--lang", "en", "check", connected["a"]], env=NO_LOCALE).output
+    assert lines_for(dutch, connected["a"])["maintenance"].endswith(
+        "Nextcloud staat in onderhoudsmodus  → oplossing: wacht tot het onderhoud klaar is "
+        "(`occ maintenance:mode --off` beëindigt het)")
+    assert lines_for(dutch, connected["a"])["connection"].endswith(
+        "niet gecontroleerd: Nextcloud staat in onderhoudsmodus")
+    assert lines_for(dutch, "app")["database"].endswith("reageert")
+    assert lines_for(english, connected["a"])["maintenance"].endswith(
+        "Nextcloud is in maintenance mode  → fix: wait until the maintenance ends "
+        "(`occ maintenance:mode --off` ends it)")
+    assert lines_for(english, "app")["database"].endswith("answers")
+    json_dutch = json.loads(runner.invoke(args=["check", "--json", connected["a"]], env=NO_LOCALE).output)
+    assert {"name": "maintenance", "status": "fail", "message": "Nextcloud staat in onderhoudsmodus",
+            "hint": "wacht tot het onderhoud klaar is (`occ maintenance:mode --off` beëindigt het)"} in \
+        json_dutch["organisations"][connected["a"]]["checks"]
+
+
+def test_a_result_reads_in_the_language_of_the_person_who_looks_at_it(app):
+    result = clock_result("a", probe(125), max_skew=60)
+    with app.test_request_context("/admin/health?lang=en"):
+        assert str(result.message) == "Nextcloud's clock is 125 s ahead of this server's (at most 60 s accepted)"
+    with app.test_request_context("/admin/health"):
+        assert str(result.message) == ("de klok van Nextcloud loopt 125 s voor op die van deze server "
+                                       "(hooguit 60 s toegestaan)")
+        assert "NTP" in str(result.hint) and "laat beide servers" in str(result.hint)
 
 
 def probe(date_offset: float, round_trip: float = 0.2) -> StatusProbe:
@@ -153,7 +186,8 @@ def test_clock_skew_within_the_limit_passes():
 @pytest.mark.parametrize("offset, word", [(125, "ahead of"), (-125, "behind")])
 def test_clock_skew_beyond_the_limit_fails(offset, word):
     result = clock_result("a", probe(offset), max_skew=60)
-    assert result.status == FAIL and f"{abs(offset)} s {word} this server's" in result.message and "NTP" in result.hint
+    assert result.status == FAIL and result.message.values["seconds"] == str(abs(offset))
+    assert f"s {word} this server's" in result.message.message and "NTP" in result.hint.message
 
 
 def test_a_missing_date_header_skips_the_clock_check():
