@@ -57,7 +57,7 @@ def test_readyz_and_check_fail_when_no_sync_cycle_completed_for_three_intervals(
     assert response.status_code == 200  # the pages still work: the app stays in its load balancer
     body = response.get_json()
     assert body["status"] == "failing"
-    assert body["checks"]["sync_cycle"]["ok"] is False and "no sync cycle completed since" in \
+    assert body["checks"]["sync_cycle"]["ok"] is False and "geen synchronisatieronde afgerond sinds" in \
         body["checks"]["sync_cycle"]["error"]
     assert check.exit_code == 1
     line = next(line for line in check.output.splitlines() if "sync_cycle" in line)
