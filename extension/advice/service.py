@@ -9,20 +9,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from extension.i18n import Text
+
 GOALS = {
-    "inspireren": "Elkaar inspireren en ontmoeten",
-    "expertise": "Nieuwe ideeën of expertise opdoen",
-    "vraagstuk": "Langere tijd samen werken aan een gedeeld vraagstuk zonder pasklaar antwoord",
+    "inspireren": Text("Inspire each other and meet"),
+    "expertise": Text("Pick up new ideas or expertise"),
+    "vraagstuk": Text("Work together for a longer time on a shared question without a ready answer"),
 }
 DURATIONS = {
-    "dagdeel": "Eén dagdeel of één dag",
-    "maanden": "Een paar weken tot enkele maanden",
-    "jaar": "Een jaar of langer",
+    "dagdeel": Text("Half a day or one day"),
+    "maanden": Text("A few weeks to a few months"),
+    "jaar": Text("A year or longer"),
 }
 FORMS = {
-    "studiemiddag": "Studiemiddag",
-    "workshop": "Workshop",
-    "lerend-netwerk": "Lerend netwerk",
+    "studiemiddag": Text("Study afternoon"),
+    "workshop": Text("Workshop"),
+    "lerend-netwerk": Text("Learning network"),
 }
 LARGE_NETWORK = 8
 
@@ -30,81 +32,87 @@ LARGE_NETWORK = 8
 class InvalidAnswer(ValueError):
     """An answer outside the offered choices; `field` names the question."""
 
-    def __init__(self, field: str, message: str):
+    def __init__(self, field: str, message: Text):
         super().__init__(f"{field}: {message}")
         self.field = field
+        self.message = message
 
 
 @dataclass(frozen=True)
 class Advice:
+    """The advised form; reason and notes are Text, read in the language of whoever asked."""
+
     form: str
-    reason: str
-    notes: tuple[str, ...] = ()
+    reason: Text
+    notes: tuple[Text, ...] = ()
 
     @property
-    def title(self) -> str:
+    def title(self) -> Text:
         return FORMS[self.form]
 
 
 def advise(goal: str, duration: str, organisations: int) -> Advice:
     """Advise a form for `goal` (a key of GOALS), `duration` (a key of DURATIONS) and a number of organisations."""
     if goal not in GOALS:
-        raise InvalidAnswer("goal", f"'{goal}' is geen keuze; kies uit {', '.join(GOALS)}")
+        raise InvalidAnswer("goal", Text("'%(answer)s' is not a choice; choose from %(choices)s", answer=goal,
+                                         choices=", ".join(GOALS)))
     if duration not in DURATIONS:
-        raise InvalidAnswer("duration", f"'{duration}' is geen keuze; kies uit {', '.join(DURATIONS)}")
+        raise InvalidAnswer("duration", Text("'%(answer)s' is not a choice; choose from %(choices)s",
+                                             answer=duration, choices=", ".join(DURATIONS)))
     if isinstance(organisations, bool) or not isinstance(organisations, int) or organisations < 1:
-        raise InvalidAnswer("organisations", "geef het aantal organisaties als een geheel getal van 1 of meer")
+        raise InvalidAnswer("organisations", Text("give the number of organisations as a whole number of 1 or more"))
 
     if goal == "inspireren":
         notes = []
         if duration != "dagdeel":
-            notes.append("Wilt u elkaar vaker zien, plan dan een paar studiemiddagen verspreid over het jaar; "
-                         "elke middag staat op zichzelf.")
+            notes.append(Text("If you want to meet more often, plan a few study afternoons spread over the year; "
+                              "each afternoon stands on its own."))
         if organisations > 1:
-            notes.append("Nodig sprekers of gastgevers uit elk van de organisaties uit, zodat iedereen een "
-                         "kijkje krijgt in elkaars werk.")
+            notes.append(Text("Invite speakers or hosts from each of the organisations, so that everyone gets a "
+                              "look into each other's work."))
         return Advice("studiemiddag",
-                      "Uw doel is elkaar inspireren en ontmoeten. Daarvoor is een lichte vorm genoeg: een "
-                      "studiemiddag brengt mensen bij elkaar zonder dat ze zich voor langere tijd verbinden.",
+                      Text("Your goal is to inspire each other and meet. A light form is enough for that: a study "
+                           "afternoon brings people together without committing them for a longer time."),
                       tuple(notes))
 
     if goal == "expertise":
         notes = []
         if duration == "jaar":
-            notes.append("Over een langere periode kan een reeks workshops, elk met een eigen thema; blijkt "
-                         "er een gedeeld vraagstuk onder te liggen, dan kan daarna een lerend netwerk volgen.")
+            notes.append(Text("Over a longer period a series of workshops works, each with a theme of its own; if "
+                              "a shared question turns out to lie beneath them, a learning network can follow."))
         if organisations > 1:
-            notes.append("Zet deelnemers van verschillende organisaties bij elkaar in de oefeningen, zodat "
-                         "ze ook van elkaars praktijk leren.")
+            notes.append(Text("Put participants from different organisations together in the exercises, so that "
+                              "they also learn from each other's practice."))
         return Advice("workshop",
-                      "Uw doel is nieuwe ideeën of expertise opdoen. Een workshop brengt kennis gericht over "
-                      "en laat deelnemers er meteen mee oefenen; een lerend netwerk is daarvoor zwaarder dan "
-                      "nodig.",
+                      Text("Your goal is to pick up new ideas or expertise. A workshop passes on knowledge in a "
+                           "focused way and lets participants practise with it straight away; a learning network "
+                           "is heavier than needed for that."),
                       tuple(notes))
 
     if duration == "dagdeel":
         return Advice("studiemiddag",
-                      "U wilt werken aan een gedeeld vraagstuk zonder pasklaar antwoord, maar heeft er één "
-                      "dagdeel voor. Een lerend netwerk heeft tijd nodig om te experimenteren en te borgen; "
-                      "begin daarom met een studiemiddag die het vraagstuk verkent en laat zien wie er verder "
-                      "mee wil.",
-                      ("Is er na de studiemiddag genoeg animo en tijd, start dan alsnog een lerend netwerk.",))
+                      Text("You want to work on a shared question without a ready answer, but you have half a "
+                           "day for it. A learning network needs time to experiment and to embed what works; so "
+                           "start with a study afternoon that explores the question and shows who wants to go on "
+                           "with it."),
+                      (Text("If there is enough interest and time after the study afternoon, start a learning "
+                            "network after all."),))
     notes = []
     if duration == "maanden":
-        notes.append("Een lerend netwerk loopt meestal een jaar, met een paar bijeenkomsten per jaar en werk "
-                     "in de eigen praktijk daartussen. Reken op minstens vier bijeenkomsten en een fase om te "
-                     "borgen wat is geleerd.")
+        notes.append(Text("A learning network usually runs for a year, with a few meetings a year and work in "
+                          "your own practice in between. Count on at least four meetings and a phase to embed "
+                          "what was learned."))
     if organisations == 1:
-        notes.append("Een lerend netwerk bestaat uit mensen van verschillende organisaties die elkaar "
-                     "aanvullen. Zoek daarom partners die met hetzelfde vraagstuk te maken hebben.")
+        notes.append(Text("A learning network consists of people from different organisations who complement "
+                          "each other. So look for partners who face the same question."))
     elif organisations > LARGE_NETWORK:
-        notes.append(f"Met {organisations} organisaties wordt het netwerk groot. Overweeg een kerngroep of twee "
-                     "netwerken met hetzelfde vraagstuk, zodat iedereen aan bod komt.")
-    notes.append("Vraag elke manager om tijd voor de deelnemers en een podium in de eigen organisatie, zodat "
-                 "wat het netwerk leert ook daar terechtkomt.")
+        notes.append(Text("With %(count)s organisations the network becomes large. Consider a core group or two "
+                          "networks on the same question, so that everyone gets their turn.", count=organisations))
+    notes.append(Text("Ask every manager for time for the participants and a platform in their own organisation, "
+                      "so that what the network learns also lands there."))
     return Advice("lerend-netwerk",
-                  "U wilt langere tijd samen werken aan een vraagstuk waar nog geen pasklaar antwoord op is. "
-                  "Dat is waar een lerend netwerk voor bedoeld is: mensen van verschillende organisaties "
-                  "delen over een langere periode kennis en ervaring, proberen samen dingen uit en borgen "
-                  "wat werkt.",
+                  Text("You want to work together for a longer time on a question that has no ready answer yet. "
+                       "That is what a learning network is for: people from different organisations share "
+                       "knowledge and experience over a longer period, try things out together and embed what "
+                       "works."),
                   tuple(notes))

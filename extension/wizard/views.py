@@ -6,6 +6,7 @@ from flask import (Blueprint, Response, abort, current_app, flash, g, redirect, 
 
 from connectors.errors import NextcloudError
 from extension.accounts.service import nextcloud_client
+from extension.advice.service import DURATIONS, GOALS
 from extension.dashboard import actions
 from extension.dashboard.models import WizardDraft
 from extension.extensions import db
@@ -75,7 +76,7 @@ def _render(draft: WizardDraft, number: int, errors: dict, status: int = 200, re
     context = dict(draft=draft, data=draft.data, number=number, steps=service.STEPS, errors=errors,
                    organisations=organisations, regions=REGIONS, weekdays=WEEKDAYS[:5])
     if number == 1:
-        context["advice"] = service.advice_for(draft.data.get("_form") or {})
+        context.update(advice=service.advice_for(draft.data.get("_form") or {}), goals=GOALS, durations=DURATIONS)
     elif number == 2:
         context["templates"] = service.template_choices(app)
     elif number == 3:

@@ -13,13 +13,22 @@ def advise(args, **kwargs):
 def test_advice_by_flags():
     result = advise(["--goal", "expertise", "--duration", "dagdeel", "--organisations", "1"])
     assert result.exit_code == 0, result.output
-    assert result.output.startswith("Advies: Workshop\nUw doel is nieuwe ideeën of expertise opdoen.")
+    assert result.output.startswith("Advies: Workshop\nJe doel is nieuwe ideeën of expertise opdoen.")
+
+
+def test_advice_in_english_with_lang_en():
+    result = CliRunner().invoke(build(), ["--lang", "en", "advise", "--goal", "vraagstuk", "--duration", "jaar",
+                                          "--organisations", "1"], env=DUTCH)
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("Advice: Learning network\nYou want to work together for a longer time")
+    assert "- A learning network consists of people from different organisations" in result.output
 
 
 def test_advice_asks_the_questions_that_were_not_given():
     result = advise(["--organisations", "3"], input="3\n3\n")
     assert result.exit_code == 0, result.output
     assert "Wat is het doel?" in result.output and "Hoe lang wil je samen optrekken?" in result.output
+    assert "  1. Elkaar inspireren en ontmoeten" in result.output and "  3. Een jaar of langer" in result.output
     assert "Hoeveel organisaties" not in result.output
     assert "Advies: Lerend netwerk" in result.output
 
