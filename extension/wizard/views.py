@@ -7,6 +7,7 @@ from flask import (Blueprint, Response, abort, current_app, flash, g, redirect, 
 from connectors.errors import NextcloudError
 from extension.accounts.service import nextcloud_client
 from extension.dashboard import actions
+from extension.dashboard.access import require_account_holder
 from extension.dashboard.models import WizardDraft
 from extension.extensions import db
 from extension.network_templates import SourceError
@@ -19,9 +20,7 @@ bp = Blueprint("wizard", __name__)
 
 @bp.before_request
 def signed_in():
-    if g.get("account") is None:
-        return redirect(url_for("auth.login"))
-    return None
+    return require_account_holder()
 
 
 def _draft(draft_id: int) -> WizardDraft:
