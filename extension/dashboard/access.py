@@ -1,17 +1,11 @@
 """Who may run a network from the browser: its kartrekker, and the app's admins. Decided here only."""
 from __future__ import annotations
 
-from flask import abort, current_app, g
+from flask import abort, redirect, url_for
 
+from extension.auth import is_admin
+from extension.auth.identity import current_person
 from extension.networks.models import Network
-
-
-def is_admin(account) -> bool:
-    """An admin is named in the ADMINS setting as `<organisation slug>:<user id>`."""
-    if account is None:
-        return False
-    admins = current_app.config.get("ADMINS") or ()
-    return f"{account.organisation.slug}:{account.user_id}" in admins
 
 
 def can_manage(account, network: Network) -> bool:
@@ -25,15 +19,20 @@ def can_manage(account, network: Network) -> bool:
             and lead.user_id == account.user_id)
 
 
-def require_account():
-    """The signed-in account; anonymous visitors get 401 (the page tells them to sign in)."""
-    if g.get("account") is None:
-        abort(401)
-    return g.account
+def require_account_holder():
+    """The guard of every kartrekker page: anonymous visitors sign in first; the holder of a personal link
+    gets 403, as running a network needs one's own Nextcloud account. Returns None when the request may go on."""
+    person = current_person()
+    if person is None:
+        return redirect(url_for("auth.login"))
+    if person.account is None:
+        abort(403)
+    return None
 
 
 def require_manager(network: Network):
-    account = require_account()
+    """The signed-in account when it may manage `network`; 403 for everyone else."""
+    account = current_person().account
     if not can_manage(account, network):
         abort(403)
     return account

@@ -5,7 +5,7 @@ from flask import (Blueprint, Response, abort, current_app, g, jsonify, redirect
                    url_for)
 
 from extension.dashboard import actions, service
-from extension.dashboard.access import require_manager
+from extension.dashboard.access import require_account_holder, require_manager
 from extension.dashboard.forms import check_member
 from extension.dashboard.models import ActionRun
 from extension.extensions import db
@@ -34,9 +34,7 @@ def hours(value: float) -> str:
 
 @bp.before_request
 def signed_in():
-    if g.get("account") is None:
-        return redirect(url_for("auth.login"))
-    return None
+    return require_account_holder()
 
 
 def _network(slug: str):

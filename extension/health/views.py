@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Blueprint, current_app, jsonify, request, session
+from flask import Blueprint, current_app, g, jsonify, request
 
 from extension.health import readiness
 
@@ -50,11 +50,6 @@ def may_see_details() -> bool:
     sent = request.headers.get("Authorization", "")
     if token and sent.startswith("Bearer ") and secrets.compare_digest(sent[7:].strip(), str(token)):
         return True
-    account_id = session.get("account_id")
-    if account_id is None:
-        return False
-    from extension.accounts.models import Account
     from extension.auth import is_admin
-    from extension.extensions import db
 
-    return is_admin(db.session.get(Account, account_id))
+    return is_admin(getattr(g, "account", None))

@@ -495,7 +495,10 @@ def _tag_problem(text: str, filename: str) -> Problem | None:
     return None
 
 
+@functools.lru_cache(maxsize=512)
 def _compile(text: str, filename: str):
+    """The compiled template of `text` (compiling costs far more than rendering; a template loaded once, or a
+    launch rendering the same documents for many phases, compiles each text once per process)."""
     too_many = _tag_problem(text, filename)
     if too_many:
         raise TemplateError([too_many])

@@ -8,7 +8,7 @@ from extension.auth.identity import current_person, signed_in
 from extension.extensions import db
 from extension.networks.models import KnowledgeTask, Meeting
 from extension.participants import actions
-from extension.participants.writes import PARTSTATS
+from extension.participants.actions import PARTSTATS
 
 bp = Blueprint("participants", __name__)
 

@@ -8,6 +8,7 @@ from connectors.errors import NextcloudError
 from extension.accounts.service import nextcloud_client
 from extension.advice.service import DURATIONS, GOALS
 from extension.dashboard import actions
+from extension.dashboard.access import require_account_holder
 from extension.dashboard.models import WizardDraft
 from extension.extensions import db
 from extension.network_templates import SourceError
@@ -20,9 +21,7 @@ bp = Blueprint("wizard", __name__)
 
 @bp.before_request
 def signed_in():
-    if g.get("account") is None:
-        return redirect(url_for("auth.login"))
-    return None
+    return require_account_holder()
 
 
 def _draft(draft_id: int) -> WizardDraft:

@@ -3,12 +3,15 @@ Nextcloud through the organisation connections, and links that expired or were r
 from __future__ import annotations
 
 import logging
+import threading
 from datetime import timedelta
 from urllib.parse import urlsplit
 
 from connectors.ical import parse_event_replies, parse_todo
 from extension.extensions import db
+from extension.jobs.models import Job
 from extension.links.models import PersonalLink
+from extension.locks import network_lock
 from extension.mail.welcome import send_welcome_mails
 from extension.networks.models import KnowledgeTask, Meeting, Membership, Network
 from extension.organisations.models import utcnow
@@ -98,6 +101,67 @@ def test_a_member_on_another_nextcloud_ticks_her_task_into_her_organisations_tas
     assert post(client, f"/tasks/{task_id}/done", {"done": "0"}).status_code == 302
     stored = connection(sqlite_world, "b").calendars.get_href(TASKLIST, href)
     assert not parse_todo(stored.data).is_completed
+
+
+def test_a_tick_while_another_run_holds_the_network_shows_at_once_and_is_written_when_the_run_is_over(
+        sqlite_world, mailbox):
+    launched_and_mailed(sqlite_world, mailbox)
+    app = sqlite_world.app
+    client, _ = open_link(app, mailbox.link_for("eva@regenboog.example"))
+    with app.app_context():
+        eva = db.session.query(Membership).filter_by(email="eva@regenboog.example").one()
+        task = db.session.query(KnowledgeTask).filter_by(membership_id=eva.id).filter(
+            KnowledgeTask.remote_href.is_not(None)).first()
+        task_id, href = task.id, task.remote_href
+    holding, release = threading.Event(), threading.Event()
+
+    def other_run():  # a launch, an advance or another tick holding the network's lock
+        with app.app_context(), network_lock(SLUG):
+            holding.set()
+            release.wait(30)
+
+    other = threading.Thread(target=other_run)
+    other.start()
+    assert holding.wait(30)
+    try:
+        assert post(client, f"/tasks/{task_id}/done", {"done": "1"}).status_code == 302
+        with app.app_context():
+            assert db.session.get(KnowledgeTask, task_id).status == "COMPLETED"
+            job = db.session.query(Job).filter_by(name="record_task_done").order_by(Job.id.desc()).first()
+            assert (job.state, job.attempts) == ("queued", 0)  # waits without spending an attempt
+            job_id = job.id
+        assert not parse_todo(connection(sqlite_world, "b").calendars.get_href(TASKLIST, href).data).is_completed
+    finally:
+        release.set()
+        other.join(30)
+    with app.app_context():
+        db.session.get(Job, job_id).run_after = utcnow()
+        db.session.commit()
+    assert app.extensions["ln_jobs"].execute(job_id) == "done"
+    assert parse_todo(connection(sqlite_world, "b").calendars.get_href(TASKLIST, href).data).is_completed
+
+
+def test_only_the_latest_of_two_quick_replies_is_written_when_the_first_job_runs_late(sqlite_world, mailbox):
+    launched_and_mailed(sqlite_world, mailbox)
+    app = sqlite_world.app
+    client, _ = open_link(app, mailbox.link_for("iris@kompas.example"))
+    with app.app_context():
+        iris = db.session.query(Membership).filter_by(email="iris@kompas.example").one()
+        meeting = db.session.query(Meeting).filter_by(network_id=iris.network_id).order_by(Meeting.starts_at).first()
+        meeting_id, uid = meeting.id, meeting.ical_uid
+    assert post(client, f"/meetings/{meeting_id}/reply", {"partstat": "ACCEPTED"}).status_code == 302
+    assert post(client, f"/meetings/{meeting_id}/reply", {"partstat": "DECLINED"}).status_code == 302
+    with app.app_context():
+        late = db.session.query(Job).filter_by(name="record_reply").order_by(Job.id).first()
+        assert late.args[-1] == "ACCEPTED"
+        late.state, late.run_after = "queued", utcnow()  # the first reply's job runs again, after the second
+        db.session.commit()
+        late_id = late.id
+    assert app.extensions["ln_jobs"].execute(late_id) == "done"
+    with app.app_context():
+        assert db.session.get(Meeting, meeting_id).replies["iris@kompas.example"] == "DECLINED"
+    event = connection(sqlite_world, "a").calendars.get(CALENDAR, uid)
+    assert parse_event_replies(event.data)["iris@kompas.example"] == "DECLINED"
 
 
 def test_an_expired_link_says_so_in_dutch_and_sends_a_new_one_that_works(sqlite_world, mailbox):

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from tests.access.conftest import HOST, ROLES
+from extension.accounts.models import Account
+from extension.dashboard.models import RUN_DONE, ActionRun
+from extension.extensions import db
+from extension.networks.models import Network
+from extension.wizard.service import new_draft
+from tests.access.conftest import HOST, ROLES, SLUG
 from tests.access.helpers import csrf_token
 
 # Who is signed in as what (tests/access/conftest.py): participant bram, manager daan (of the host),
@@ -24,6 +29,15 @@ def signed_in(status_for_person, **per_role):
 
 ADMIN_ONLY = signed_in(403, admin=200)
 ADMIN_POST = signed_in(403, admin=302)
+
+# Kartrekker pages need one's own Nextcloud account: a personal link gets 403 on all of them.
+ACCOUNTS = signed_in(200, valid_link=403)
+ACCOUNTS_POST = signed_in(302, valid_link=403)
+# A network's own pages: its kartrekker (anna) and the admins; everyone else 403.
+MANAGERS = signed_in(403, kartrekker=200, admin=200)
+MANAGERS_POST = signed_in(403, kartrekker=302, admin=302)
+# A wizard draft belongs to the account that started it (anna's); other accounts do not find it.
+OWN_DRAFT = signed_in(404, kartrekker=200, valid_link=403)
 
 # endpoint: (method, path (formatted with the people's ids), form data, {role: status})
 ROUTES = {
@@ -53,6 +67,27 @@ ROUTES = {
     "admin.check_now": ("POST", "/admin/health", {}, ADMIN_POST),
     "admin.jobs": ("GET", "/admin/jobs", None, ADMIN_ONLY),
     "admin.retry": ("POST", "/admin/jobs/unknown-job/retry", {}, signed_in(403, admin=404)),
+    "dashboard.index": ("GET", "/networks", None, ACCOUNTS),
+    "dashboard.show": ("GET", f"/networks/{SLUG}", None, MANAGERS),
+    "dashboard.progress": ("GET", f"/networks/{SLUG}/runs/{{run_id}}", None, MANAGERS),
+    "dashboard.progress_json": ("GET", f"/networks/{SLUG}/runs/{{run_id}}.json", None, MANAGERS),
+    "dashboard.retry": ("POST", f"/networks/{SLUG}/runs/{{run_id}}/retry", {}, MANAGERS_POST),
+    "dashboard.confirm": ("GET", f"/networks/{SLUG}/actions/sync", None, MANAGERS),
+    # A member without name or address is refused (422) after the access check, so nothing starts.
+    "dashboard.perform": ("POST", f"/networks/{SLUG}/actions/add_member", {},
+                          signed_in(403, kartrekker=422, admin=422)),
+    "dashboard.export_confirm": ("GET", f"/networks/{SLUG}/export", None, MANAGERS),
+    "dashboard.export": ("POST", f"/networks/{SLUG}/export", {}, MANAGERS),
+    "wizard.start": ("GET", "/networks/new", None, ACCOUNTS),
+    "wizard.create": ("POST", "/networks/new", {}, ACCOUNTS_POST),
+    # Without a file the page asks for one (back to the start).
+    "wizard.upload": ("POST", "/networks/new/upload", {}, ACCOUNTS_POST),
+    "wizard.step": ("GET", "/networks/new/{draft_id}/1", None, OWN_DRAFT),
+    "wizard.save": ("POST", "/networks/new/{draft_id}/1", {"go": "stay"}, {**OWN_DRAFT, "kartrekker": 302}),
+    "wizard.search": ("POST", "/networks/new/{draft_id}/search", {}, {**OWN_DRAFT, "kartrekker": 302}),
+    "wizard.download": ("GET", "/networks/new/{draft_id}/network.yml", None, OWN_DRAFT),
+    # The draft is not complete: the last step shows what is missing, nothing is launched.
+    "wizard.launch": ("POST", "/networks/new/{draft_id}/launch", {}, {**OWN_DRAFT, "kartrekker": 422}),
 }
 
 
@@ -62,14 +97,27 @@ def test_the_table_names_every_route_of_the_app(app):
     assert set(ROUTES) - endpoints == set(), "these routes no longer exist"
 
 
-def test_every_person_gets_the_expected_status_on_every_route(people):
+@pytest.fixture
+def kartrekker_work(people) -> dict[str, int]:
+    """Anna's wizard draft and a finished sync run on her network, for the routes that name one."""
+    with people.app.app_context():
+        draft = new_draft(db.session.get(Account, people.accounts["kartrekker"]))
+        network = db.session.query(Network).filter_by(slug=SLUG).one()
+        run = ActionRun(network_id=network.id, account_id=people.accounts["kartrekker"], kind="sync", params={},
+                        status=RUN_DONE)
+        db.session.add(run)
+        db.session.commit()
+        return {"draft_id": draft.id, "run_id": run.id}
+
+
+def test_every_person_gets_the_expected_status_on_every_route(people, kartrekker_work):
     wrong = []
     for endpoint, (method, path, data, expected) in ROUTES.items():
         for role in ROLES:
             client = people.client(role)
             token = people.tokens.get(role, people.tokens["valid_link"])
             url = path.format(token=token, meeting_id=people.meeting_id,
-                              participant_task_id=people.participant_task_id)
+                              participant_task_id=people.participant_task_id, **kartrekker_work)
             if method == "GET":
                 response = client.get(url)
             else:

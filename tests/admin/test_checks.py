@@ -259,15 +259,13 @@ def test_an_admin_session_sees_the_details_of_readyz(app, connected):
     from extension.accounts.models import Account
     from extension.extensions import db
 
+    from tests.access.helpers import signed_in_client
+
     check_in_background(app)
-    client = app.test_client()
     with app.app_context():
         admin = db.session.scalar(db.select(Account.id).where(Account.user_id == "lerend-netwerk"))
         person = db.session.scalar(db.select(Account.id).where(Account.user_id != "lerend-netwerk"))
-    with client.session_transaction() as session:
-        session["account_id"] = admin
+    client = signed_in_client(app, admin)
     assert set(client.get("/readyz").get_json()["organisations"]) == set(connected.values())
     if person is not None:
-        with client.session_transaction() as session:
-            session["account_id"] = person
-        assert client.get("/readyz").get_json() == {"status": "ok"}
+        assert signed_in_client(app, person).get("/readyz").get_json() == {"status": "ok"}

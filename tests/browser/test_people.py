@@ -13,13 +13,12 @@ from datetime import datetime, timezone
 import pytest
 from werkzeug.serving import make_server
 
-from connectors.ical import parse_todo
+from connectors.ical import parse_todo, with_todo_status
 from extension.extensions import db
 from extension.mail.welcome import send_welcome_mails
 from extension.links.models import PersonalLink
 from extension.networks.models import KnowledgeTask, Membership, Network
 from extension.organisations.models import utcnow
-from extension.participants.writes import with_completion
 from extension.sync.service import sync_network
 from sandbox.demo import FUNCTIONAL_ACCOUNT
 from tests.access.mailbox import mailbox, use_mailbox  # noqa: F401
@@ -83,7 +82,7 @@ def test_a_participant_of_the_second_organisation_sees_her_meeting_and_tasks_and
     # Eva ticks the task in her Tasks app: the VTODO in her organisation's task list becomes COMPLETED.
     client = connection(world, "b")
     stored = client.calendars.get_href(TASKLIST, href)
-    client.calendars.update(TASKLIST, href, with_completion(stored.data, True, datetime.now(timezone.utc)),
+    client.calendars.update(TASKLIST, href, with_todo_status(stored.data, True, datetime.now(timezone.utc)),
                             stored.etag)
     assert parse_todo(client.calendars.get_href(TASKLIST, href).data).is_completed
     with world.app.app_context():

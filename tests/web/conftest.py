@@ -3,16 +3,17 @@ from __future__ import annotations
 
 import pytest
 
+from tests.access.helpers import signed_in_client
 from tests.extension.connected import connect_account
 from tests.lifecycle.conftest import _launch, clear_logs  # noqa: F401
 from tests.networks.conftest import HOST, NO_NEXTCLOUD, SCHOOL, SLUG, sqlite_world, world  # noqa: F401
 
 
 def signed_in(app, account_id: int):
-    client = app.test_client()
-    with client.session_transaction() as session:
-        session["account_id"] = account_id
-    return client
+    """A client with a live server-side session for the account. Its posts carry no form token: these tests are
+    about the kartrekker's pages, the CSRF check itself is proven in tests/admin and tests/access."""
+    app.config["WTF_CSRF_ENABLED"] = False
+    return signed_in_client(app, account_id)
 
 
 @pytest.fixture

@@ -62,11 +62,15 @@ def test_wizard_walks_six_steps_reviews_in_dutch_and_launches(sqlite_world):
     base = _start(client)
     fill_wizard(client, base)
     review = html.unescape(client.get(f"{base}/6").get_data(as_text=True))
-    assert "Lerende netwerken/Taal in Zuilen" in review and "53" in review, review
-    launched = client.post(base.replace("/networks/new/", "/networks/new/") + "/launch")
+    assert "Lerende netwerken/Taal in Zuilen" in review, review
+    predicted = int(re.search(r"De start kost \d+ stappen en (\d+) verzoeken aan Nextcloud", review).group(1))
+    before = sum(len(org.request_log) for org in sqlite_world.sandbox.orgs.values())
+    launched = client.post(base + "/launch")
     assert launched.status_code == 302, launched.get_data(as_text=True)
     run = client.get(launched.headers["Location"] + ".json").get_json()
     assert run["status"] == "done", run
+    # The review's count is the dry run of the very plan the launch then ran.
+    assert sum(len(org.request_log) for org in sqlite_world.sandbox.orgs.values()) - before == predicted
     with app.app_context():
         network = db.session.query(Network).filter_by(name="Taal in Zuilen").one()
         assert network.status == "active"
