@@ -63,6 +63,16 @@ def _check_port(host: str, port: int) -> None:
                             "make demo PORT=%(other)s", port=port, other=port + 1)) from None
 
 
+def _require_sandbox() -> None:
+    """Refuse (one line saying how to install it) when the sandbox's servers are not installed: they come
+    with the extra `lerend-netwerk[sandbox]`, which a production install leaves out."""
+    try:
+        import sandbox  # imports every server the demo starts, and so their dependencies
+    except ModuleNotFoundError as exc:
+        raise Refused(_("The demo needs the sandbox, which is not installed here (%(module)s is missing); "
+                        "install it with: pip install 'lerend-netwerk[sandbox]'", module=exc.name)) from None
+
+
 def _instance_path() -> Path:
     from flask import Flask
 
@@ -78,6 +88,7 @@ def _instance_path() -> Path:
               help="Where the demo keeps its database and job store (default: the instance folder).")
 def demo_command(host: str, port: int, data_dir: Path | None) -> None:
     """Run the app with a local Nextcloud sandbox of two organisations and demo users."""
+    _require_sandbox()
     instance = _instance_path()
     instance.mkdir(parents=True, exist_ok=True)
     with _demo_lock(instance):

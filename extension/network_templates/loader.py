@@ -8,12 +8,12 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
-import templates as shipped_templates
 from extension.network_templates.errors import (
     Problem,
     TemplateError,
@@ -25,8 +25,20 @@ from extension.network_templates.render import check_document, document_max_byte
 from extension.network_templates.schema import Template
 from extension.yaml_source import SourceMap, load_yaml, read_text
 
-SHIPPED_TEMPLATES_DIR = Path(shipped_templates.__file__).resolve().parent
 TEMPLATE_FILE = "template.yml"
+
+
+def shipped_templates_dir() -> Path:
+    """Where the templates that come with the app are: package data of this package in an installed wheel
+    (setup.py copies them into `builtin/`), else the repository's top-level `templates/` folder (a checkout,
+    an editable install)."""
+    packaged = Path(str(resources.files(__package__).joinpath("builtin")))
+    if packaged.is_dir():
+        return packaged.resolve()
+    return Path(__file__).resolve().parents[2] / "templates"
+
+
+SHIPPED_TEMPLATES_DIR = shipped_templates_dir()
 
 
 @dataclass
