@@ -35,6 +35,12 @@ class BuildPyWithRootFiles(build_py):
     """
 
     def run(self):
+        # A build folder left by an older build may still hold a top-level `templates` package; it must not ship.
+        stale = Path(self.build_lib) / "templates"
+        if stale.is_dir():
+            import shutil
+
+            shutil.rmtree(stale)
         super().run()
         if not self.editable_mode:
             target = Path(self.build_lib) / "extension"
