@@ -8,14 +8,14 @@ import pytest
 from icalendar import Calendar
 
 from extension.extensions import db
-from tests.networks.calls import catch_up_organisation
 from extension.networks.models import LaunchStep, Network
 from extension.networks.phases import PhaseError
-from tests.networks.calls import advance
 from extension.organisations.models import Organisation
+from tests.access.helpers import post_form
 from tests.lifecycle.conftest import (NO_NEXTCLOUD, OWNER, SCHOOL, TASKLIST, clear_logs, requests_by_method,
                                       set_connection, tasks_of)
 from tests.networks.conftest import SLUG
+from tests.networks.calls import advance, catch_up_organisation
 from tests.networks.snapshot import WRITE_METHODS, calendars
 
 
@@ -131,7 +131,7 @@ def test_authorising_the_organisation_connection_in_the_app_catches_the_organisa
     waiting = len(tasks_of(world, sync_state="pending"))
     assert waiting > 0
     client = world.app.test_client()
-    start = client.post(f"/organisations/{SCHOOL}/connect")
+    start = post_form(client, f"/organisations/{SCHOOL}/connect")
     back = urlsplit(sign_in_at_nextcloud(start.location, "lerend-netwerk", "lerend-netwerk"))
     page = client.get(f"{back.path}?{back.query}", follow_redirects=True).get_data(as_text=True)
     assert "Basisschool De Regenboog is verbonden." in page
