@@ -32,6 +32,7 @@ _URLS = Map([
     Rule("/apps/sandbox/control", endpoint=control.index, methods=["GET", "POST"]),
     Rule("/apps/files/", endpoint=files.index),
     Rule("/apps/files/files/<int:fileid>", endpoint=files.by_id),
+    Rule("/apps/files/pending/<int:share_id>", endpoint=files.answer_pending, methods=["POST"]),
     Rule("/f/<int:fileid>", endpoint=files.permalink),
     Rule("/apps/calendar/", endpoint=calendar.index),
     Rule("/apps/calendar/reply", endpoint=calendar.reply, methods=["POST"]),

@@ -5,7 +5,8 @@ to `/apps/files/files/<id>?dir=<parent>&openfile=true`, which opens the file. Ma
 markdown-it-py with raw HTML off, so a document can never inject markup into the page.
 """
 
-from urllib.parse import quote, urlencode
+from dataclasses import dataclass
+from urllib.parse import quote, urlencode, urlsplit
 
 from markdown_it import MarkdownIt
 from werkzeug.utils import redirect
@@ -35,11 +36,27 @@ def _crumbs(path):
     return crumbs
 
 
+@dataclass(frozen=True)
+class Pending:
+    """A federated share the user has not accepted yet, as the Files app offers it (reference §7)."""
+
+    id: int
+    name: str
+    shared_by: str
+
+
+def _pending(page):
+    # The share's name is "/<folder>" (Nextcloud keeps the leading slash); it mounts under the folder's name.
+    return [Pending(s.id, s.name.strip("/").rsplit("/", 1)[-1], f"{s.owner}@{urlsplit(s.remote).netloc or s.remote}")
+            for s in page.org.state.remote_shares_for(page.uid, accepted=False)]
+
+
 def _listing(page, folder, status=200, message=""):
     nodes = filetree.children(page.org, page.uid, folder)
     entries = [{"node": n, "url": folder_url(n.path) if n.is_dir else file_url(n)} for n in nodes]
+    pending = _pending(page) if folder.path == "/" else []
     return page.render("web/files.html", status=status, folder=folder, entries=entries,
-                       crumbs=_crumbs(folder.path), message=message)
+                       crumbs=_crumbs(folder.path), message=message, pending=pending)
 
 
 def _missing(page, message):
@@ -51,6 +68,13 @@ def index(page):
     args = page.request.args
     folder = filetree.resolve(page.org, page.uid, args.get("dir", "/"))
     if folder is None or not folder.is_dir:
+        wanted = (filetree.normalise(args.get("dir", "/")) or "/").lstrip("/").partition("/")[0]
+        waiting = next((p for p in _pending(page) if p.name == wanted), None)
+        if waiting is not None:
+            # A link to a folder shared from another Nextcloud that is still waiting for the user's "accept".
+            root = filetree.resolve(page.org, page.uid, "/")
+            return _listing(page, root, message=f"De map \"{waiting.name}\" is met je gedeeld door "
+                                                f"{waiting.shared_by}. Accepteer de share hieronder om hem te openen.")
         return _missing(page, "Deze map bestaat niet (meer), of is niet met je gedeeld. Je ziet nu al je bestanden.")
     openfile = args.get("openfile", "")
     if openfile.isdigit():  # the older form: ?dir=…&openfile=<id>
@@ -58,6 +82,24 @@ def index(page):
     if args.get("fileNotFound"):
         return _listing(page, folder, status=404, message="Dit bestand bestaat niet (meer), of is niet met je gedeeld.")
     return _listing(page, folder)
+
+
+def answer_pending(page, share_id):
+    """Accept or decline a pending federated share (OCS `remote_shares/pending/<id>`, reference §4 and §7)."""
+    form = page.checked_form()
+    state = page.org.state
+    with state.lock:
+        share = state.remote_shares.get(share_id)
+        if share is None or share.user != page.uid or share.accepted:
+            return page.back(folder_url("/"), "Deze share wacht niet (meer) op je antwoord.")
+        if form.get("answer") == "accept":
+            share.accepted = True
+        else:
+            state.remote_shares.pop(share_id, None)
+    name = share.name.strip("/").rsplit("/", 1)[-1]
+    if form.get("answer") == "accept":
+        return page.back(folder_url("/" + name), f"Je hebt \"{name}\" geaccepteerd.")
+    return page.back(folder_url("/"), f"Je hebt \"{name}\" afgewezen.")
 
 
 def by_id(page, fileid):

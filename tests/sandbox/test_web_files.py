@@ -1,10 +1,12 @@
 """The Files page answers at the URLs the app links to, lists shares as Nextcloud mounts them and shows
 Markdown read-only and safely."""
 
+import re
+
 import requests
 
 from extension.nextcloud_links import NextcloudLinks
-from tests.sandbox.web import SHARES, links, ocs, signed_in, write_file
+from tests.sandbox.web import SHARES, csrf, links, ocs, signed_in, write_file
 
 
 def test_every_link_form_the_app_produces_opens_in_the_files_page(sandbox):
@@ -72,7 +74,8 @@ def test_an_accepted_federated_share_appears_on_the_receiving_instance(sandbox):
     created = ocs(a, "anna", "POST", f"{SHARES}/shares", path="/Netwerk", shareType=6, shareWith=f"eva@{b.host}")
     assert created.status_code == 200, created.text
     session = signed_in(b, "eva")
-    assert "Netwerk" not in session.get(b.base_url + "/index.php/apps/files/", timeout=10).text  # still pending
+    pending_root = session.get(b.base_url + "/index.php/apps/files/", timeout=10).text
+    assert "Nog te accepteren" in pending_root and "?dir=/Netwerk" not in pending_root  # offered, not mounted
     pending = ocs(b, "eva", "GET", f"{SHARES}/remote_shares/pending").json()["ocs"]["data"]
     ocs(b, "eva", "POST", f"{SHARES}/remote_shares/pending/{pending[0]['id']}")
     root = session.get(b.base_url + "/index.php/apps/files/", timeout=10).text
@@ -80,6 +83,40 @@ def test_an_accepted_federated_share_appears_on_the_receiving_instance(sandbox):
     inside = session.get(NextcloudLinks(b.base_url).files("/Netwerk"), timeout=10).text
     opened = session.get(b.base_url + next(link for link in links(inside) if "openfile" in link), timeout=10)
     assert "<h1>Uitleg</h1>" in opened.text
+
+
+def test_a_link_to_a_federated_share_still_pending_offers_to_accept_it_and_then_opens_it(sandbox):
+    a, b = sandbox.org("a"), sandbox.org("b")
+    write_file(a, "anna", "/Lerende netwerken/Netwerk/uitleg.md", "# Uitleg\n")
+    created = ocs(a, "anna", "POST", f"{SHARES}/shares", path="/Lerende netwerken/Netwerk", shareType=6,
+                  shareWith=f"eva@{b.host}")
+    assert created.status_code == 200, created.text
+    session, folder = signed_in(b, "eva"), NextcloudLinks(b.base_url).files("/Netwerk")
+    offered = session.get(folder, timeout=10)
+    assert offered.status_code == 200 and "is met je gedeeld door anna@" in offered.text
+    assert "Accepteren: Netwerk" in offered.text and "uitleg.md" not in offered.text
+    action = re.search(r'action="(/index.php/apps/files/pending/\d+)"', offered.text).group(1)
+    accepted = session.post(b.base_url + action, data={"csrf": csrf(offered.text), "answer": "accept"}, timeout=10)
+    assert accepted.url == folder and "uitleg.md" in accepted.text and "geaccepteerd" in accepted.text
+    assert ocs(b, "eva", "GET", f"{SHARES}/remote_shares/pending").json()["ocs"]["data"] == []
+    again = session.post(b.base_url + action, data={"csrf": csrf(accepted.text), "answer": "decline"}, timeout=10)
+    assert "wacht niet (meer)" in again.text
+    assert session.get(folder, timeout=10).status_code == 200
+
+
+def test_a_pending_federated_share_can_be_declined_from_the_files_page(sandbox):
+    a, b = sandbox.org("a"), sandbox.org("b")
+    write_file(a, "anna", "/Netwerk/uitleg.md", "# Uitleg\n")
+    ocs(a, "anna", "POST", f"{SHARES}/shares", path="/Netwerk", shareType=6, shareWith=f"eva@{b.host}")
+    session = signed_in(b, "eva")
+    root = session.get(b.base_url + "/index.php/apps/files/", timeout=10).text
+    assert "Nog te accepteren" in root
+    action = re.search(r'action="(/index.php/apps/files/pending/\d+)"', root).group(1)
+    assert signed_in(b, "gert").post(b.base_url + action, data={"answer": "accept"}, timeout=10).status_code == 400
+    declined = session.post(b.base_url + action, data={"csrf": csrf(root), "answer": "decline"}, timeout=10)
+    assert "afgewezen" in declined.text and "Nog te accepteren" not in declined.text
+    assert ocs(b, "eva", "GET", f"{SHARES}/remote_shares/pending").json()["ocs"]["data"] == []
+    assert session.get(NextcloudLinks(b.base_url).files("/Netwerk"), timeout=10).status_code == 404
 
 
 def test_a_missing_or_foreign_folder_is_404_in_dutch(sandbox):
