@@ -18,7 +18,7 @@ from extension.extensions import db
 from extension.networks import status as network_status
 from extension.networks.models import (STEP_DONE, STEP_FAILED, STEP_RUNNING, Commitment, KnowledgeTask,
                                        LaunchStep, Meeting, Membership, Network, Phase)
-from extension.networks.naming import NETWORKS_FOLDER
+from extension.networks.naming import folder_seen_by
 from extension.networks.service import NetworkNotFound, local_zone, mix_warnings
 from extension.nextcloud_links import links_for
 
@@ -185,14 +185,11 @@ def dashboard(slug: str, viewer) -> Dashboard:
 
 
 def viewer_folder(network: Network, viewer) -> str | None:
-    """The network folder as the viewer sees it in their own files: below "Lerende netwerken/" on the host's
-    Nextcloud, as a federated share in the root of their files elsewhere (reference §7)."""
+    """The network folder as the viewer sees it in their own files (naming.folder_seen_by)."""
     organisation = getattr(viewer, "organisation", None)
     if organisation is None or not organisation.nextcloud_url:
         return None
-    if organisation.nextcloud_url == network.host_organisation.nextcloud_url:
-        return f"/{NETWORKS_FOLDER}/{network.folder_name}"
-    return f"/{network.folder_name.rsplit('/', 1)[-1]}"
+    return folder_seen_by(network, organisation, getattr(viewer, "user_id", None))
 
 
 def latest_run(network_id: int) -> ActionRun | None:

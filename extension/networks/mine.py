@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from extension.accounts.models import Account
 from extension.extensions import db
 from extension.networks.models import KnowledgeTask, Membership, Network
-from extension.networks.naming import NETWORKS_FOLDER
+from extension.networks.naming import folder_seen_by
 from extension.nextcloud_links import NextcloudLinks, links_for
 
 
@@ -44,11 +44,7 @@ def _entry(membership: Membership, links: NextcloudLinks | None) -> MyNetwork:
             KnowledgeTask.membership_id == membership.id, KnowledgeTask.completed_at.is_(None))
     )
     folder_url = None
-    if links is not None:
-        same_instance = network.host_organisation.nextcloud_url == links.base_url
-        # On the host's instance the folder sits under "Lerende netwerken/"; a federated share lands in the
-        # member's files root under the folder's own name (reference §7).
-        folder = f"/{NETWORKS_FOLDER}/{network.folder_name}" if same_instance else f"/{network.folder_name}"
-        folder_url = links.files(folder)
+    if links is not None and membership.user_id:
+        folder_url = links.files(folder_seen_by(network, membership.organisation, membership.user_id))
     return MyNetwork(network, membership, open_tasks or 0, folder_url,
                      links.calendar() if links else None, links.tasks() if links else None)

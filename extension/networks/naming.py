@@ -93,6 +93,18 @@ def network_folder(folder: str) -> str:
     return f"{NETWORKS_FOLDER}/{folder}"
 
 
+def folder_seen_by(network, organisation, user_id: str | None) -> str:
+    """The network folder's path in the files of `user_id` of `organisation`. Only its owner, the host's
+    connection account, has it below `Lerende netwerken/`; everyone it is shared with, on the host's Nextcloud
+    (user share) or another (accepted federated share), finds it in the root of their own files under the
+    folder's name (the share's `file_target`, reference §4.2 and §7)."""
+    host = network.host_organisation
+    owner = host.connection_account
+    if owner is not None and organisation.instance == host.instance and user_id == owner.user_id:
+        return f"/{network_folder(network.folder_name)}"
+    return f"/{network.folder_name.rsplit('/', 1)[-1]}"
+
+
 def _cut_utf8(text: str, max_bytes: int) -> str:
     encoded = text.encode("utf-8")
     if len(encoded) <= max_bytes:
