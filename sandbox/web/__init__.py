@@ -29,6 +29,7 @@ _URLS = Map([
     Rule("/apps/sandbox/", endpoint=home.index),
     Rule("/apps/sandbox/login", endpoint=home.login, methods=["GET", "POST"]),
     Rule("/apps/sandbox/logout", endpoint=home.logout, methods=["POST"]),
+    Rule("/apps/sandbox/mailbox", endpoint=home.mailbox_login, methods=["POST"]),
     Rule("/apps/sandbox/control", endpoint=control.index, methods=["GET", "POST"]),
     Rule("/apps/files/", endpoint=files.index),
     Rule("/apps/files/files/<int:fileid>", endpoint=files.by_id),
@@ -47,7 +48,10 @@ _URLS = Map([
     Rule("/apps/dav/invitation/moreOptions/<token>", endpoint=invitations.more_options, methods=["GET", "POST"]),
 ])
 # Nextcloud's invitation answer pages are public: the link in the mail is the credential.
-_PUBLIC = {"root", home.login, invitations.accept, invitations.decline, invitations.more_options}
+_PUBLIC = {"root", home.login, home.mailbox_login, invitations.accept, invitations.decline,
+           invitations.more_options}
+# What a mailbox-only session (an address without a sandbox account) may open besides the public pages.
+_MAILBOX_ONLY = {mail.inbox, mail.message, home.logout}
 
 
 def _local(path):
@@ -82,6 +86,8 @@ class WebPages:
                 response = redirect(home.HOME, 303)
             elif page.session is None and endpoint not in _PUBLIC:
                 response = login_redirect(request)
+            elif page.mailbox and endpoint not in _PUBLIC | _MAILBOX_ONLY:
+                response = redirect(mail.MAIL_URL, 303)
             else:
                 response = endpoint(page, **values)
         except HTTPException as error:

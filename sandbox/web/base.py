@@ -70,12 +70,18 @@ class Page:
     def user(self):
         return self.org.state.user(self.uid)
 
+    @property
+    def mailbox(self):
+        """The address of a mailbox-only session ("" for an account's session or none)."""
+        return self.session.mailbox if self.session is not None and self.session.uid is None else ""
+
     def render(self, template, status=200, **context):
         notice = ""
         if self.session is not None and self.session.notice:
             notice, self.session.notice = self.session.notice, ""
         html = TEMPLATES.get_template(template).render(
-            org=self.org, user=self.user, csrf=self.session.csrf if self.session else "", notice=notice,
+            org=self.org, user=self.user, mailbox=self.mailbox, csrf=self.session.csrf if self.session else "",
+            notice=notice,
             sandbox=self.org.sandbox, **context)
         return Response(html, status=status, content_type="text/html; charset=utf-8")
 

@@ -130,7 +130,10 @@ def account_addresses(sandbox):
 
 
 def readable_addresses(page, mail):
-    """Addresses whose mail this user may read: their own, and those of no account at all."""
+    """Addresses whose mail this user may read: their own, and those of no account at all; a mailbox-only
+    session reads its own address only."""
+    if page.mailbox:
+        return {page.mailbox}
     mine = {page.user.email.lower()} if page.user and page.user.email else set()
     accounts = account_addresses(page.org.sandbox)
     return mine | {a for recipients, _ in mail for a in recipients if a not in accounts}
@@ -139,7 +142,7 @@ def readable_addresses(page, mail):
 def inbox(page, address=None):
     mail = all_mail(page.org.sandbox)
     readable = readable_addresses(page, mail)
-    own = page.user.email.lower() if page.user and page.user.email else None
+    own = page.mailbox or (page.user.email.lower() if page.user and page.user.email else None)
     address = (address or own or "").lower()
     if address and address not in readable:
         raise Forbidden("Dit postvak hoort bij een ander account. Log in als die gebruiker om het te lezen.")

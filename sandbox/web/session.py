@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 
 @dataclass
 class Session:
-    uid: str
+    uid: str | None  # None for a mailbox-only session (someone without a sandbox account reading their mail)
+    mailbox: str = ""  # the address of a mailbox-only session
     csrf: str = field(default_factory=lambda: secrets.token_urlsafe(24))
     notice: str = ""  # a one-time message for the next page ("Taak afgevinkt.")
 
@@ -22,11 +23,11 @@ class Sessions:
         self._lock = threading.Lock()
         self._sessions = {}
 
-    def start(self, uid):
-        """A new session for `uid`; returns the cookie value."""
+    def start(self, uid, mailbox=""):
+        """A new session for `uid` (or, with uid None, for reading `mailbox` only); returns the cookie value."""
         token = secrets.token_urlsafe(32)
         with self._lock:
-            self._sessions[token] = Session(uid)
+            self._sessions[token] = Session(uid, mailbox=mailbox)
         return token
 
     def get(self, request):

@@ -4,6 +4,8 @@ recipient's inbox with clickable links; nobody reads another account's mailbox."
 import smtplib
 from email.message import EmailMessage
 
+import requests
+
 from tests.sandbox import util
 from tests.sandbox.web import links, signed_in
 
@@ -78,3 +80,30 @@ def test_nobody_reads_another_accounts_mail(sandbox):
     [stored] = sandbox.mail.for_address("bram@zonnebloem.example")
     assert session.get(org.base_url + f"/index.php/apps/mail/message/{stored.id}", timeout=10).status_code == 403
     assert session.get(org.base_url + "/index.php/apps/mail/message/m999", timeout=10).status_code == 404
+
+
+def test_someone_without_an_account_reads_only_her_own_mailbox_by_her_address(sandbox):
+    org = sandbox.org("a")
+    send(sandbox, "Iris@Kompas.example", "Welkom", "Je pagina: http://127.0.0.1:5000/l/abc\n")
+    send(sandbox, "joke@kompas.example", "Welkom Joke", "Je pagina: http://127.0.0.1:5000/l/def\n")
+    session = requests.Session()
+    inbox = session.post(org.base_url + "/index.php/apps/sandbox/mailbox", data={"address": " iris@kompas.example"},
+                         timeout=10)
+    assert inbox.status_code == 200 and inbox.url == org.base_url + "/index.php/apps/mail/"
+    assert "Postvak van iris@kompas.example" in inbox.text and "Welkom" in inbox.text
+    assert "Welkom Joke" not in inbox.text and "joke@" not in inbox.text
+    message = session.get(org.base_url + next(l for l in links(inbox.text) if "/message/" in l), timeout=10).text
+    assert "http://127.0.0.1:5000/l/abc" in links(message)
+    assert session.get(org.base_url + "/index.php/apps/mail/box/joke%40kompas.example", timeout=10).status_code == 403
+    for page in ("/index.php/apps/files/", "/index.php/apps/tasks/", "/index.php/apps/sandbox/control"):
+        assert session.get(org.base_url + page, timeout=10).url == org.base_url + "/index.php/apps/mail/"
+
+
+def test_an_address_of_an_account_or_no_address_does_not_open_a_mailbox(sandbox):
+    org = sandbox.org("a")
+    for address, said in (("bram@zonnebloem.example", "hoort bij een sandbox-account"),
+                          ("geen adres", "Vul een e-mailadres in")):
+        answer = requests.post(org.base_url + "/index.php/apps/sandbox/mailbox", data={"address": address},
+                               timeout=10)
+        assert answer.status_code == 400 and said in answer.text
+        assert "Set-Cookie" not in answer.headers
