@@ -37,6 +37,13 @@ class MyTask:
     def done(self) -> bool:
         return self.task.completed_at is not None or self.task.status == "COMPLETED"
 
+    @property
+    def title(self) -> str:
+        """The task's title; the SUMMARY it has in Nextcloud only when someone renamed it there (the launch
+        writes "<title> (<assignee>)", extension.engine.plan)."""
+        written = f"{self.task.title} ({self.task.assignee_name})"
+        return self.task.remote_summary if self.task.remote_summary not in (None, "", written) else self.task.title
+
 
 @dataclass(frozen=True)
 class Overview:

@@ -6,7 +6,8 @@ from urllib.parse import quote
 from extension.accounts.models import Account
 from extension.dashboard.service import viewer_folder
 from extension.extensions import db
-from extension.networks.models import Network
+from extension.home.overview import MyTask
+from extension.networks.models import KnowledgeTask, Network
 from tests.access.helpers import signed_in_client
 from tests.extension.connected import connect_account
 from tests.networks.conftest import SLUG
@@ -79,3 +80,13 @@ def test_a_network_that_was_not_launched_is_not_listed(sqlite_world):
     sqlite_world.create()
     page = page_for(sqlite_world.app, connect_account(sqlite_world.app, sqlite_world.sandbox, "a", "bram"))
     assert "Doorgaande lijn Taal Zuilen" not in page
+
+
+def test_a_task_shows_its_title_unless_it_was_renamed_in_nextcloud():
+    def shown(remote_summary):
+        task = KnowledgeTask(title="Vul je kennismaking in", assignee_name="Eva Smit", remote_summary=remote_summary)
+        return MyTask(task, overdue=False).title
+
+    assert shown(None) == "Vul je kennismaking in"
+    assert shown("Vul je kennismaking in (Eva Smit)") == "Vul je kennismaking in"  # as the launch wrote it
+    assert shown("Kennismaking met Femke") == "Kennismaking met Femke"
