@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 import threading
 from contextlib import contextmanager
-from urllib.parse import urlsplit
 
 import pytest
 from werkzeug.serving import make_server
@@ -97,13 +96,13 @@ def tasks_done(page, organisation: str) -> int:
     return int(row.locator("td").nth(1).inner_text())
 
 
-def written_tasks(world, email: str) -> list[tuple[int, str]]:
-    """(id, summary in Nextcloud) of a member's tasks that were written into a task list."""
+def written_tasks(world, email: str) -> list[tuple[int, str, str]]:
+    """(id, title, summary in Nextcloud) of a member's tasks that were written into a task list."""
     with world.app.app_context():
         member = db.session.query(Membership).filter_by(email=email).one()
         tasks = (db.session.query(KnowledgeTask).filter_by(membership_id=member.id)
                  .filter(KnowledgeTask.remote_href.is_not(None)).order_by(KnowledgeTask.id).all())
-        return [(t.id, f"{t.title} ({t.assignee_name})") for t in tasks]
+        return [(t.id, t.title, f"{t.title} ({t.assignee_name})") for t in tasks]
 
 
 def first_meeting_title(world) -> str:
@@ -118,6 +117,20 @@ def sandbox_links(page, world) -> list[str]:
     return list(dict.fromkeys(h for h in hrefs if not h.startswith(world.url)))
 
 
+def assert_links_open(page, world, key: str) -> None:
+    """Every link of the current app page into a Nextcloud goes to organisation `key`'s sandbox and opens a
+    page there (the OAuth sign-in started the sandbox session); ends back on the app page."""
+    here = page.url
+    links = sandbox_links(page, world)
+    assert links, f"no links into Nextcloud on {here}"
+    base = world.sandbox.org(key).base_url
+    assert all(link.startswith(base + "/") for link in links), links
+    for link in links:
+        response = page.goto(link)
+        assert response.status == 200, f"{link}: {response.status} {page.inner_text('main')[:200]}"
+    page.goto(here)
+
+
 def test_a_participant_of_the_second_organisation_ticks_a_task_in_her_tasks_app_and_answers_by_mail(
         live_world, page, chromium):
     world, eva = live_world, page
@@ -125,7 +138,7 @@ def test_a_participant_of_the_second_organisation_ticks_a_task_in_her_tasks_app_
     main = eva.inner_text("main")
     assert "Hallo Eva Smit" in main and "Mijn volgende bijeenkomsten" in main and "Mijn open taken" in main
     assert "Doorgaande lijn Taal Zuilen" in main and first_meeting_title(world) in main
-    task_id, summary = written_tasks(world, "eva@regenboog.example")[0]
+    task_id, task_title, summary = written_tasks(world, "eva@regenboog.example")[0]
     assert eva.locator(f"#task-{task_id}").count() == 1
     screenshots(eva, "participant-home")
 
@@ -141,12 +154,7 @@ def test_a_participant_of_the_second_organisation_ticks_a_task_in_her_tasks_app_
     screenshots(eva, "participant-sandbox-files")
     # Now every link into her Nextcloud opens a page there.
     eva.goto(home)
-    links = sandbox_links(eva, world)
-    assert links and all(urlsplit(link).netloc == urlsplit(world.sandbox.org("b").base_url).netloc for link in links)
-    for link in links:
-        response = eva.goto(link)
-        assert response.status == 200, f"{link}: {response.status} {eva.inner_text('main')[:200]}"
-    eva.goto(home)
+    assert_links_open(eva, world, "b")
 
     # She follows "Mijn taken" into the Tasks app of her own Nextcloud and ticks the task off there.
     eva.get_by_role("link", name="Mijn taken").click()
@@ -174,6 +182,7 @@ def test_a_participant_of_the_second_organisation_ticks_a_task_in_her_tasks_app_
     eva.goto(home)
     done = eva.locator(f"#task-{task_id}")
     assert "klaar" in done.inner_text() and "done" in (done.get_attribute("class") or "")
+    assert done.locator("h3").inner_text() == task_title  # not the SUMMARY with her name the sync read back
     assert eva.locator("article.card[id^=meeting-]", has_text=title).locator("strong.reply").inner_text() == "Ja"
     screenshots(eva, "participant-home-after-sync")
 
@@ -183,10 +192,7 @@ def test_a_participant_on_the_hosts_nextcloud_opens_the_shared_folder_and_accept
     world, bram = live_world, page
     sign_in(bram, world, "a", "bram")
     home = bram.url
-    for link in sandbox_links(bram, world):
-        response = bram.goto(link)
-        assert response.status == 200, f"{link}: {response.status} {bram.inner_text('main')[:200]}"
-    bram.goto(home)
+    assert_links_open(bram, world, "a")
 
     bram.get_by_role("link", name="Gedeelde map").first.click()
     assert bram.get_by_role("link", name="Readme.md").is_visible()
@@ -204,7 +210,8 @@ def test_a_participant_on_the_hosts_nextcloud_opens_the_shared_folder_and_accept
         sign_in(anna, world, "a", "anna")
         sync_from_dashboard(anna, world)
         assert "Bram Jansen" in meeting_row(anna, title)[2]
-        # The kartrekker's own link to the folder opens it too (she is a sharee, like Bram).
+        # The kartrekker's links into the folder and its documents open too (she is a sharee, like Bram).
+        assert_links_open(anna, world, "a")
         anna.get_by_role("link", name="Open de gedeelde map in je Nextcloud").click()
         assert anna.get_by_role("link", name="Readme.md").is_visible()
     bram.goto(home)
@@ -250,6 +257,7 @@ def test_a_member_without_nextcloud_ticks_a_task_and_answers_a_meeting_from_her_
 def test_a_manager_sees_her_organisations_page(live_world, page):
     world = live_world
     sign_in(page, world, "b", "hanna")
+    assert_links_open(page, world, "b")
     page.get_by_role("link", name="Voortgang van Basisschool De Regenboog").click()
     assert page.url.endswith("/organisations/basisschool-de-regenboog")
     main = page.inner_text("main")
