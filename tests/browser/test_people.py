@@ -67,19 +67,24 @@ def sign_in(page, world, key: str, uid: str) -> None:
     page.goto(world.url + "/")
     page.get_by_role("link", name="Inloggen").first.click()
     page.get_by_role("button", name=ORG_NAMES[key]).click()
+    assert_accessible(page, "the sandbox's OAuth sign-in")
     page.fill("input[name=user]", uid)
     page.fill("input[name=password]", uid)
     page.get_by_role("button", name="Inloggen").click()
+    assert_accessible(page, "the sandbox's OAuth grant page")
     page.get_by_role("button", name="Toegang verlenen").click()
     page.wait_for_url(re.compile(re.escape(world.url) + r"/$"))
+    assert_accessible(page, f"the home page of {uid}")
 
 
 def sync_from_dashboard(page, world) -> None:
     """The kartrekker starts a sync on her dashboard (a job, as the app runs it) and waits for it to end."""
     page.goto(f"{world.url}/networks/{SLUG}")
     page.get_by_role("link", name="Nu bijwerken").first.click()
+    assert_accessible(page, "the sync confirmation")
     page.get_by_role("button", name="Ja, doorgaan").click()
     page.wait_for_selector("text=Bijgewerkt uit Nextcloud")
+    assert_accessible(page, "the finished sync")
     page.goto(f"{world.url}/networks/{SLUG}")
 
 
@@ -128,6 +133,7 @@ def assert_links_open(page, world, key: str) -> None:
     for link in links:
         response = page.goto(link)
         assert response.status == 200, f"{link}: {response.status} {page.inner_text('main')[:200]}"
+        assert_accessible(page, link)
     page.goto(here)
 
 
@@ -167,10 +173,12 @@ def test_a_participant_of_the_second_organisation_ticks_a_task_in_her_tasks_app_
     # which answers on the host's Nextcloud.
     title = first_meeting_title(world)
     eva.goto(world.sandbox.org("b").base_url + "/index.php/apps/mail/")
+    assert_accessible(eva, "her sandbox inbox")
     eva.get_by_role("link", name=re.compile(re.escape(f"Uitnodiging: {title}"))).first.click()
     screenshots(eva, "participant-sandbox-invitation")
     eva.get_by_role("link", name="Accepteren").click()
     assert "Je hebt de uitnodiging geaccepteerd." in eva.inner_text("main")
+    assert_accessible(eva, "the invitation answered on the host's Nextcloud")
 
     with another_person(chromium) as anna:
         sign_in(anna, world, "a", "anna")
@@ -201,6 +209,7 @@ def test_a_participant_on_the_hosts_nextcloud_opens_the_shared_folder_and_accept
     bram.goto(home)
     title = first_meeting_title(world)
     bram.get_by_role("link", name="Mijn agenda").click()
+    assert_accessible(bram, "his sandbox calendar")
     bram.get_by_role("form", name=re.compile(re.escape(f"Antwoord op {title}"))).first \
         .get_by_role("button", name="Accepteren").click()
     assert "Je hebt de uitnodiging geaccepteerd." in bram.inner_text("[role=status]")
@@ -223,8 +232,10 @@ def test_a_member_without_nextcloud_ticks_a_task_and_answers_a_meeting_from_her_
     world, iris = live_world, page
     # Iris has no Nextcloud: she opens the sandbox's mailbox of her address, as her own mail program.
     iris.goto(world.sandbox.org("a").base_url + "/index.php/apps/mail/")
+    screenshots(iris, "sandbox-sign-in-with-mailbox")
     iris.get_by_label("Je e-mailadres").fill("iris@kompas.example")
     iris.get_by_role("button", name="Postvak openen").click()
+    assert_accessible(iris, "her sandbox inbox")
     iris.get_by_role("link", name=re.compile("Welkom in het lerend netwerk")).first.click()
     screenshots(iris, "link-holder-welcome-mail")
     link = iris.locator(f"main a[href^='{world.url}/l/']")
