@@ -243,6 +243,8 @@ def test_a_member_without_nextcloud_ticks_a_task_and_answers_a_meeting_from_her_
     link.click()
     iris.wait_for_url(world.url + "/")
     assert "Hallo Iris Kok" in iris.inner_text("main")
+    assert not sandbox_links(iris, world)  # she has no Nextcloud to link to
+    assert iris.locator("article.network p.links").count() == 0  # and no empty row of links under her network
     screenshots(iris, "link-holder-home")
 
     first_task = iris.locator("article.task:not(.done)").first
