@@ -2,7 +2,8 @@
 Nextcloud would have sent for the outbox's invitations (reference §6.8), links clickable, one message per page.
 
 A signed-in user reads the mailbox of their own address, and the mailboxes of addresses that belong to no
-sandbox account (members without Nextcloud), so the demo and the tests can open mail sent to them.
+sandbox account (members without Nextcloud), so the demo and the tests can open mail sent to them. Someone
+without an account signs in with her address alone (home.mailbox_login) and reads that one mailbox only.
 """
 
 import hashlib
