@@ -87,7 +87,7 @@ class WebPages:
             elif page.session is None and endpoint not in _PUBLIC:
                 response = login_redirect(request)
             elif page.mailbox and endpoint not in _PUBLIC | _MAILBOX_ONLY:
-                response = redirect(mail.MAIL_URL, 303)
+                response = login_redirect(request)  # a mailbox is no account: sign in with one to go on
             else:
                 response = endpoint(page, **values)
         except HTTPException as error:

@@ -20,7 +20,7 @@ def index(page):
 def login(page):
     request = page.request
     target = safe_target(request.values.get("redirect_url", ""))
-    if page.session is not None and request.method == "GET":
+    if page.session is not None and not page.mailbox and request.method == "GET":
         return redirect(target, 303)
     login_name, error, status = "", "", 200
     if request.method == "POST":

@@ -96,7 +96,12 @@ def test_someone_without_an_account_reads_only_her_own_mailbox_by_her_address(sa
     assert "http://127.0.0.1:5000/l/abc" in links(message)
     assert session.get(org.base_url + "/index.php/apps/mail/box/joke%40kompas.example", timeout=10).status_code == 403
     for page in ("/index.php/apps/files/", "/index.php/apps/tasks/", "/index.php/apps/sandbox/control"):
-        assert session.get(org.base_url + page, timeout=10).url == org.base_url + "/index.php/apps/mail/"
+        answer = session.get(org.base_url + page, timeout=10)  # not hers: the sign-in for an account
+        assert "/index.php/apps/sandbox/login?redirect_url=" in answer.url and "Wachtwoord" in answer.text
+    signed = session.post(org.base_url + "/index.php/apps/sandbox/login",
+                          data={"user": "bram", "password": "bram", "redirect_url": "/index.php/apps/tasks/"},
+                          timeout=10)
+    assert signed.url == org.base_url + "/index.php/apps/tasks/" and "Bram Jansen" in signed.text
 
 
 def test_an_address_of_an_account_or_no_address_does_not_open_a_mailbox(sandbox):
