@@ -45,14 +45,10 @@ def mailbox_login(page):
         error = "Dit adres hoort bij een sandbox-account: log hierboven in met dat account en het wachtwoord."
     if error:
         return page.render("web/login.html", status=400, login="", error="", address=address,
-                           address_error=error, redirect_url=home_target(page))
+                           address_error=error, redirect_url=safe_target(page.request.values.get("redirect_url", "")))
     response = redirect(MAIL_URL, 303)
     page.sessions.set_cookie(response, page.sessions.start(None, mailbox=address))
     return response
-
-
-def home_target(page):
-    return safe_target(page.request.values.get("redirect_url", ""))
 
 
 def logout(page):
