@@ -12,8 +12,9 @@ from flask import current_app
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import selectinload
 
+from extension import engine
 from extension.dashboard.access import is_admin
-from extension.dashboard.models import RUN_FAILED, ActionRun, WizardDraft
+from extension.dashboard.models import WizardDraft
 from extension.extensions import db
 from extension.networks import status as network_status
 from extension.networks.models import (STEP_DONE, STEP_FAILED, STEP_RUNNING, Commitment, KnowledgeTask,
@@ -142,7 +143,7 @@ class Dashboard:
     steps_done: int
     steps_total: int
     failed: list[FailedStep]
-    latest_run: ActionRun | None
+    latest_run: engine.RunProgress | None
     today: date
     chart: list[ChartBar]
 
@@ -195,9 +196,9 @@ def viewer_folder(network: Network, viewer) -> str | None:
     return f"/{network.folder_name.rsplit('/', 1)[-1]}"
 
 
-def latest_run(network_id: int) -> ActionRun | None:
-    return db.session.scalar(select(ActionRun).where(ActionRun.network_id == network_id)
-                             .order_by(ActionRun.id.desc()).limit(1))
+def latest_run(network_id: int) -> engine.RunProgress | None:
+    """The network's latest run as the engine recorded it (queued from here, or run from the command line)."""
+    return engine.progress(network_id)
 
 
 def failed_steps(steps: list[LaunchStep]) -> list[FailedStep]:
@@ -228,11 +229,21 @@ def explain(step: LaunchStep) -> FailedStep:
     return FailedStep(what=step.label, where=where, advice=advice, detail=error)
 
 
-def run_view(run: ActionRun) -> dict:
-    """A run as the progress endpoint returns it (and the page shows it)."""
-    return {"id": run.id, "kind": run.kind, "status": run.status, "done": run.done, "total": run.total,
-            "percent": run.percent, "current": run.current, "message": run.message, "finished": run.finished,
-            "failed": run.status == RUN_FAILED}
+def run_failures(network_id: int, run: engine.RunProgress) -> list[FailedStep]:
+    """The journaled steps that failed in `run`, explained; one query, only for a run that failed."""
+    if run.status != "failed" or not run.failed:
+        return []
+    steps = db.session.scalars(select(LaunchStep).where(
+        LaunchStep.network_id == network_id, LaunchStep.run_id == run.run_id, LaunchStep.status == STEP_FAILED)
+        .options(selectinload(LaunchStep.organisation)).order_by(LaunchStep.position)).all()
+    return [explain(step) for step in steps]
+
+
+def run_view(run: engine.RunProgress) -> dict:
+    """A run as the progress endpoint returns it (and the page shows it), from the engine's record."""
+    return {"id": run.run_id, "kind": run.kind, "status": run.status, "done": run.done, "total": run.total,
+            "failed_steps": run.failed, "percent": run.percent, "message": run.message, "finished": run.finished,
+            "failed": run.status == "failed"}
 
 
 def open_tasks_of_current_phase(network: Network) -> list[KnowledgeTask]:

@@ -360,16 +360,31 @@ class RunProgress:
     failed_label: str | None
     failed_error: str | None
     notes: tuple[str, ...]
+    message: str | None = None
+    params: dict | None = None
+
+    @property
+    def finished(self) -> bool:
+        return self.status in ("done", "failed")
+
+    @property
+    def percent(self) -> int:
+        if self.status == "done":
+            return 100
+        return min(100, int(100 * self.done / self.total)) if self.total else 0
 
 
-def progress(network_id: int) -> RunProgress | None:
-    """The latest run of the network, or None when none ran yet: one indexed query."""
-    run_row = db.session.scalars(select(EngineRun).where(EngineRun.network_id == network_id)
-                                 .order_by(EngineRun.id.desc()).limit(1)).first()
+def progress(network_id: int, run_id: int | None = None) -> RunProgress | None:
+    """The latest run of the network (or its run `run_id`), or None when there is none: one indexed query."""
+    query = select(EngineRun).where(EngineRun.network_id == network_id)
+    if run_id is not None:
+        query = query.where(EngineRun.id == run_id)
+    run_row = db.session.scalars(query.order_by(EngineRun.id.desc()).limit(1)).first()
     if run_row is None:
         return None
     return RunProgress(run_row.id, run_row.kind, run_row.status, run_row.done, run_row.total, run_row.failed,
-                       run_row.failed_label, run_row.failed_error, tuple(run_row.notes or ()))
+                       run_row.failed_label, run_row.failed_error, tuple(run_row.notes or ()), run_row.message,
+                       dict(run_row.params) if run_row.params is not None else None)
 
 
 def unfinished(network: Network, plan: Plan) -> list[str]:

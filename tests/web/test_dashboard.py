@@ -3,9 +3,8 @@ from __future__ import annotations
 
 import json
 
-from extension.dashboard.models import ActionRun
 from extension.extensions import db
-from extension.networks.models import Network
+from extension.networks.models import EngineRun, Network
 from tests.web.conftest import SLUG
 
 
@@ -76,4 +75,5 @@ def test_a_failed_launch_step_is_explained_in_dutch_and_try_again_finishes_it(an
     retried = anna.post(run_url + "/retry")
     assert anna.get(retried.headers["Location"] + ".json").get_json()["status"] == "done"
     with launched.app.app_context():
-        assert db.session.query(ActionRun).count() == 2
+        runs = db.session.query(EngineRun).filter(EngineRun.account_id.is_not(None)).order_by(EngineRun.id).all()
+        assert [(r.kind, r.status) for r in runs] == [("launch", "failed"), ("launch", "done")]
