@@ -4,8 +4,9 @@ from __future__ import annotations
 import json
 
 from extension.extensions import db
-from extension.networks.models import EngineRun, Network
-from tests.web.conftest import SLUG
+from extension.networks.models import EngineRun, LaunchStep, Network
+from tests.extension.connected import connect_account
+from tests.web.conftest import SLUG, signed_in
 
 
 def test_kartrekker_sees_her_network_in_the_list_and_its_dashboard(anna):
@@ -77,3 +78,38 @@ def test_a_failed_launch_step_is_explained_in_dutch_and_try_again_finishes_it(an
     with launched.app.app_context():
         runs = db.session.query(EngineRun).filter(EngineRun.account_id.is_not(None)).order_by(EngineRun.id).all()
         assert [(r.kind, r.status) for r in runs] == [("launch", "failed"), ("launch", "done")]
+
+
+def test_the_network_page_and_the_progress_endpoint_show_the_engines_record_of_a_running_launch(anna, launched):
+    """A launch started elsewhere (here: as the engine records it mid-run) shows the same figures on the network
+    page, on a reload and in a second browser, and its JSON endpoint answers from the same record."""
+    with launched.app.app_context():
+        network = db.session.query(Network).filter_by(slug=SLUG).one()
+        run = EngineRun(network_id=network.id, kind="launch", status="running", total=12, done=5, failed=0)
+        db.session.add(run)
+        db.session.commit()
+        run_id = run.id
+    second = signed_in(launched.app, connect_account(launched.app, launched.sandbox, "a", "anna"))
+    for client in (anna, anna, second):
+        page = client.get(f"/networks/{SLUG}").get_data(as_text=True)
+        assert "Stap 5 van 12" in page and f"/runs/{run_id}.json" in page and 'http-equiv="refresh"' in page
+    progress = second.get(f"/networks/{SLUG}/runs/{run_id}.json").get_json()
+    assert (progress["status"], progress["done"], progress["total"], progress["percent"]) == ("running", 5, 12, 41)
+    with launched.app.app_context():
+        row = db.session.get(EngineRun, run_id)
+        row.done, row.status = 12, "done"
+        db.session.commit()
+    assert anna.get(f"/networks/{SLUG}/runs/{run_id}.json").get_json()["finished"] is True
+    assert "Stap 5 van 12" not in anna.get(f"/networks/{SLUG}").get_data(as_text=True)
+
+
+def test_an_action_is_queued_as_an_engine_run_that_the_engine_records_into(anna, launched):
+    """One record per action: the queued row (who asked, with what) is the one the engine fills in."""
+    response = anna.post(f"/networks/{SLUG}/actions/advance")
+    run_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    with launched.app.app_context():
+        runs = db.session.query(EngineRun).filter(EngineRun.id >= run_id).all()
+        assert [(r.id, r.kind, r.status) for r in runs] == [(run_id, "advance", "done")]
+        assert runs[0].total > 0 and runs[0].done == runs[0].total and runs[0].account_id is not None
+        assert "Starten" in runs[0].message
+        assert db.session.query(LaunchStep).filter_by(run_id=run_id).count() == runs[0].total
