@@ -15,6 +15,7 @@ from flask import Flask, current_app
 
 from extension import engine
 from extension.extensions import db
+from extension.i18n import Text, dump_text
 from extension.jobs import job_queue
 from extension.networks import members, phases
 from extension.networks.models import EngineRun, Network, RunState
@@ -64,24 +65,28 @@ def run_action(run_id: int) -> None:
     db.session.commit()
     try:
         message = RUNNERS[action](app, slug, run.params or {}, _Recorder(run.id))
-    except (engine.LaunchError, phases.PhaseError, members.MemberError, EndFailed) as exc:
+    except EndFailed as exc:
+        db.session.rollback()
+        _finish(run_id, RunState.FAILED, exc.args[0])
+        return
+    except (engine.LaunchError, phases.PhaseError, members.MemberError) as exc:
         db.session.rollback()
         _finish(run_id, RunState.FAILED, str(exc))
         return
     except Exception as exc:  # the run must end with a message, whatever went wrong
         log.exception("action %s on %s failed", action, slug)
         db.session.rollback()
-        _finish(run_id, RunState.FAILED, f"Er ging iets onverwachts mis ({exc.__class__.__name__}). Probeer het "
-                                         "opnieuw; blijft het misgaan, vraag dan je beheerder om de logboeken te "
-                                         "bekijken.")
+        _finish(run_id, RunState.FAILED, Text(
+            "Something unexpected went wrong (%(error)s). Try again; if it keeps going wrong, ask your administrator "
+            "to look at the logs.", error=exc.__class__.__name__))
         return
     # No message: the engine ran, but some journaled step failed; the progress page names it from the journal.
     _finish(run_id, RunState.FAILED if message is None else RunState.DONE, message)
 
 
-def _finish(run_id: int, status: str, message: str | None) -> None:
+def _finish(run_id: int, status: str, message: Text | str | None) -> None:
     run = db.session.get(EngineRun, run_id)
-    run.status, run.message, run.finished_at = status, message, utcnow()
+    run.status, run.message, run.finished_at = status, dump_text(message), utcnow()
     if status == RunState.DONE:
         # An action without steps of its own (a sync reads, ending without moving the folder) is one step done.
         run.total = run.total or 1
@@ -113,12 +118,12 @@ def _ok(result) -> bool:
 
 def _launch(app, slug, params, progress):
     result = engine.run(app, "launch", slug, progress=progress)
-    return "Het netwerk staat klaar in Nextcloud." if _ok(result) else None
+    return Text("The network is ready in Nextcloud.") if _ok(result) else None
 
 
 def _resume(app, slug, params, progress):
     result = engine.run(app, "resume", slug, progress=progress)
-    return "Wat nog openstond, is afgemaakt." if _ok(result) else None
+    return Text("What was still open has been finished.") if _ok(result) else None
 
 
 def _advance(app, slug, params, progress):
@@ -126,7 +131,8 @@ def _advance(app, slug, params, progress):
     if not _ok(result):
         return None
     tasks = sum(result.tasks.values())
-    return f"Het netwerk is nu in de fase {result.phase}; {tasks} nieuwe ta(a)k(en) staan klaar."
+    return Text("The network is now in the phase %(phase)s; %(tasks)s new task(s) are ready.", phase=str(result.phase),
+                tasks=tasks)
 
 
 def _add_member(app, slug, params, progress):
@@ -136,23 +142,25 @@ def _add_member(app, slug, params, progress):
     result = engine.run(app, "add-member", slug, member=new, progress=progress)
     if not _ok(result):
         return None
-    notes = " ".join(result.notes)
-    return f"{result.member} is toegevoegd ({result.tasks} ta(a)k(en), {result.meetings} uitnodiging(en)). {notes}".strip()
+    return Text("%(member)s has been added (%(tasks)s task(s), %(meetings)s invitation(s)). %(notes)s",
+                member=str(result.member), tasks=result.tasks, meetings=result.meetings,
+                notes=" ".join(str(note) for note in result.notes))
 
 
 def _remove_member(app, slug, params, progress):
     result = engine.run(app, "remove-member", slug, email=params["email"], progress=progress)
     if not _ok(result):
         return None
-    return (f"{result.member} is uit het netwerk gehaald: {result.tasks_removed} open ta(a)k(en) verwijderd, "
-            f"{result.tasks_kept} bewaard. " + " ".join(result.notes)).strip()
+    return Text("%(member)s has left the network: %(removed)s open task(s) removed, %(kept)s kept. %(notes)s",
+                member=str(result.member), removed=result.tasks_removed, kept=result.tasks_kept,
+                notes=" ".join(str(note) for note in result.notes))
 
 
 def _sync(app, slug, params, progress):
     from extension.sync import service
 
     report = service.sync_network(app, slug)
-    return f"Bijgewerkt uit Nextcloud: {report.updated} wijziging(en) gelezen."
+    return Text("Updated from Nextcloud: %(count)s change(s) read.", count=report.updated)
 
 
 def _repair(app, slug, params, progress):
@@ -160,19 +168,22 @@ def _repair(app, slug, params, progress):
     if not _ok(result):
         return None
     if result.unchecked:
-        return "Niet alles kon gecontroleerd worden: " + "; ".join(f.message for f in result.unchecked)
+        return Text("Not everything could be checked: %(what)s",
+                    what="; ".join(str(f.message) for f in result.unchecked))
     if not result.findings:
-        return "Alles stond nog goed in Nextcloud; er hoefde niets hersteld te worden."
-    return f"{len(result.steps)} stap(pen) opnieuw uitgevoerd; alles staat weer goed in Nextcloud."
+        return Text("Everything was still in place in Nextcloud; nothing needed repairing.")
+    return Text("%(count)s step(s) done again; everything is in place in Nextcloud again.", count=len(result.steps))
 
 
 def _end(app, slug, params, progress):
     result = engine.run(app, "end", slug, move_folder=bool(params.get("move_folder")), progress=progress)
     if not result.ok:
-        raise EndFailed("Het netwerk is beëindigd, maar niet alles in Nextcloud is gelukt: "
-                        + "; ".join(result.failed) + " Probeer het opnieuw.")
-    moved = f" De map staat nu in {result.moved_to}." if result.moved_to else ""
-    return "Het netwerk is beëindigd en gearchiveerd." + moved
+        raise EndFailed(Text("The network has been ended, but not everything in Nextcloud worked: %(failed)s Try "
+                             "again.", failed="; ".join(result.failed)))
+    if result.moved_to:
+        return Text("The network has been ended and archived. The folder is now in %(folder)s.",
+                    folder=result.moved_to)
+    return Text("The network has been ended and archived.")
 
 
 RUNNERS = {"launch": _launch, "advance": _advance, "add_member": _add_member, "remove_member": _remove_member,

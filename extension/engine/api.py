@@ -14,6 +14,7 @@ from extension.engine.plan import Plan, Step, build_plan
 from extension.engine.runner import ClientFor, Progress, RunResult, execute, locked, network_status_after
 from extension.engine.steps import (CalendarUnshareParams, MoveParams, ReplyParams, TaskDoneParams, TreeParams)
 from extension.extensions import db
+from extension.i18n import load_text
 from extension.network_templates import get_template, templates_dir
 from extension.networks import naming
 from extension.networks.models import EngineRun, KnowledgeTask, Network, NetworkStatus, StepState
@@ -360,7 +361,7 @@ class RunProgress:
     failed_label: str | None
     failed_error: str | None
     notes: tuple[str, ...]
-    message: str | None = None
+    message: Any = None  # a Text (translated when shown) or plain text
     params: dict | None = None
 
     @property
@@ -383,7 +384,7 @@ def progress(network_id: int, run_id: int | None = None) -> RunProgress | None:
     if run_row is None:
         return None
     return RunProgress(run_row.id, run_row.kind, run_row.status, run_row.done, run_row.total, run_row.failed,
-                       run_row.failed_label, run_row.failed_error, tuple(run_row.notes or ()), run_row.message,
+                       run_row.failed_label, run_row.failed_error, tuple(run_row.notes or ()), load_text(run_row.message),
                        dict(run_row.params) if run_row.params is not None else None)
 
 

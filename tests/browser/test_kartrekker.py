@@ -16,6 +16,7 @@ import pytest
 from icalendar import Calendar
 
 from tests.extension.connected import demo_org
+from tests.fixtures.browser import assert_no_sideways_scrolling
 from tests.networks.conftest import HOST, NO_NEXTCLOUD, SCHOOL, build_world
 from tests.networks.snapshot import calendars
 
@@ -26,11 +27,14 @@ SIZES = {"desktop": (1280, 900), "phone": (390, 844)}
 
 
 def shoot(page, name: str) -> None:
-    """Screenshots of the current page at both sizes, ending at desktop size."""
+    """Screenshots of the current page at both sizes, ending at desktop size; at phone width the page must not
+    scroll sideways."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     for label, (width, height) in SIZES.items():
         page.set_viewport_size({"width": width, "height": height})
         page.screenshot(path=str(ARTIFACTS / f"{name}-{label}.png"), full_page=True)
+        if label == "phone":
+            assert_no_sideways_scrolling(page)
     page.set_viewport_size({"width": 1280, "height": 900})
 
 

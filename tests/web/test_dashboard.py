@@ -113,3 +113,11 @@ def test_an_action_is_queued_as_an_engine_run_that_the_engine_records_into(anna,
         assert runs[0].total > 0 and runs[0].done == runs[0].total and runs[0].account_id is not None
         assert "Starten" in runs[0].message
         assert db.session.query(LaunchStep).filter_by(run_id=run_id).count() == runs[0].total
+
+
+def test_an_actions_outcome_reads_in_the_language_of_whoever_looks_at_it(anna, launched):
+    """The worker writes the outcome once; the progress page shows it in Dutch, or in English on request."""
+    run_url = anna.post(f"/networks/{SLUG}/actions/advance").headers["Location"]
+    assert "Het netwerk is nu in de fase Starten" in anna.get(run_url).get_data(as_text=True)
+    assert "The network is now in the phase Starten" in anna.get(run_url + "?lang=en").get_data(as_text=True)
+    assert anna.get(run_url + ".json").get_json()["message"].startswith("The network is now in the phase Starten")

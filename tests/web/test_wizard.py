@@ -158,3 +158,16 @@ def test_enter_in_a_field_of_the_members_step_searches_adds_or_goes_on_but_never
     onwards = client.post(f"{base}/4", data=both)
     assert onwards.status_code == 302 and onwards.headers["Location"].endswith("/5")
     assert [m["name"] for m in members()["members"]] == ["Anna de Vries", "Iris Kok"]
+
+
+def test_the_wizard_and_its_review_speak_english_on_request(sqlite_world):
+    app = sqlite_world.app
+    client = signed_in(app, connect_account(app, sqlite_world.sandbox, "a", "anna"))
+    base = _start(client)
+    fill_wizard(client, base)
+    dutch = html.unescape(client.get(f"{base}/6").get_data(as_text=True))
+    assert "Nieuw netwerk: Controleren" in dutch and "5. Toezeggingen" in dutch and "komt de map" in dutch
+    english = html.unescape(client.get(f"{base}/6?lang=en").get_data(as_text=True))
+    assert "New network: Review" in english and "5. Commitments" in english and "1. Form" in english
+    assert "the folder 'Lerende netwerken/Taal in Zuilen' is made" in english
+    assert "De map wordt gedeeld" not in english and "Vorm" not in english
