@@ -93,6 +93,8 @@ def test_the_network_page_and_the_progress_endpoint_show_the_engines_record_of_a
     for client in (anna, anna, second):
         page = client.get(f"/networks/{SLUG}").get_data(as_text=True)
         assert "Stap 5 van 12" in page and f"/runs/{run_id}.json" in page and 'http-equiv="refresh"' in page
+        # No second action while this one runs (it would only be refused as busy).
+        assert "De andere acties komen terug" in page and "/actions/advance" not in page
     progress = second.get(f"/networks/{SLUG}/runs/{run_id}.json").get_json()
     assert (progress["status"], progress["done"], progress["total"], progress["percent"]) == ("running", 5, 12, 41)
     with launched.app.app_context():
@@ -100,7 +102,8 @@ def test_the_network_page_and_the_progress_endpoint_show_the_engines_record_of_a
         row.done, row.status = 12, "done"
         db.session.commit()
     assert anna.get(f"/networks/{SLUG}/runs/{run_id}.json").get_json()["finished"] is True
-    assert "Stap 5 van 12" not in anna.get(f"/networks/{SLUG}").get_data(as_text=True)
+    finished = anna.get(f"/networks/{SLUG}").get_data(as_text=True)
+    assert "Stap 5 van 12" not in finished and "/actions/advance" in finished
 
 
 def test_an_action_is_queued_as_an_engine_run_that_the_engine_records_into(anna, launched):
