@@ -14,6 +14,7 @@ from typing import Any
 from flask import Flask, current_app
 
 from extension import engine
+from extension.engine.runner import locked
 from extension.extensions import db
 from extension.i18n import Text, dump_text
 from extension.jobs import job_queue
@@ -55,16 +56,29 @@ def start(network: Network, action: str, account_id: int | None, **params: Any) 
 
 
 def run_action(run_id: int) -> None:
-    """The job: run the queued engine run `run_id` and end it with what happened, in Dutch."""
+    """The job: run the queued engine run `run_id` and end it with what happened, in Dutch (or English).
+
+    The whole action holds the network's lock (the engine's own runs take it again, re-entrantly), so a run
+    recorded as running without the lock held was interrupted (`engine.progress` says so)."""
     run = db.session.get(EngineRun, run_id)
     if run is None or run.status != RunState.QUEUED:
         return
     app = current_app._get_current_object()
     slug, action = db.session.get(Network, run.network_id).slug, ACTION_OF[run.kind]
+    try:
+        with locked(app, slug):
+            _run_locked(app, run, slug, action)
+    except engine.Busy as exc:
+        db.session.rollback()
+        _finish(run_id, RunState.FAILED, str(exc))
+
+
+def _run_locked(app, run: EngineRun, slug: str, action: str) -> None:
+    run_id = run.id
     run.status, run.started_at = RunState.RUNNING, utcnow()
     db.session.commit()
     try:
-        message = RUNNERS[action](app, slug, run.params or {}, _Recorder(run.id))
+        message = RUNNERS[action](app, slug, run.params or {}, _Recorder(run_id))
     except EndFailed as exc:
         db.session.rollback()
         _finish(run_id, RunState.FAILED, exc.args[0])

@@ -58,7 +58,8 @@ def show(slug: str):
     board = service.dashboard(slug, g.account)
     run = board.latest_run
     return render_template("dashboard/show.html", board=board, network=board.network, status=board.status,
-                           run=run if run is not None and not run.finished else None)
+                           run=run if run is not None and not run.finished else None,
+                           interrupted=run if run is not None and run.status == engine.INTERRUPTED else None)
 
 
 @bp.get("/networks/<slug>/runs/<int:run_id>")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 
 from extension.extensions import db
+from extension.locks import network_lock
 from extension.networks.models import EngineRun, LaunchStep, Network
 from tests.extension.connected import connect_account
 from tests.web.conftest import SLUG, signed_in
@@ -90,12 +91,13 @@ def test_the_network_page_and_the_progress_endpoint_show_the_engines_record_of_a
         db.session.commit()
         run_id = run.id
     second = signed_in(launched.app, connect_account(launched.app, launched.sandbox, "a", "anna"))
-    for client in (anna, anna, second):
-        page = client.get(f"/networks/{SLUG}").get_data(as_text=True)
-        assert "Stap 5 van 12" in page and f"/runs/{run_id}.json" in page and 'http-equiv="refresh"' in page
-        # No second action while this one runs (it would only be refused as busy).
-        assert "De andere acties komen terug" in page and "/actions/advance" not in page
-    progress = second.get(f"/networks/{SLUG}/runs/{run_id}.json").get_json()
+    with launched.app.app_context(), network_lock(SLUG):  # the run's process is alive: it holds the lease
+        for client in (anna, anna, second):
+            page = client.get(f"/networks/{SLUG}").get_data(as_text=True)
+            assert "Stap 5 van 12" in page and f"/runs/{run_id}.json" in page and 'http-equiv="refresh"' in page
+            # No second action while this one runs (it would only be refused as busy).
+            assert "De andere acties komen terug" in page and "/actions/advance" not in page
+        progress = second.get(f"/networks/{SLUG}/runs/{run_id}.json").get_json()
     assert (progress["status"], progress["done"], progress["total"], progress["percent"]) == ("running", 5, 12, 41)
     with launched.app.app_context():
         row = db.session.get(EngineRun, run_id)
@@ -124,3 +126,20 @@ def test_an_actions_outcome_reads_in_the_language_of_whoever_looks_at_it(anna, l
     assert "Het netwerk is nu in de fase Starten" in anna.get(run_url).get_data(as_text=True)
     assert "The network is now in the phase Starten" in anna.get(run_url + "?lang=en").get_data(as_text=True)
     assert anna.get(run_url + ".json").get_json()["message"].startswith("The network is now in the phase Starten")
+
+
+def test_a_run_whose_process_was_killed_shows_as_interrupted_with_try_again_that_resumes(anna, launched):
+    """Recorded as running, but nobody holds the network's lease any more: the worker was killed mid-run."""
+    with launched.app.app_context():
+        network = db.session.query(Network).filter_by(slug=SLUG).one()
+        run = EngineRun(network_id=network.id, kind="launch", status="running", total=12, done=5, failed=0,
+                        params={})
+        db.session.add(run)
+        db.session.commit()
+        run_id = run.id
+    progress = anna.get(f"/networks/{SLUG}/runs/{run_id}.json").get_json()
+    assert (progress["status"], progress["finished"]) == ("interrupted", True)
+    page = anna.get(f"/networks/{SLUG}").get_data(as_text=True)
+    assert "Onderbroken" in page and f"/runs/{run_id}/retry" in page and "/actions/advance" in page
+    again = anna.post(f"/networks/{SLUG}/runs/{run_id}/retry").headers["Location"]
+    assert anna.get(again + ".json").get_json()["status"] == "done"
