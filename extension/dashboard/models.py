@@ -1,4 +1,5 @@
-"""What the web app keeps of its own: wizard drafts. (A kartrekker's actions are engine runs: extension.dashboard.actions.)"""
+"""What the web app keeps of its own: wizard drafts (a kartrekker's actions are engine runs, see
+extension.dashboard.actions)."""
 from __future__ import annotations
 
 from datetime import datetime

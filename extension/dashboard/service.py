@@ -245,7 +245,8 @@ def run_failures(network_id: int, run: engine.RunProgress) -> list[FailedStep]:
 def run_view(run: engine.RunProgress) -> dict:
     """A run as the progress endpoint returns it (and the page shows it), from the engine's record."""
     return {"id": run.run_id, "kind": run.kind, "status": run.status, "done": run.done, "total": run.total,
-            "failed_steps": run.failed, "percent": run.percent, "message": None if run.message is None else str(run.message), "finished": run.finished,
+            "failed_steps": run.failed, "percent": run.percent,
+            "message": None if run.message is None else str(run.message), "finished": run.finished,
             "failed": run.status == "failed"}
 
 

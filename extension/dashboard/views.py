@@ -5,6 +5,7 @@ from flask import (Blueprint, Response, abort, current_app, g, jsonify, redirect
                    url_for)
 
 from extension import engine
+from extension.i18n import Text
 from extension.dashboard import actions, service
 from extension.dashboard.access import require_account_holder, require_manager
 from extension.dashboard.forms import check_member
@@ -126,7 +127,8 @@ def perform(slug: str, kind: str):
     elif kind == "remove_member":
         email = request.form.get("email", "")
         if not any(m.email.casefold() == email.casefold() for m in network.memberships if m.role != "kartrekker"):
-            return _confirmation(network, kind, {"email": email}, {"email": "kies een lid uit de lijst"}, 422)
+            return _confirmation(network, kind, {"email": email},
+                                 {"email": str(Text("choose a member from the list"))}, 422)
         params = {"email": email}
     elif kind == "end":
         params = {"move_folder": request.form.get("move_folder") == "1"}

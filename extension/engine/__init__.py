@@ -31,8 +31,9 @@ the worker), "running", "done", "failed" or "interrupted" (recorded as running, 
 network's lock any more: killed; running it again finishes it); `failed_label` names the first failed
 step's target, `failed_error` says why. Each step's journal row (`LaunchStep`: key, kind, label, status,
 last_error, run_id) gives the detail. The journal is committed once per batch of steps started or finished,
-so the figures move as it runs. A caller that queued a run row itself (the web app) passes a `progress` with `run_id`: the engine
-records into that row and leaves ending it (status, `finished_at`, `message`) to the caller.
+so the figures move as it runs. A caller that queued a run row itself (the web app) passes a `progress` with
+`run_id`: the engine records into that row and leaves ending it (status, `finished_at`, `message`) to the
+caller.
 
 `engine.dry_run(app, slug)` gives the launch plan without any request (steps, requests, critical path).
 """
