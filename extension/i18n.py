@@ -123,3 +123,31 @@ class Text:
 def local_time(moment: datetime) -> str:
     """A moment in this machine's time zone, with the zone named (`2026-12-07 15:30 CET`)."""
     return moment.astimezone().strftime("%Y-%m-%d %H:%M %Z")
+
+
+# A Text kept in a database column as JSON, so that a message the worker wrote reads in the language of whoever
+# looks at it; plain text (a message from elsewhere) is kept and read as it is.
+_STORED = '{"text": '
+
+
+def dump_text(message: "Text | str | None") -> str | None:
+    """`message` for a text column: a Text as JSON of its msgid and values, anything else as it is."""
+    if isinstance(message, Text):
+        import json
+
+        values = {name: str(value) if isinstance(value, Text) else value for name, value in message.values.items()}
+        return json.dumps({"text": message.message, "values": values}, ensure_ascii=False)
+    return message
+
+
+def load_text(stored: str | None) -> "Text | str | None":
+    """What dump_text kept: a Text again, or the plain text."""
+    if stored is None or not stored.startswith(_STORED):
+        return stored
+    import json
+
+    try:
+        data = json.loads(stored)
+    except ValueError:
+        return stored
+    return Text(data["text"], **data.get("values", {}))

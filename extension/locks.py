@@ -143,8 +143,14 @@ def hold(name: str, *, ttl: float = DEFAULT_TTL, wait: float = 0.0) -> Iterator[
 
 
 def network_lock(slug: str, *, wait: float = 0.0, ttl: float = DEFAULT_TTL):
-    """The one per-network lease every run of a plan takes (launch, actions, catch-up, repair, end)."""
+    """The one per-network lease every run of a plan takes (launch, actions, catch-up, repair, end); see
+    network_busy."""
     return hold(f"network:{slug}", ttl=ttl, wait=wait)
+
+
+def network_busy(slug: str) -> bool:
+    """True while some process holds the network's lease (a run of a plan is under way)."""
+    return holder(f"network:{slug}") is not None
 
 
 def holder(name: str) -> str | None:

@@ -12,9 +12,11 @@ from flask import current_app
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import selectinload
 
+from extension import engine
 from extension.dashboard.access import is_admin
-from extension.dashboard.models import RUN_FAILED, ActionRun, WizardDraft
+from extension.dashboard.models import WizardDraft
 from extension.extensions import db
+from extension.i18n import Text
 from extension.networks import status as network_status
 from extension.networks.models import (STEP_DONE, STEP_FAILED, STEP_RUNNING, Commitment, KnowledgeTask,
                                        LaunchStep, Meeting, Membership, Network, Phase)
@@ -102,7 +104,7 @@ class FailedStep:
 
     what: str
     where: str
-    advice: str
+    advice: Text
     detail: str
 
 
@@ -142,7 +144,7 @@ class Dashboard:
     steps_done: int
     steps_total: int
     failed: list[FailedStep]
-    latest_run: ActionRun | None
+    latest_run: engine.RunProgress | None
     today: date
     chart: list[ChartBar]
 
@@ -192,9 +194,9 @@ def viewer_folder(network: Network, viewer) -> str | None:
     return folder_seen_by(network, organisation, getattr(viewer, "user_id", None))
 
 
-def latest_run(network_id: int) -> ActionRun | None:
-    return db.session.scalar(select(ActionRun).where(ActionRun.network_id == network_id)
-                             .order_by(ActionRun.id.desc()).limit(1))
+def latest_run(network_id: int) -> engine.RunProgress | None:
+    """The network's latest run as the engine recorded it (queued from here, or run from the command line)."""
+    return engine.progress(network_id)
 
 
 def failed_steps(steps: list[LaunchStep]) -> list[FailedStep]:
@@ -204,32 +206,45 @@ def failed_steps(steps: list[LaunchStep]) -> list[FailedStep]:
 
 def explain(step: LaunchStep) -> FailedStep:
     """The failure of a step in plain Dutch: what it was doing, in whose Nextcloud, and what to do now."""
-    where = step.organisation.name if step.organisation else "de app"
+    where = step.organisation.name if step.organisation else str(Text("the app"))
     error = step.last_error or ""
     if "HTTP 503" in error or "maintenance" in error.casefold() or "onderhoud" in error.casefold():
-        advice = (f"De Nextcloud van {where} was tijdelijk niet beschikbaar (onderhoud of te druk). Wacht een paar "
-                  "minuten en kies dan Opnieuw proberen; wat al klaar is, blijft staan.")
+        advice = Text("The Nextcloud of %(where)s was temporarily unavailable (maintenance or too busy). Wait a few "
+                      "minutes, then choose Try again; what is finished stays.", where=where)
     elif "HTTP 429" in error:
-        advice = (f"De Nextcloud van {where} kreeg te veel verzoeken tegelijk. Wacht even en kies Opnieuw proberen.")
+        advice = Text("The Nextcloud of %(where)s got too many requests at once. Wait a moment and choose Try again.",
+                      where=where)
     elif "HTTP 401" in error or "reconnect" in error.casefold() or "verbind" in error.casefold():
-        advice = (f"De verbinding van {where} met Nextcloud werkt niet meer. Laat de beheerder van {where} opnieuw "
-                  "verbinden (pagina Organisaties) en kies daarna Opnieuw proberen.")
+        advice = Text("The connection of %(where)s to Nextcloud no longer works. Ask the administrator of %(where)s to "
+                      "connect again (page Organisations), then choose Try again.", where=where)
     elif "HTTP 403" in error:
-        advice = (f"De Nextcloud van {where} weigerde dit (geen rechten of een limiet bereikt). Vraag de beheerder van "
-                  f"{where} om het na te kijken en kies daarna Opnieuw proberen.")
+        advice = Text("The Nextcloud of %(where)s refused this (no permission, or a limit was reached). Ask the "
+                      "administrator of %(where)s to look into it, then choose Try again.", where=where)
     elif "HTTP 507" in error:
-        advice = f"De opslag in de Nextcloud van {where} is vol. Vraag de beheerder om ruimte en probeer het opnieuw."
+        advice = Text("The storage in the Nextcloud of %(where)s is full. Ask the administrator for space and try "
+                      "again.", where=where)
     else:
-        advice = (f"Er ging iets mis in de Nextcloud van {where}. Kies Opnieuw proberen; blijft het misgaan, geef dan "
-                  "de technische melding hieronder door aan je beheerder.")
+        advice = Text("Something went wrong in the Nextcloud of %(where)s. Choose Try again; if it keeps going wrong, "
+                      "pass the technical message below on to your administrator.", where=where)
     return FailedStep(what=step.label, where=where, advice=advice, detail=error)
 
 
-def run_view(run: ActionRun) -> dict:
-    """A run as the progress endpoint returns it (and the page shows it)."""
-    return {"id": run.id, "kind": run.kind, "status": run.status, "done": run.done, "total": run.total,
-            "percent": run.percent, "current": run.current, "message": run.message, "finished": run.finished,
-            "failed": run.status == RUN_FAILED}
+def run_failures(network_id: int, run: engine.RunProgress) -> list[FailedStep]:
+    """The journaled steps that failed in `run`, explained; one query, only for a run that failed."""
+    if run.status != "failed" or not run.failed:
+        return []
+    steps = db.session.scalars(select(LaunchStep).where(
+        LaunchStep.network_id == network_id, LaunchStep.run_id == run.run_id, LaunchStep.status == STEP_FAILED)
+        .options(selectinload(LaunchStep.organisation)).order_by(LaunchStep.position)).all()
+    return [explain(step) for step in steps]
+
+
+def run_view(run: engine.RunProgress) -> dict:
+    """A run as the progress endpoint returns it (and the page shows it), from the engine's record."""
+    return {"id": run.run_id, "kind": run.kind, "status": run.status, "done": run.done, "total": run.total,
+            "failed_steps": run.failed, "percent": run.percent,
+            "message": None if run.message is None else str(run.message), "finished": run.finished,
+            "failed": run.status == "failed"}
 
 
 def open_tasks_of_current_phase(network: Network) -> list[KnowledgeTask]:

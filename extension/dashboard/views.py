@@ -4,10 +4,11 @@ from __future__ import annotations
 from flask import (Blueprint, Response, abort, current_app, g, jsonify, redirect, render_template, request,
                    url_for)
 
+from extension import engine
+from extension.i18n import Text
 from extension.dashboard import actions, service
 from extension.dashboard.access import require_account_holder, require_manager
 from extension.dashboard.forms import check_member
-from extension.dashboard.models import ActionRun
 from extension.extensions import db
 from extension.networks import export as network_export
 from extension.networks.models import as_utc
@@ -58,15 +59,16 @@ def show(slug: str):
     board = service.dashboard(slug, g.account)
     run = board.latest_run
     return render_template("dashboard/show.html", board=board, network=board.network, status=board.status,
-                           run=run if run is not None and not run.finished else None)
+                           run=run if run is not None and not run.finished else None,
+                           interrupted=run if run is not None and run.status == engine.INTERRUPTED else None)
 
 
 @bp.get("/networks/<slug>/runs/<int:run_id>")
 def progress(slug: str, run_id: int):
     network = _network(slug)
     run = _run(network, run_id)
-    failed = service.failed_steps(service.load_network(slug).launch_steps) if run.status == "failed" else []
-    return render_template("dashboard/progress.html", network=network, run=run, failed=failed)
+    return render_template("dashboard/progress.html", network=network, run=run,
+                           failed=service.run_failures(network.id, run))
 
 
 @bp.get("/networks/<slug>/runs/<int:run_id>.json")
@@ -77,15 +79,18 @@ def progress_json(slug: str, run_id: int):
 
 @bp.post("/networks/<slug>/runs/<int:run_id>/retry")
 def retry(slug: str, run_id: int):
+    """Try a run again: the same action with the same arguments; the engine resumes from its journal (what is
+    done is only verified, what failed or never ran is made)."""
     network = _network(slug)
     run = _run(network, run_id)
-    again = actions.start(network, run.kind, g.account.id, **(run.params or {}))
+    again = actions.start(network, actions.retry_action(run), g.account.id, **(run.params or {}))
     return redirect(url_for("dashboard.progress", slug=network.slug, run_id=again.id))
 
 
-def _run(network, run_id: int) -> ActionRun:
-    run = db.session.get(ActionRun, run_id)
-    if run is None or run.network_id != network.id:
+def _run(network, run_id: int) -> engine.RunProgress:
+    """The network's run `run_id` as the engine recorded it; 404 for another network's run."""
+    run = engine.progress(network.id, run_id)
+    if run is None:
         abort(404)
     return run
 
@@ -122,7 +127,8 @@ def perform(slug: str, kind: str):
     elif kind == "remove_member":
         email = request.form.get("email", "")
         if not any(m.email.casefold() == email.casefold() for m in network.memberships if m.role != "kartrekker"):
-            return _confirmation(network, kind, {"email": email}, {"email": "kies een lid uit de lijst"}, 422)
+            return _confirmation(network, kind, {"email": email},
+                                 {"email": str(Text("choose a member from the list"))}, 422)
         params = {"email": email}
     elif kind == "end":
         params = {"move_folder": request.form.get("move_folder") == "1"}

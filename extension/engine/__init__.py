@@ -24,18 +24,23 @@ LaunchError (or the domain's MemberError / PhaseError), all with a Dutch message
 `progress(step, status)` is called from the calling thread for every step: "running", then "done",
 "verified" or "failed"; `step.label` is a Dutch description of the target ("Map delen met Eva Smit").
 
-A progress bar reads the database only: `engine.progress(network_id)` returns the network's latest run as
-`RunProgress(run_id, kind, status, done, total, failed, failed_label, failed_error, notes)` — `status` is
-"running", "done" or "failed"; `failed_label` names the first failed step's target, `failed_error` says
-why. Each step's journal row (`LaunchStep`: key, kind, label, status, last_error, run_id) gives the detail.
-The journal is committed once per batch of steps started or finished, so the figures move as it runs.
+A progress bar reads the database only: `engine.progress(network_id)` returns the network's latest run
+(`engine.progress(network_id, run_id)` that one run) as `RunProgress(run_id, kind, status, done, total,
+failed, failed_label, failed_error, notes, message, params)` — `status` is "queued" (a web action waiting for
+the worker), "running", "done", "failed" or "interrupted" (recorded as running, but no process holds the
+network's lock any more: killed; running it again finishes it); `failed_label` names the first failed
+step's target, `failed_error` says why. Each step's journal row (`LaunchStep`: key, kind, label, status,
+last_error, run_id) gives the detail. The journal is committed once per batch of steps started or finished,
+so the figures move as it runs. A caller that queued a run row itself (the web app) passes a `progress` with
+`run_id`: the engine records into that row and leaves ending it (status, `finished_at`, `message`) to the
+caller.
 
 `engine.dry_run(app, slug)` gives the launch plan without any request (steps, requests, critical path).
 """
-from extension.engine.api import (RUN_KINDS, EndResult, RunProgress, dry_run, plan_launch, progress, run,
+from extension.engine.api import (INTERRUPTED, RUN_KINDS, EndResult, RunProgress, dry_run, plan_launch, progress, run,
                                   template_of, unfinished)
 from extension.engine.errors import Busy, LaunchError
 from extension.engine.runner import DONE, FAILED, RUNNING, VERIFIED, RunResult
 
-__all__ = ["DONE", "FAILED", "RUNNING", "RUN_KINDS", "VERIFIED", "Busy", "EndResult", "LaunchError", "RunProgress",
-           "RunResult", "dry_run", "plan_launch", "progress", "run", "template_of", "unfinished"]
+__all__ = ["DONE", "FAILED", "INTERRUPTED", "RUNNING", "RUN_KINDS", "VERIFIED", "Busy", "EndResult", "LaunchError",
+           "RunProgress", "RunResult", "dry_run", "plan_launch", "progress", "run", "template_of", "unfinished"]

@@ -14,9 +14,11 @@ from extension.engine.plan import Plan, Step, build_plan
 from extension.engine.runner import ClientFor, Progress, RunResult, execute, locked, network_status_after
 from extension.engine.steps import (CalendarUnshareParams, MoveParams, ReplyParams, TaskDoneParams, TreeParams)
 from extension.extensions import db
+from extension.i18n import load_text
 from extension.network_templates import get_template, templates_dir
 from extension.networks import naming
-from extension.networks.models import EngineRun, KnowledgeTask, Network, NetworkStatus, StepState
+from extension.locks import network_busy
+from extension.networks.models import EngineRun, KnowledgeTask, Network, NetworkStatus, RunState, StepState
 from extension.networks.service import get_network, participating
 from extension.organisations.models import utcnow
 
@@ -360,16 +362,43 @@ class RunProgress:
     failed_label: str | None
     failed_error: str | None
     notes: tuple[str, ...]
+    message: Any = None  # a Text (translated when shown) or plain text
+    params: dict | None = None
+
+    @property
+    def finished(self) -> bool:
+        return self.status in ("done", "failed", INTERRUPTED)
+
+    @property
+    def percent(self) -> int:
+        if self.status == "done":
+            return 100
+        return min(100, int(100 * self.done / self.total)) if self.total else 0
 
 
-def progress(network_id: int) -> RunProgress | None:
-    """The latest run of the network, or None when none ran yet: one indexed query."""
-    run_row = db.session.scalars(select(EngineRun).where(EngineRun.network_id == network_id)
-                                 .order_by(EngineRun.id.desc()).limit(1)).first()
-    if run_row is None:
+# A run recorded as running whose network lease nobody holds: its process was killed (a worker stopped, a
+# command interrupted). Running it again finishes it (the journal keeps what was done).
+INTERRUPTED = "interrupted"
+
+
+def progress(network_id: int, run_id: int | None = None) -> RunProgress | None:
+    """The latest run of the network (or its run `run_id`), or None when there is none: one indexed query,
+    and for a running run one more to see that its process still holds the network's lease."""
+    query = select(EngineRun, Network.slug).join(Network, Network.id == EngineRun.network_id).where(
+        EngineRun.network_id == network_id)
+    if run_id is not None:
+        query = query.where(EngineRun.id == run_id)
+    found = db.session.execute(query.order_by(EngineRun.id.desc()).limit(1)).first()
+    if found is None:
         return None
-    return RunProgress(run_row.id, run_row.kind, run_row.status, run_row.done, run_row.total, run_row.failed,
-                       run_row.failed_label, run_row.failed_error, tuple(run_row.notes or ()))
+    run_row, slug = found
+    status = run_row.status
+    if status == RunState.RUNNING and not network_busy(slug):
+        status = INTERRUPTED
+    return RunProgress(run_row.id, run_row.kind, status, run_row.done, run_row.total, run_row.failed,
+                       run_row.failed_label, run_row.failed_error, tuple(run_row.notes or ()),
+                       load_text(run_row.message),
+                       dict(run_row.params) if run_row.params is not None else None)
 
 
 def unfinished(network: Network, plan: Plan) -> list[str]:
@@ -378,5 +407,5 @@ def unfinished(network: Network, plan: Plan) -> list[str]:
     return [step.key for step in plan.steps if step.key not in done]
 
 
-__all__ = ["RUN_KINDS", "EndResult", "RunProgress", "RunResult", "dry_run", "plan_launch", "progress", "run",
-           "template_of", "unfinished"]
+__all__ = ["INTERRUPTED", "RUN_KINDS", "EndResult", "RunProgress", "RunResult", "dry_run", "plan_launch", "progress",
+           "run", "template_of", "unfinished"]

@@ -146,9 +146,12 @@ def _execute(app, network, plan, kind, verify, redo, only, removals, progress, c
             network.launch_steps.remove(row)
             del journal[key]
     work = _diff(network, plan, journal, verify, set(redo), only, removals)
-    run = EngineRun(network_id=network.id, kind=kind, status=RunState.RUNNING, total=len(work), done=0, failed=0,
-                    notes=result.notes)
-    db.session.add(run)
+    run = _queued_run(network, progress)
+    if run is None:
+        run = EngineRun(network_id=network.id, kind=kind)
+        db.session.add(run)
+    run.status, run.total, run.done, run.failed, run.notes = RunState.RUNNING, len(work), 0, 0, result.notes
+    run.failed_label = run.failed_error = None
     db.session.flush()
     result.run_id, result.steps = run.id, len(work)
     prior = {}
@@ -255,14 +258,26 @@ def _execute(app, network, plan, kind, verify, redo, only, removals, progress, c
             # Never started: a step it needs failed; it waits as it was.
             item.row.status = prior[item.key]
             item.row.attempts -= 1
-    run.status = RunState.DONE if result.ok else RunState.FAILED
-    run.finished_at = utcnow()
+    if _queued_run(network, progress) is None:
+        # A run queued by the web app is ended by its job, which adds the outcome in words (and may run again).
+        run.status = RunState.DONE if result.ok else RunState.FAILED
+        run.finished_at = utcnow()
     run.notes = list(result.notes)
     _commit()
     result.renamed = renamed
     log.info("%s of %s: %d done, %d verified, %d failed, %d not run", kind, network.slug, result.done,
              result.verified, len(result.failed), result.not_run)
     return result
+
+
+def _queued_run(network: Network, progress) -> EngineRun | None:
+    """The run row a caller queued for this run (`progress.run_id`, extension.dashboard.actions): the engine
+    records into it instead of a row of its own, so a progress bar follows the one record it showed first."""
+    run_id = getattr(progress, "run_id", None)
+    if run_id is None:
+        return None
+    run = db.session.get(EngineRun, run_id)
+    return run if run is not None and run.network_id == network.id else None
 
 
 def _diff(network: Network, plan: Plan, journal: dict[str, LaunchStep], verify, redo: set[str],

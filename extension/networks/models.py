@@ -47,8 +47,10 @@ STEP_PENDING, STEP_RUNNING, STEP_DONE, STEP_FAILED, STEP_DRIFT = (
 
 
 class RunState(StrEnum):
-    """One run of a plan (extension.engine): running, finished with every step done, or stopped by failures."""
+    """One run of a plan (extension.engine): queued by the web app for its worker, running, finished with every
+    step done, or stopped by failures."""
 
+    QUEUED = "queued"
     RUNNING = "running"
     DONE = "done"
     FAILED = "failed"
@@ -282,7 +284,12 @@ class LaunchStep(db.Model):
 
 
 class EngineRun(db.Model):
-    """One run of a plan on a network (launch, advance, a member added, …): what a progress bar shows."""
+    """One run of a plan on a network (launch, advance, a member added, …): what a progress bar shows.
+
+    A kartrekker's action in the browser is queued as a run of its own (status queued, who asked and with
+    what) and the engine records into that row when the worker runs it (extension.dashboard.actions), so the
+    browser, a second browser and the command line all read the same record.
+    """
 
     __tablename__ = "engine_runs"
 
@@ -299,3 +306,12 @@ class EngineRun(db.Model):
     notes: Mapped[list[str] | None] = mapped_column(JSON)
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # A run queued from the browser: who asked for it, the action's arguments (to try it again), and the outcome
+    # in Dutch for the kartrekker (what was done, or why it could not start).
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id", ondelete="SET NULL"))
+    params: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    message: Mapped[str | None] = mapped_column(Text)
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (RunState.DONE, RunState.FAILED)

@@ -12,6 +12,8 @@ from typing import Any, Iterable, Mapping
 
 import holidays
 
+from extension.i18n import Text
+
 WEEKDAYS = ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag")
 REGIONS = ("noord", "midden", "zuid")
 # How far past its own week a meeting may move when every weekday of that week is taken (a holiday week).
@@ -28,12 +30,13 @@ class SchoolHoliday:
 
 @dataclass(frozen=True)
 class Slot:
-    """A meeting's day: the day the rhythm asked for, the day it got, and why it moved (Dutch) if it did."""
+    """A meeting's day: the day the rhythm asked for, the day it got, and why it moved if it did (translated
+    when shown: Dutch by default)."""
 
     key: str
     wanted: date
     day: date
-    reason: str | None = None
+    reason: Text | None = None
 
     @property
     def moved(self) -> bool:
@@ -54,17 +57,18 @@ def _day(value: Any) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value))
 
 
-def why_not(day: date, region: str | None, periods: Iterable[SchoolHoliday]) -> str | None:
-    """Why no meeting can be held on `day` (Dutch), or None when it can."""
+def why_not(day: date, region: str | None, periods: Iterable[SchoolHoliday]) -> Text | None:
+    """Why no meeting can be held on `day`, or None when it can. The names of public holidays and school
+    holidays stay Dutch: they are the Dutch calendar's own."""
     if day.weekday() >= 5:
-        return "in het weekend"
+        return Text("at the weekend")
     public = holidays.country_holidays("NL", years=day.year, language="nl").get(day)
     if public:
-        return f"op een feestdag ({public})"
+        return Text("on a public holiday (%(name)s)", name=public)
     if region:
         for period in periods:
             if period.region == region and period.start <= day <= period.end:
-                return f"in de {period.name} (regio {region})"
+                return Text("in the %(holiday)s (region %(region)s)", holiday=period.name, region=region)
     return None
 
 
@@ -105,10 +109,15 @@ def schedule(start: date, weeks: Mapping[str, int], weekday: int, region: str | 
     return slots
 
 
-def describe(slot: Slot) -> str:
-    """The move in Dutch, for the wizard's review: 'dinsdag … valt in de herfstvakantie …'."""
-    return f"{_short(slot.wanted)} valt {slot.reason}; de bijeenkomst wordt verplaatst naar {_short(slot.day)}."
+# The weekdays as shown (the network file's rhythm names them in Dutch: WEEKDAYS).
+DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
-def _short(day: date) -> str:
-    return f"{WEEKDAYS[day.weekday()]} {day.strftime('%d-%m-%Y')}"
+def describe(slot: Slot) -> Text:
+    """The move for the wizard's review: 'dinsdag … valt in de herfstvakantie …' (in English on request)."""
+    return Text("%(wanted)s falls %(reason)s; the meeting moves to %(day)s.", wanted=_short(slot.wanted),
+                reason=slot.reason, day=_short(slot.day))
+
+
+def _short(day: date) -> Text:
+    return Text("%(weekday)s %(date)s", weekday=Text(DAY_NAMES[day.weekday()]), date=day.strftime('%d-%m-%Y'))

@@ -1,5 +1,5 @@
-// Follows a background run on the network pages: polls the run's JSON and updates the bar; without
-// JavaScript the page refreshes itself (meta refresh in <noscript>).
+// Follows a background run on the network pages: polls the run's JSON (the engine's record of the run) and
+// updates the bar; without JavaScript the page refreshes itself (meta refresh in <noscript>).
 (function () {
   "use strict";
   var box = document.getElementById("run");
@@ -16,8 +16,10 @@
       window.location.reload();
       return;
     }
-    var label = box.getAttribute("data-step-label") || "Stap";
-    text.textContent = run.total ? label + " " + run.done + " / " + run.total + (run.current ? ": " + run.current : "") : text.textContent;
+    if (run.status === "running" && run.total) {
+      text.textContent = (box.getAttribute("data-step-label") || "Stap") + " " + run.done + " " +
+        (box.getAttribute("data-of-label") || "van") + " " + run.total;
+    }
     window.setTimeout(poll, 1000);
   }
 

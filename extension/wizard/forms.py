@@ -44,6 +44,19 @@ def apply(step: int, data: dict[str, Any], form) -> dict[str, Any]:
     return data
 
 
+def enter_action(data: dict[str, Any], form) -> str:
+    """What Enter in a field of the members step means, as a person expects: a new search term (or another
+    organisation to search) searches, a filled-in cloud id or e-mail address is added, anything else saves the
+    step and goes on. Never an empty member row."""
+    search = data.get("_search") or {}
+    query = _text(form, "q")
+    if query and (query, _text(form, "search_organisation")) != (search.get("q"), search.get("organisation")):
+        return "search"
+    if _text(form, "cloud_id"):
+        return "stay"
+    return "next"
+
+
 def _apply_members(data: dict[str, Any], form) -> None:
     data["host"] = _text(form, "host") or data.get("host")
     members = []

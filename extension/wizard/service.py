@@ -26,11 +26,13 @@ from extension import engine
 from extension.networks import schedule
 from extension.networks.models import Network
 from extension.engine import LaunchError
+from extension.i18n import Text
 from extension.networks.service import create_network, meeting_slots, mix_warnings
 from extension.organisations.models import Organisation
 from extension.yaml_source import SourceMap
 
-STEPS = ("Vorm", "Sjabloon", "Netwerk", "Leden", "Toezeggingen", "Controleren")
+# The steps' titles, translated when shown (Dutch by default).
+STEPS = (Text("Form"), Text("Template"), Text("Network"), Text("Members"), Text("Commitments"), Text("Review"))
 # The network file's fields each step asks for (the first part of a problem's field path).
 STEP_FIELDS = {2: ("template",), 3: ("name", "topic", "question", "ambition", "start", "place", "region", "rhythm"),
                4: ("host", "kartrekker", "members"), 5: ("commitments",), 6: ()}
@@ -54,10 +56,12 @@ def draft_from_yaml(account, text: str | bytes) -> tuple[WizardDraft | None, str
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f" (regel {mark.line + 1})" if mark else ""
-        return None, f"Het bestand is geen geldige YAML{where}."
+        if mark:
+            return None, str(Text("The file is not valid YAML (line %(line)s).", line=mark.line + 1))
+        return None, str(Text("The file is not valid YAML."))
     if not isinstance(data, dict):
-        return None, "Het bestand beschrijft geen netwerk (verwacht: velden als name, topic, members)."
+        return None, str(Text("The file does not describe a network (expected: fields such as name, topic, "
+                              "members)."))
     draft = WizardDraft(account_id=account.id, step=3, data=_plain(data))
     db.session.add(draft)
     db.session.commit()
@@ -168,8 +172,8 @@ class Review:
     """Step 6: what the launch will create where, and for whom, in Dutch; the plan's request count."""
 
     network: Network | None
-    lines: list[str] = field(default_factory=list)
-    moved: list[str] = field(default_factory=list)
+    lines: list[Text] = field(default_factory=list)
+    moved: list[Text] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     requests: int | None = None
     steps: int | None = None
@@ -215,14 +219,16 @@ def _summary(network: Network, template) -> list[str]:
     for task in network.tasks:
         by_org[task.organisation.name] = by_org.get(task.organisation.name, 0) + 1
     lines = [
-        f"In de Nextcloud van {host.name} komt de map 'Lerende netwerken/{network.folder_name}' met "
-        f"{len(template.seeded_documents())} documenten, verdeeld over {len(network.phases)} fasemappen.",
-        f"De map wordt gedeeld met {len(invited)} leden.",
-        f"De agenda '{network.name}' krijgt {len(network.meetings)} bijeenkomsten; {len(invited)} leden krijgen "
-        f"een uitnodiging voor elke bijeenkomst ({len(network.meetings) * len(invited)} uitnodigingen).",
+        Text("In the Nextcloud of %(host)s the folder '%(folder)s' is made with %(documents)s documents in "
+             "%(phases)s phase folders.", host=host.name, folder=f"Lerende netwerken/{network.folder_name}",
+             documents=len(template.seeded_documents()), phases=len(network.phases)),
+        Text("The folder is shared with %(members)s members.", members=len(invited)),
+        Text("The calendar '%(name)s' gets %(meetings)s meetings; %(members)s members get an invitation to each "
+             "meeting (%(invitations)s invitations).", name=network.name, meetings=len(network.meetings),
+             members=len(invited), invitations=len(network.meetings) * len(invited)),
     ]
     for meeting in network.meetings:
-        lines.append(f"Bijeenkomst '{meeting.title}': {meeting.start.strftime('%d-%m-%Y')}")
+        lines.append(Text("Meeting '%(title)s': %(day)s", title=meeting.title, day=meeting.start.strftime('%d-%m-%Y')))
     for name, count in sorted(by_org.items()):
-        lines.append(f"{name}: een takenlijst met {count} ta(a)k(en) voor de eerste fase.")
+        lines.append(Text("%(org)s: a task list with %(count)s task(s) for the first phase.", org=name, count=count))
     return lines

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import (Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request,
                    url_for)
+from flask_babel import gettext as _
 
 from connectors.errors import NextcloudError
 from extension.accounts.service import nextcloud_client
@@ -50,13 +51,13 @@ def create():
 def upload():
     file = request.files.get("file")
     if file is None or not file.filename:
-        flash("Kies eerst een netwerkbestand (.yml).", "error")
+        flash(_("Choose a network file (.yml) first."), "error")
         return redirect(url_for("wizard.start"))
     draft, error = service.draft_from_yaml(g.account, file.read())
     if error:
         flash(error, "error")
         return redirect(url_for("wizard.start"))
-    flash("Het netwerkbestand is ingelezen; controleer de stappen.", "success")
+    flash(_("The network file has been read; check the steps."), "success")
     return redirect(url_for("wizard.step", draft_id=draft.id, number=draft.step))
 
 
@@ -103,8 +104,15 @@ def save(draft_id: int, number: int):
         abort(404)
     app = current_app._get_current_object()
     service.discard_network(draft)
-    draft.data = forms.apply(number, dict(draft.data), request.form)
     action = request.form.get("go", "next")
+    if action == "enter":
+        # Enter pressed in a field (the form's first, hidden button): what that field's own button does.
+        action = forms.enter_action(draft.data, request.form)
+    draft.data = forms.apply(number, dict(draft.data), request.form)
+    if action == "search":
+        draft.data = {**draft.data, "_search": _sharee_search(request.form)}
+        db.session.commit()
+        return redirect(url_for("wizard.step", draft_id=draft.id, number=4) + "#search")
     if action == "back":
         draft.step = max(number - 1, 1)
         db.session.commit()
@@ -124,34 +132,40 @@ def save(draft_id: int, number: int):
 def search(draft_id: int):
     """Look people up in an organisation's Nextcloud (sharee search) — only when the kartrekker asks."""
     draft = _draft(draft_id)
-    query = request.form.get("q", "").strip()
-    slug = request.form.get("search_organisation", "")
-    organisation = db.session.query(Organisation).filter_by(slug=slug).first()
     service.discard_network(draft)
     # The members typed so far are saved with the search, so nothing is lost.
     data = forms.apply(4, dict(draft.data), request.form) if "member_count" in request.form else dict(draft.data)
-    data["_search"] = {"q": query, "organisation": organisation.slug if organisation else "", "results": [],
-                       "error": None}
-    if organisation is None or not organisation.has_nextcloud or len(query) < 2:
-        data["_search"]["error"] = "Kies een organisatie met Nextcloud en typ minstens twee tekens."
-    else:
-        account = g.account if organisation.id == g.account.organisation_id else organisation.connection
-        if account is None:
-            data["_search"]["error"] = f"{organisation.name} is nog niet met de app verbonden; zoeken kan daar niet."
-        else:
-            try:
-                found = nextcloud_client(current_app._get_current_object(), account).ocs.search_sharees(
-                    query, share_types=(0,))
-            except NextcloudError as exc:
-                data["_search"]["error"] = f"Zoeken in de Nextcloud van {organisation.name} lukte niet ({exc})."
-            else:
-                data["_search"]["results"] = [
-                    {"name": s.label, "user": s.share_with,
-                     "email": s.unique if s.unique and "@" in s.unique else ""}
-                    for s in found if s.kind == "users"][:20]
+    data["_search"] = _sharee_search(request.form)
     draft.data = data
     db.session.commit()
     return redirect(url_for("wizard.step", draft_id=draft.id, number=4) + "#search")
+
+
+def _sharee_search(form) -> dict:
+    """The sharee search the form asks for (`q` in `search_organisation`), as the draft keeps it."""
+    query = (form.get("q") or "").strip()
+    slug = form.get("search_organisation", "")
+    organisation = db.session.query(Organisation).filter_by(slug=slug).first()
+    found = {"q": query, "organisation": organisation.slug if organisation else "", "results": [], "error": None}
+    if organisation is None or not organisation.has_nextcloud or len(query) < 2:
+        found["error"] = _("Choose an organisation with Nextcloud and type at least two characters.")
+        return found
+    account = g.account if organisation.id == g.account.organisation_id else organisation.connection
+    if account is None:
+        found["error"] = _("%(org)s is not connected to the app yet; searching there is not possible.",
+                           org=organisation.name)
+        return found
+    try:
+        sharees = nextcloud_client(current_app._get_current_object(), account).ocs.search_sharees(
+            query, share_types=(0,))
+    except NextcloudError as exc:
+        found["error"] = _("Searching the Nextcloud of %(org)s did not work (%(error)s).", org=organisation.name,
+                           error=str(exc))
+    else:
+        found["results"] = [{"name": s.label, "user": s.share_with,
+                             "email": s.unique if s.unique and "@" in s.unique else ""}
+                            for s in sharees if s.kind == "users"][:20]
+    return found
 
 
 @bp.get("/networks/new/<int:draft_id>/network.yml")

@@ -5,9 +5,8 @@ from __future__ import annotations
 import pytest
 
 from extension.accounts.models import Account
-from extension.dashboard.models import RUN_DONE, ActionRun
 from extension.extensions import db
-from extension.networks.models import Network
+from extension.networks.models import EngineRun, Network
 from extension.wizard.service import new_draft
 from tests.access.conftest import HOST, ROLES, SLUG
 from tests.access.helpers import csrf_token
@@ -103,8 +102,8 @@ def kartrekker_work(people) -> dict[str, int]:
     with people.app.app_context():
         draft = new_draft(db.session.get(Account, people.accounts["kartrekker"]))
         network = db.session.query(Network).filter_by(slug=SLUG).one()
-        run = ActionRun(network_id=network.id, account_id=people.accounts["kartrekker"], kind="sync", params={},
-                        status=RUN_DONE)
+        run = EngineRun(network_id=network.id, account_id=people.accounts["kartrekker"], kind="sync", params={},
+                        status="done", total=1, done=1, failed=0)
         db.session.add(run)
         db.session.commit()
         return {"draft_id": draft.id, "run_id": run.id}

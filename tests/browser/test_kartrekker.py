@@ -1,5 +1,6 @@
 """A kartrekker in a real browser: signs in through the sandbox's OAuth pages, walks the wizard, launches
-(one 503 on the way, retried), watches the progress, sees the dashboard and advances to the next phase.
+(one 503 on the way, retried), watches the progress — reloaded mid-launch and followed from a second browser on
+the network page — sees the dashboard and advances to the next phase.
 
 Screenshots of every step at 1280×900 and 390×844 go to test-artifacts/kartrekker/ on every run.
 """
@@ -15,6 +16,7 @@ import pytest
 from icalendar import Calendar
 
 from tests.extension.connected import demo_org
+from tests.fixtures.browser import assert_no_sideways_scrolling
 from tests.networks.conftest import HOST, NO_NEXTCLOUD, SCHOOL, build_world
 from tests.networks.snapshot import calendars
 
@@ -25,11 +27,14 @@ SIZES = {"desktop": (1280, 900), "phone": (390, 844)}
 
 
 def shoot(page, name: str) -> None:
-    """Screenshots of the current page at both sizes, ending at desktop size."""
+    """Screenshots of the current page at both sizes, ending at desktop size; at phone width the page must not
+    scroll sideways."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     for label, (width, height) in SIZES.items():
         page.set_viewport_size({"width": width, "height": height})
         page.screenshot(path=str(ARTIFACTS / f"{name}-{label}.png"), full_page=True)
+        if label == "phone":
+            assert_no_sideways_scrolling(page)
     page.set_viewport_size({"width": 1280, "height": 900})
 
 
@@ -67,6 +72,33 @@ def background_worker(app):
         stop.set()
         thread.join(60)
         huey.immediate = True
+
+
+class _Hold:
+    """A sandbox request hook that stops every request to Nextcloud, once handled, until released: a launch
+    held mid-way without timing."""
+
+    def __init__(self):
+        self.reached = threading.Event()
+        self.release = threading.Event()
+
+    def __call__(self, method: str, path: str) -> None:
+        self.reached.set()
+        self.release.wait(60)
+
+
+@contextmanager
+def held_launch(sandbox):
+    """Hold every request to both sandbox organisations until the block ends."""
+    hold = _Hold()
+    for key in ("a", "b"):
+        sandbox.org(key).faults.on_request = hold
+    try:
+        yield hold
+    finally:
+        for key in ("a", "b"):
+            sandbox.org(key).faults.on_request = None
+        hold.release.set()
 
 
 def tasks_in_sandbox(sandbox, key: str) -> list[str]:
@@ -120,7 +152,7 @@ def test_kartrekker_creates_launches_and_runs_a_network_in_the_browser(live_app,
     page.fill("#f-members-0-expertise", "pedagogisch coach")
     page.select_option("#f-search-org", SCHOOL)
     page.fill("#f-q", "eva")
-    page.get_by_role("button", name="Zoeken").click()
+    page.press("#f-q", "Enter")  # Enter in the search field searches (it does not add an empty member)
     page.get_by_role("button", name=re.compile("Eva.*toevoegen")).click()
     page.fill("#f-members-1-expertise", "leerkracht groep 1-2")
     page.fill("#f-cloud_id", "iris@kompas.example")
@@ -129,7 +161,8 @@ def test_kartrekker_creates_launches_and_runs_a_network_in_the_browser(live_app,
     page.get_by_role("button", name="Toevoegen", exact=True).click()
     page.fill("#f-members-2-expertise", "pedagogisch medewerker")
     shoot(page, "wizard-4-leden")
-    page.get_by_role("button", name="Opslaan en verder").click()
+    page.press("#f-members-2-expertise", "Enter")  # Enter in a member's field saves the step and goes on
+    page.wait_for_selector(f"#f-{HOST}-manager")
 
     # 5. commitments
     page.select_option(f"#f-{HOST}-manager", "anna@zonnebloem.example")
@@ -159,11 +192,33 @@ def test_kartrekker_creates_launches_and_runs_a_network_in_the_browser(live_app,
         assert "Basisschool De Regenboog" in failed and "tijdelijk niet beschikbaar" in failed
         shoot(page, "voortgang-mislukt")
 
+        # A second browser, signed in as Anna too, follows the retried launch on the network page; the launch is
+        # held at its first request to Nextcloud, so both look at it mid-way.
+        second = page.context.browser.new_context(locale="nl-NL", viewport={"width": 1280, "height": 900})
+        other = second.new_page()
+        other.set_default_timeout(60000)
+        sign_in(other, app_url, demo_org("a").name, anna)
         sandbox.org("b").faults.reset()
-        page.get_by_role("button", name="Opnieuw proberen").click()
+        failed_run = page.url
+        with held_launch(sandbox) as hold:
+            page.get_by_role("button", name="Opnieuw proberen").click()
+            page.wait_for_url(lambda url: url != failed_run)
+            assert hold.reached.wait(60), "the retried launch made no request to Nextcloud"
+            page.reload()
+            mid = page.inner_text("#run-text")
+            assert re.fullmatch(r"Stap \d+ van \d+", mid.strip()), mid
+            progress_url = page.get_attribute("#run", "data-progress-url")
+            other.goto(page.url.split("/runs/")[0])
+            assert other.inner_text("#run-text").strip() == mid.strip()
+            assert other.get_attribute("#run", "data-progress-url") == progress_url
+            shoot(other, "netwerk-tijdens-lancering")
         page.wait_for_selector("text=Klaar.")
         assert page.eval_on_selector("#run-bar", "bar => bar.value") == 100
         shoot(page, "voortgang-klaar")
+        # The network page reloads itself once the run is finished: the bar gives way to the launched network.
+        other.wait_for_selector("#run", state="detached")
+        assert "actief" in other.inner_text("main")
+        second.close()
 
     page.get_by_role("link", name="Naar het overzicht van het netwerk").click()
     board = page.inner_text("main")

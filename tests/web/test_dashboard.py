@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import json
 
-from extension.dashboard.models import ActionRun
 from extension.extensions import db
-from extension.networks.models import Network
-from tests.web.conftest import SLUG
+from extension.locks import network_lock
+from extension.networks.models import EngineRun, LaunchStep, Network
+from tests.extension.connected import connect_account
+from tests.web.conftest import SLUG, signed_in
 
 
 def test_kartrekker_sees_her_network_in_the_list_and_its_dashboard(anna):
@@ -76,4 +77,69 @@ def test_a_failed_launch_step_is_explained_in_dutch_and_try_again_finishes_it(an
     retried = anna.post(run_url + "/retry")
     assert anna.get(retried.headers["Location"] + ".json").get_json()["status"] == "done"
     with launched.app.app_context():
-        assert db.session.query(ActionRun).count() == 2
+        runs = db.session.query(EngineRun).filter(EngineRun.account_id.is_not(None)).order_by(EngineRun.id).all()
+        assert [(r.kind, r.status) for r in runs] == [("launch", "failed"), ("launch", "done")]
+
+
+def test_the_network_page_and_the_progress_endpoint_show_the_engines_record_of_a_running_launch(anna, launched):
+    """A launch started elsewhere (here: as the engine records it mid-run) shows the same figures on the network
+    page, on a reload and in a second browser, and its JSON endpoint answers from the same record."""
+    with launched.app.app_context():
+        network = db.session.query(Network).filter_by(slug=SLUG).one()
+        run = EngineRun(network_id=network.id, kind="launch", status="running", total=12, done=5, failed=0)
+        db.session.add(run)
+        db.session.commit()
+        run_id = run.id
+    second = signed_in(launched.app, connect_account(launched.app, launched.sandbox, "a", "anna"))
+    with launched.app.app_context(), network_lock(SLUG):  # the run's process is alive: it holds the lease
+        for client in (anna, anna, second):
+            page = client.get(f"/networks/{SLUG}").get_data(as_text=True)
+            assert "Stap 5 van 12" in page and f"/runs/{run_id}.json" in page and 'http-equiv="refresh"' in page
+            # No second action while this one runs (it would only be refused as busy).
+            assert "De andere acties komen terug" in page and "/actions/advance" not in page
+        progress = second.get(f"/networks/{SLUG}/runs/{run_id}.json").get_json()
+    assert (progress["status"], progress["done"], progress["total"], progress["percent"]) == ("running", 5, 12, 41)
+    with launched.app.app_context():
+        row = db.session.get(EngineRun, run_id)
+        row.done, row.status = 12, "done"
+        db.session.commit()
+    assert anna.get(f"/networks/{SLUG}/runs/{run_id}.json").get_json()["finished"] is True
+    finished = anna.get(f"/networks/{SLUG}").get_data(as_text=True)
+    assert "Stap 5 van 12" not in finished and "/actions/advance" in finished
+
+
+def test_an_action_is_queued_as_an_engine_run_that_the_engine_records_into(anna, launched):
+    """One record per action: the queued row (who asked, with what) is the one the engine fills in."""
+    response = anna.post(f"/networks/{SLUG}/actions/advance")
+    run_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    with launched.app.app_context():
+        runs = db.session.query(EngineRun).filter(EngineRun.id >= run_id).all()
+        assert [(r.id, r.kind, r.status) for r in runs] == [(run_id, "advance", "done")]
+        assert runs[0].total > 0 and runs[0].done == runs[0].total and runs[0].account_id is not None
+        assert "Starten" in runs[0].message
+        assert db.session.query(LaunchStep).filter_by(run_id=run_id).count() == runs[0].total
+
+
+def test_an_actions_outcome_reads_in_the_language_of_whoever_looks_at_it(anna, launched):
+    """The worker writes the outcome once; the progress page shows it in Dutch, or in English on request."""
+    run_url = anna.post(f"/networks/{SLUG}/actions/advance").headers["Location"]
+    assert "Het netwerk is nu in de fase Starten" in anna.get(run_url).get_data(as_text=True)
+    assert "The network is now in the phase Starten" in anna.get(run_url + "?lang=en").get_data(as_text=True)
+    assert anna.get(run_url + ".json").get_json()["message"].startswith("The network is now in the phase Starten")
+
+
+def test_a_run_whose_process_was_killed_shows_as_interrupted_with_try_again_that_resumes(anna, launched):
+    """Recorded as running, but nobody holds the network's lease any more: the worker was killed mid-run."""
+    with launched.app.app_context():
+        network = db.session.query(Network).filter_by(slug=SLUG).one()
+        run = EngineRun(network_id=network.id, kind="launch", status="running", total=12, done=5, failed=0,
+                        params={})
+        db.session.add(run)
+        db.session.commit()
+        run_id = run.id
+    progress = anna.get(f"/networks/{SLUG}/runs/{run_id}.json").get_json()
+    assert (progress["status"], progress["finished"]) == ("interrupted", True)
+    page = anna.get(f"/networks/{SLUG}").get_data(as_text=True)
+    assert "Onderbroken" in page and f"/runs/{run_id}/retry" in page and "/actions/advance" in page
+    again = anna.post(f"/networks/{SLUG}/runs/{run_id}/retry").headers["Location"]
+    assert anna.get(again + ".json").get_json()["status"] == "done"

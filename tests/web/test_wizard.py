@@ -122,3 +122,52 @@ def test_draft_downloads_as_a_network_file_and_an_upload_prefills_the_wizard(sql
                            content_type="multipart/form-data")
     assert uploaded.status_code == 302
     assert 'value="Rondje YAML"' in client.get(uploaded.headers["Location"]).get_data(as_text=True)
+
+
+def test_enter_in_a_field_of_the_members_step_searches_adds_or_goes_on_but_never_adds_an_empty_row(sqlite_world):
+    app = sqlite_world.app
+    client = signed_in(app, connect_account(app, sqlite_world.sandbox, "a", "anna"))
+    base = _start(client)
+    draft_id = int(base.rsplit("/", 1)[1])
+    page = client.get(f"{base}/4").get_data(as_text=True)
+    # Enter in a field presses the form's first submit button (HTML's implicit submission): it must be "enter".
+    members_form = page[page.index('id="members"'):]
+    assert re.search(r"<button[^>]*>", members_form).group(0).count('value="enter"') == 1
+    anna = {"host": HOST, "member_count": "1", "members-0-name": "Anna de Vries",
+            "members-0-email": "anna@zonnebloem.example", "members-0-organisation": HOST, "members-0-user": "anna",
+            "members-0-role": "kartrekker", "search_organisation": SCHOOL, "go": "enter"}
+
+    def members():
+        with app.app_context():
+            return db.session.get(WizardDraft, draft_id).data
+
+    # Enter in the search field: the search runs.
+    searched = client.post(f"{base}/4", data={**anna, "q": "eva"})
+    assert searched.headers["Location"].endswith("/4#search")
+    assert [hit["user"] for hit in members()["_search"]["results"]] == ["eva"]
+    assert len(members()["members"]) == 1
+    # Enter in the cloud id field: that person is added, the step stays.
+    added = client.post(f"{base}/4", data={**anna, "q": "eva", "cloud_id": "iris@kompas.example",
+                                           "cloud_name": "Iris Kok", "cloud_organisation": NO_NEXTCLOUD})
+    assert added.headers["Location"].endswith("/4#members")
+    assert [m["name"] for m in members()["members"]] == ["Anna de Vries", "Iris Kok"]
+    # Enter in a member's field: the step is saved and the wizard goes on; no empty row anywhere.
+    both = {**anna, "member_count": "2", "q": "eva", "members-1-name": "Iris Kok",
+            "members-1-email": "iris@kompas.example", "members-1-organisation": NO_NEXTCLOUD,
+            "members-1-role": "deelnemer"}
+    onwards = client.post(f"{base}/4", data=both)
+    assert onwards.status_code == 302 and onwards.headers["Location"].endswith("/5")
+    assert [m["name"] for m in members()["members"]] == ["Anna de Vries", "Iris Kok"]
+
+
+def test_the_wizard_and_its_review_speak_english_on_request(sqlite_world):
+    app = sqlite_world.app
+    client = signed_in(app, connect_account(app, sqlite_world.sandbox, "a", "anna"))
+    base = _start(client)
+    fill_wizard(client, base)
+    dutch = html.unescape(client.get(f"{base}/6").get_data(as_text=True))
+    assert "Nieuw netwerk: Controleren" in dutch and "5. Toezeggingen" in dutch and "komt de map" in dutch
+    english = html.unescape(client.get(f"{base}/6?lang=en").get_data(as_text=True))
+    assert "New network: Review" in english and "5. Commitments" in english and "1. Form" in english
+    assert "the folder 'Lerende netwerken/Taal in Zuilen' is made" in english
+    assert "De map wordt gedeeld" not in english and "Vorm" not in english
