@@ -94,7 +94,11 @@ def translate(message: str, **values) -> str:
 
 class Text:
     """A message kept as its English msgid and values, translated only when shown: a result made by the
-    worker or the command line reads in the language of whoever looks at it."""
+    worker or the command line reads in the language of whoever looks at it, and an error raised by a
+    service reads in the language of the page or the command that shows it.
+
+    It reads as the text it shows where code treats a message as a string (`in`, `==` with a str, f-strings,
+    `startswith`, …); `str()` gives the plain text."""
 
     __slots__ = ("message", "values")
 
@@ -111,10 +115,33 @@ class Text:
     def __eq__(self, other) -> bool:
         if isinstance(other, Text):
             return (self.message, self.values) == (other.message, other.values)
+        if isinstance(other, str):
+            return str(self) == other
         return NotImplemented
 
     def __hash__(self) -> int:
         return hash(self.message)
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self), spec)
+
+    def __contains__(self, part: str) -> bool:
+        return part in str(self)
+
+    def __len__(self) -> int:
+        return len(str(self))
+
+    def __add__(self, other: str) -> str:
+        return str(self) + other
+
+    def __radd__(self, other: str) -> str:
+        return other + str(self)
+
+    def __getattr__(self, name: str):
+        # str's methods (startswith, split, …) on the shown text; dunder lookups stay with the class.
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(str(self), name)
 
     def __deepcopy__(self, memo) -> "Text":
         return self  # immutable in use; dataclasses.asdict deep-copies fields

@@ -3,18 +3,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from flask import Flask
 from sqlalchemy import select
 
-from connectors.ical import stable_uid
 from extension.extensions import db
-from extension.network_templates import NetworkSpec, Template
+from extension.i18n import Text
 from extension.networks import naming, schedule
 from extension.networks.models import (TASK_APP_ONLY, TASK_PENDING, Commitment, KnowledgeTask, Meeting,
                                        Membership, Network, Phase)
 from extension.organisations.models import Organisation
+
+if TYPE_CHECKING:  # the templates bring pydantic and Jinja, which reading a network never needs
+    from extension.network_templates import NetworkSpec, Template
 
 # Roles whose mix the method cares about: the people who learn together (DESIGN "The method").
 LEARNING_ROLES = ("kartrekker", "deelnemer")
@@ -22,7 +25,7 @@ LEARNING_ROLES = ("kartrekker", "deelnemer")
 
 class NetworkNotFound(LookupError):
     def __init__(self, slug: str):
-        super().__init__(f"er is geen netwerk '{slug}'")
+        super().__init__(Text("there is no network '%(slug)s'", slug=slug))
         self.slug = slug
 
 
@@ -100,6 +103,8 @@ def meeting_slots(app: Flask, spec: NetworkSpec, template: Template) -> list[sch
 
 
 def _add_meetings(app: Flask, network: Network, template: Template, spec: NetworkSpec) -> None:
+    from connectors.ical import stable_uid
+
     zone = local_zone(app)
     rhythm = template.meetings
     start_time = spec.rhythm.start_time if spec.rhythm else rhythm.start_time
@@ -122,6 +127,8 @@ def add_phase_tasks(network: Network, template: Template, phase: Phase) -> list[
     of each organisation's commitment. A task lives in the assignee's organisation: it waits for a launch to
     write it there (`pending`), or stays in the app when the organisation has no Nextcloud.
     """
+    from connectors.ical import stable_uid
+
     existing = {t.ical_uid for t in network.tasks}
     created = []
     for spec in template.tasks_for_phase(phase.key):
