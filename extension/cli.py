@@ -125,8 +125,9 @@ def refusal_message(exc: BaseException) -> str | None:
             if cls.__name__ == "LockBusy":
                 return _("Another run is busy with this right now (%(owner)s); try again when it has finished.",
                          owner=getattr(exc, "owner", "?"))
-            text = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
-            return text
+            # KeyError's own str() quotes its key; an error that says more (UnknownTemplate) says it itself.
+            bare_key = isinstance(exc, KeyError) and type(exc).__str__ is KeyError.__str__ and exc.args
+            return str(exc.args[0]) if bare_key else str(exc)
     return None
 
 

@@ -105,8 +105,8 @@ class RunResult:
 
 
 def locked(app: Flask, slug: str):
-    """The network's lock (extension.locks) for one run; a second run at the same time is refused in Dutch
-    before it journals anything."""
+    """The network's lock (extension.locks) for one run; a second run at the same time is refused (in
+    the language of whoever asked) before it journals anything."""
     from contextlib import contextmanager
 
     @contextmanager

@@ -298,7 +298,8 @@ class Template(_Spec):
                                  {"key": task.key}))
             seen_tasks.add(task.key)
             if task.phase not in phase_index:
-                problems.append((("tasks", i, "phase"), "unknown_phase", "unknown phase '%(phase)s'; choose from %(known)s",
+                problems.append((("tasks", i, "phase"), "unknown_phase",
+                                 "unknown phase '%(phase)s'; choose from %(known)s",
                                  {"phase": task.phase, "known": ", ".join(phase_index)}))
                 continue
             days = self.phases[phase_index[task.phase]].duration_weeks * 7

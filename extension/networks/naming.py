@@ -7,9 +7,9 @@ and `.filepart` refused, and 4-byte UTF-8 (emoji) refused on MySQL without utf8m
 admin may add for Windows compatibility (`<>:"|?*`, trailing dot or space, reserved device names) are
 avoided too, so the folder also syncs to Windows desktop clients.
 
-The same rules, as checks that name what is wrong (in the reader's language), serve the names a user writes: phase folders
-and documents in a template (`templates check`), and the names and Nextcloud users of a network, by
-`network create` and `network import` alike (`check_network_names`, the one check both use). Two names in
+The same rules, as checks that name what is wrong (in the reader's language), serve the names a user
+writes: phase folders and documents in a template (`templates check`), and the names and Nextcloud users of
+a network, by `network create` and `network import` alike (`check_network_names`, the one check both use). Two names in
 one folder that differ only in case or Unicode normalisation are one name to Nextcloud (it stores names in
 NFC) or to its users' computers (Windows and macOS ignore case), so they are refused as twins.
 """
