@@ -3,8 +3,11 @@ language the command line was given: Dutch by default, English with --lang en or
 from __future__ import annotations
 
 import threading
+from zoneinfo import ZoneInfo
 
+from extension.extensions import db
 from extension.locks import network_lock
+from extension.networks.models import Network
 from tests.networks.conftest import SLUG
 
 NO_LOCALE = {"LC_ALL": None, "LC_MESSAGES": None, "LANG": None}
@@ -91,3 +94,20 @@ def test_member_refusals_follow_the_language(sqlite_world):
     dutch = _invoke(sqlite_world, *args)
     assert "email: 'geen-adres' is not a valid e-mail address" in english.output
     assert "email: 'geen-adres' is geen geldig e-mailadres" in dutch.output
+
+
+def test_status_reads_in_the_chosen_language_with_times_in_the_local_zone_named(sqlite_world):
+    slug = sqlite_world.create()
+    dutch = _invoke(sqlite_world, "network", "status", slug)
+    english = _invoke(sqlite_world, "--lang", "en", "network", "status", slug)
+    assert dutch.exit_code == english.exit_code == 0, dutch.output + english.output
+    assert "Gastorganisatie: " in dutch.output and "Nog niet gestart." in dutch.output
+    assert "Host organisation: " in english.output and "Not launched yet." in english.output
+    assert "Gastorganisatie" not in english.output and "Laatst gesynchroniseerd" not in english.output
+    with sqlite_world.app.app_context():
+        network = db.session.query(Network).filter_by(slug=slug).one()
+        first = min(network.meetings, key=lambda m: m.start)
+        shown = first.start.astimezone(ZoneInfo("Europe/Amsterdam")).strftime("%Y-%m-%d %H:%M %Z")
+    assert shown.endswith((" CET", " CEST"))  # the app's zone (BABEL_DEFAULT_TIMEZONE), named
+    assert f"  {first.title} on {shown}: not read from the calendar yet" in english.output
+    assert f"  {first.title} op {shown}: nog niet uit de agenda gelezen" in dutch.output
