@@ -66,7 +66,7 @@ def _catalogue(language: str) -> _gettext.NullTranslations:
     return _catalogues[language]
 
 
-def _(message: str, **values) -> str:
+def _(message: str, /, **values) -> str:
     """A command-line message in the chosen language; `%(name)s` placeholders filled from `values`."""
     text = _catalogue(_cli_language).gettext(message)
     return text % values if values else text
@@ -84,7 +84,7 @@ def current_language() -> str:
     return _cli_language
 
 
-def translate(message: str, **values) -> str:
+def translate(message: str, /, **values) -> str:
     """`message` in the current language (see current_language); values that are Text are translated too."""
     text = _catalogue(current_language()).gettext(message)
     if not values:
@@ -102,7 +102,7 @@ class Text:
 
     __slots__ = ("message", "values")
 
-    def __init__(self, message: str, **values):
+    def __init__(self, message: str, /, **values):
         self.message = message
         self.values = values
 
