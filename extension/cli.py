@@ -386,6 +386,19 @@ class Root(LazyGroup):
         _localise_click(cli_language())
         return super().make_context(info_name, args, parent, **extra)
 
+    def main(self, *args, **kwargs):
+        # The language chosen for one run ends with it: a command invoked inside another process (the tests,
+        # the web app's own CLI runner) leaves that process's language as it was.
+        before, language_variable = cli_language(), os.environ.get("LANGUAGE")
+        try:
+            return super().main(*args, **kwargs)
+        finally:
+            set_cli_language(before)
+            if language_variable is None:
+                os.environ.pop("LANGUAGE", None)
+            else:
+                os.environ["LANGUAGE"] = language_variable
+
 
 def _create_app():
     from extension import create_app
