@@ -161,21 +161,22 @@ def _assignees(network: Network, audience: str):
             yield membership.organisation, membership, membership.name, membership.email, membership.user_id
 
 
-def mix_warnings(network: Network) -> list[str]:
-    """The method asks for a complementary mix: warn (in Dutch) when the learners share one organisation
-    or one kind of expertise. Advice only; the kartrekker decides."""
+def mix_warnings(network: Network) -> list[Text]:
+    """The method asks for a complementary mix: warn (in the reader's language) when the learners share one
+    organisation or one kind of expertise. Advice only; the kartrekker decides."""
     learners = [m for m in network.memberships if m.role in LEARNING_ROLES]
     warnings = []
     if len(learners) < 2:
         return warnings
     organisations = {m.organisation_id for m in learners}
     if len(organisations) == 1:
-        warnings.append(f"Alle deelnemers komen uit één organisatie ({learners[0].organisation.name}). Een lerend "
-                        "netwerk leert juist van andere organisaties: nodig deelnemers van elders uit.")
+        warnings.append(Text("All participants come from one organisation (%(organisation)s). A learning network "
+                             "learns precisely from other organisations: invite participants from elsewhere.",
+                             organisation=learners[0].organisation.name))
     expertise = {m.expertise.strip().casefold() for m in learners}
     if len(expertise) == 1 and "" not in expertise:
-        warnings.append(f"Alle deelnemers hebben dezelfde expertise ({learners[0].expertise.strip()}). Zoek een "
-                        "aanvullende mix, bijvoorbeeld pedagogisch medewerkers én leerkrachten.")
+        warnings.append(Text("All participants have the same expertise (%(expertise)s). Look for a complementary mix, "
+                             "for example pedagogical staff and teachers.", expertise=learners[0].expertise.strip()))
     return warnings
 
 

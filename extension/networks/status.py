@@ -2,7 +2,8 @@
 progress of the knowledge tasks per organisation, the replies to its meetings, the connections needing
 attention and the drift found in Nextcloud.
 
-`network_status` returns it as data (dataclasses) for the CLI and the web pages; `describe` prints it in Dutch.
+`network_status` returns it as data (dataclasses) for the CLI and the web pages; `describe` prints it in the
+language of who asks.
 What it shows of Nextcloud is what the last sync cycle read back (extension.sync).
 """
 from __future__ import annotations
