@@ -2,7 +2,8 @@
 read-only database commands, each run as a real process against a migrated SQLite database.
 
 The target (issue 12) is ≤ 0.5 s per command on an idle machine; the load average is printed beside the
-figures because a busy machine stretches them.
+figures because a busy machine stretches them. The number of modules each command imports (counted with
+`python -X importtime`) does not depend on the load, and says whether a start-up got heavier.
 """
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ COMMANDS = (
     ("network", "list"),
     ("org", "list"),
     ("network", "status", "geen-netwerk"),
+    ("network", "export", "geen-netwerk"),
 )
 TARGET_S = 0.5
 
@@ -41,6 +43,14 @@ def _time(args: list[str], env: dict, runs: int) -> tuple[list[float], list[floa
     return walls, cpus
 
 
+def _modules(args: list[str], env: dict) -> int:
+    """How many modules one run imports: `-X importtime` writes one stderr line per module."""
+    code = f"import sys; sys.argv = {['lerend-netwerk', *args]!r}; from extension.cli import main; main()"
+    run = subprocess.run([sys.executable, "-X", "importtime", "-c", code], env=env, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.PIPE, text=True, check=False)
+    return sum(1 for line in run.stderr.splitlines() if line.startswith("import time:") and "|" in line) - 1
+
+
 def measure(runs: int) -> dict:
     with tempfile.TemporaryDirectory(prefix="ln-bench-cli-") as folder:
         env = {**os.environ, "DATABASE_URL": f"sqlite:///{folder}/db.sqlite", "LN_INSTANCE_PATH": folder,
@@ -54,7 +64,8 @@ def measure(runs: int) -> dict:
             walls, cpus = _time([str(SCRIPT), *command], env, runs)
             results.append({"command": "lerend-netwerk " + " ".join(command),
                             "median_s": round(statistics.median(walls), 3), "min_s": round(min(walls), 3),
-                            "cpu_median_s": round(statistics.median(cpus), 3)})
+                            "cpu_median_s": round(statistics.median(cpus), 3),
+                            "modules": _modules(list(command), env)})
     return {"runs": runs, "target_s": TARGET_S, "load_average": [round(v, 2) for v in os.getloadavg()],
             "python_startup_median_s": round(statistics.median(baseline), 3),
             "python_startup_cpu_median_s": round(statistics.median(baseline_cpu), 3), "commands": results}
@@ -71,11 +82,12 @@ def main(argv: list[str] | None = None) -> None:
         return
     print(f"CLI start-up, {report['runs']} runs each (target ≤ {TARGET_S} s on an idle machine; "
           f"load average now {', '.join(map(str, report['load_average']))})")
-    print(f"  {'':<42} {'wall median':>11} {'wall min':>9} {'CPU median':>11}")
+    print(f"  {'':<42} {'wall median':>11} {'wall min':>9} {'CPU median':>11} {'modules':>8}")
     print(f"  {'python -c pass':<42} {report['python_startup_median_s']:>9.3f} s {'':>9} "
           f"{report['python_startup_cpu_median_s']:>9.3f} s")
     for row in report["commands"]:
-        print(f"  {row['command']:<42} {row['median_s']:>9.3f} s {row['min_s']:>7.3f} s {row['cpu_median_s']:>9.3f} s")
+        print(f"  {row['command']:<42} {row['median_s']:>9.3f} s {row['min_s']:>7.3f} s {row['cpu_median_s']:>9.3f} s "
+              f"{row['modules']:>8}")
 
 
 if __name__ == "__main__":

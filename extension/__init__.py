@@ -101,10 +101,12 @@ def _configure_jobs(app: Flask) -> None:
 def _check_sync_interval(app: Flask) -> None:
     """Checked at start-up, although the jobs are registered on first use: a wrong value must stop the app."""
     from extension.config import ConfigError
+    from extension.i18n import Text
 
     minutes = app.config["SYNC_INTERVAL_MINUTES"]
     if not 1 <= minutes <= 60:
-        raise ConfigError(f"setting SYNC_INTERVAL_MINUTES: {minutes} must be between 1 and 60 (see appinfo.yml)")
+        raise ConfigError(Text("setting %(name)s: %(value)s must be between 1 and 60 (see appinfo.yml)",
+                               name="SYNC_INTERVAL_MINUTES", value=minutes))
 
 
 def configure_translations(app: Flask) -> None:

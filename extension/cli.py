@@ -125,8 +125,9 @@ def refusal_message(exc: BaseException) -> str | None:
             if cls.__name__ == "LockBusy":
                 return _("Another run is busy with this right now (%(owner)s); try again when it has finished.",
                          owner=getattr(exc, "owner", "?"))
-            text = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
-            return text
+            # KeyError's own str() quotes its key; an error that says more (UnknownTemplate) says it itself.
+            bare_key = isinstance(exc, KeyError) and type(exc).__str__ is KeyError.__str__ and exc.args
+            return str(exc.args[0]) if bare_key else str(exc)
     return None
 
 
@@ -384,6 +385,19 @@ class Root(LazyGroup):
         set_cli_language(None)
         _localise_click(cli_language())
         return super().make_context(info_name, args, parent, **extra)
+
+    def main(self, *args, **kwargs):
+        # The language chosen for one run ends with it: a command invoked inside another process (the tests,
+        # the web app's own CLI runner) leaves that process's language as it was.
+        before, language_variable = cli_language(), os.environ.get("LANGUAGE")
+        try:
+            return super().main(*args, **kwargs)
+        finally:
+            set_cli_language(before)
+            if language_variable is None:
+                os.environ.pop("LANGUAGE", None)
+            else:
+                os.environ["LANGUAGE"] = language_variable
 
 
 def _create_app():

@@ -10,6 +10,7 @@ from typing import Any
 from flask import Flask
 
 from extension import appinfo
+from extension.i18n import Text
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -83,9 +84,10 @@ def _check_types(app: Flask) -> None:
     for setting in appinfo.load().settings.values():
         value = app.config.get(setting.name)
         if not setting.accepts(value):
-            raise ConfigError(f"setting {setting.name}: {value!r} is not of type {' or '.join(setting.types)} "
-                              f"(set in {INSTANCE_FILE}, LN_{setting.name}"
-                              f"{' or ' + setting.env if setting.env else ''}; see appinfo.yml)")
+            where = ", ".join([INSTANCE_FILE, f"LN_{setting.name}"] + ([setting.env] if setting.env else []))
+            raise ConfigError(Text("setting %(name)s: %(value)s is not of type %(types)s (set in %(where)s; see "
+                                   "appinfo.yml)", name=setting.name, value=repr(value),
+                                   types=" | ".join(setting.types), where=where))
 
 
 def normalise_database_url(url: str) -> str:

@@ -51,21 +51,25 @@ def _refuse_when_secrets_are_stored(app: Flask, missing: list[str]) -> None:
     them, and what it wrote the others could not read (and a session secret of its own signs sessions no
     other process accepts). Raises ConfigError naming the settings."""
     from extension.config import ConfigError
+    from extension.i18n import Text
 
-    settings = " and ".join(f"LN_{name}" for name in missing)
+    names = [f"LN_{name}" for name in missing]
+    settings = Text("%(first)s and %(last)s", first=", ".join(names[:-1]), last=names[-1]) if len(names) > 1 \
+        else names[0]
     try:
         stored = stored_secrets(app)
     except SQLAlchemyError as exc:
-        raise ConfigError(
-            f"{settings} not set, and the database cannot be read to find out whether it holds secrets "
-            f"already ({exc.__class__.__name__}). Set {settings} to the values every other process and host "
-            "of this installation uses, or make the database reachable (a new installation then generates "
-            "them into the instance folder).") from None
+        raise ConfigError(Text(
+            "%(settings)s not set, and the database cannot be read to find out whether it holds secrets already "
+            "(%(error)s). Set %(settings)s to the values every other process and host of this installation uses, "
+            "or make the database reachable (a new installation then generates them into the instance folder).",
+            settings=settings, error=exc.__class__.__name__)) from None
     if stored:
-        raise ConfigError(
-            f"{settings} not set, while the database already holds {stored} encrypted secret(s) made with the "
-            f"installation's keys. Set {settings} to the values every other process and host of this "
-            "installation uses (see `Encryption keys` in the README); a new key would not read those secrets.")
+        raise ConfigError(Text(
+            "%(settings)s not set, while the database already holds %(stored)s encrypted secret(s) made with the "
+            "installation's keys. Set %(settings)s to the values every other process and host of this "
+            "installation uses (see `Encryption keys` in the README); a new key would not read those secrets.",
+            settings=settings, stored=stored))
 
 
 def stored_secrets(app: Flask) -> int:

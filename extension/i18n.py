@@ -66,7 +66,7 @@ def _catalogue(language: str) -> _gettext.NullTranslations:
     return _catalogues[language]
 
 
-def _(message: str, **values) -> str:
+def _(message: str, /, **values) -> str:
     """A command-line message in the chosen language; `%(name)s` placeholders filled from `values`."""
     text = _catalogue(_cli_language).gettext(message)
     return text % values if values else text
@@ -84,7 +84,7 @@ def current_language() -> str:
     return _cli_language
 
 
-def translate(message: str, **values) -> str:
+def translate(message: str, /, **values) -> str:
     """`message` in the current language (see current_language); values that are Text are translated too."""
     text = _catalogue(current_language()).gettext(message)
     if not values:
@@ -94,11 +94,15 @@ def translate(message: str, **values) -> str:
 
 class Text:
     """A message kept as its English msgid and values, translated only when shown: a result made by the
-    worker or the command line reads in the language of whoever looks at it."""
+    worker or the command line reads in the language of whoever looks at it, and an error raised by a
+    service reads in the language of the page or the command that shows it.
+
+    It reads as the text it shows where code treats a message as a string (`in`, `==` with a str, f-strings,
+    `startswith`, …); `str()` gives the plain text."""
 
     __slots__ = ("message", "values")
 
-    def __init__(self, message: str, **values):
+    def __init__(self, message: str, /, **values):
         self.message = message
         self.values = values
 
@@ -111,10 +115,33 @@ class Text:
     def __eq__(self, other) -> bool:
         if isinstance(other, Text):
             return (self.message, self.values) == (other.message, other.values)
+        if isinstance(other, str):
+            return str(self) == other
         return NotImplemented
 
     def __hash__(self) -> int:
         return hash(self.message)
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self), spec)
+
+    def __contains__(self, part: str) -> bool:
+        return part in str(self)
+
+    def __len__(self) -> int:
+        return len(str(self))
+
+    def __add__(self, other: str) -> str:
+        return str(self) + other
+
+    def __radd__(self, other: str) -> str:
+        return other + str(self)
+
+    def __getattr__(self, name: str):
+        # str's methods (startswith, split, …) on the shown text; dunder lookups stay with the class.
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(str(self), name)
 
     def __deepcopy__(self, memo) -> "Text":
         return self  # immutable in use; dataclasses.asdict deep-copies fields

@@ -10,7 +10,7 @@ class Problem:
     file: str
     line: int | None
     field: str
-    message: str
+    message: str  # or an i18n.Text, translated when shown
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
@@ -23,6 +23,10 @@ class SourceError(ValueError):
     def __init__(self, problems: Iterable[Problem]):
         self.problems = list(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
+
+    def __str__(self) -> str:
+        # Built again when shown: a problem's message (an i18n.Text) reads in the language of who looks.
+        return "\n".join(str(p) for p in self.problems)
 
 
 def field_path(loc: Iterable[Any]) -> str:

@@ -27,6 +27,7 @@ from typing import Any
 
 import yaml
 
+from extension.i18n import Text
 from extension.problems import Problem, SourceError, field_path
 
 _NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
@@ -76,20 +77,23 @@ def read_text(path: Path, display: str, error: type[SourceError], max_bytes: int
     try:
         size = path.stat().st_size
         if size > max_bytes:
-            raise error([Problem(display, None, "", f"is te groot ({_kilobytes(size)}); hoogstens "
-                                                    f"{_kilobytes(max_bytes)} is toegestaan")])
+            raise error([Problem(display, None, "", Text("is too large (%(size)s); at most %(limit)s is allowed",
+                                                         size=_kilobytes(size), limit=_kilobytes(max_bytes)))])
         with path.open("rb") as handle:
             # Read one byte more than allowed: a file that grew after stat() is still refused.
             raw = handle.read(max_bytes + 1)
     except OSError as exc:
-        raise error([Problem(display, None, "", f"kan niet gelezen worden ({exc.strerror or exc})")]) from None
+        raise error([Problem(display, None, "", Text("cannot be read (%(error)s)",
+                                                         error=exc.strerror or str(exc)))]) from None
     if len(raw) > max_bytes:
-        raise error([Problem(display, None, "", f"is te groot; hoogstens {_kilobytes(max_bytes)} is toegestaan")])
+        raise error([Problem(display, None, "", Text("is too large; at most %(limit)s is allowed",
+                                                     limit=_kilobytes(max_bytes)))])
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        raise error([Problem(display, line, "", f"is geen UTF-8 (byte 0x{raw[exc.start]:02x}); sla het bestand op als UTF-8")]) from None
+        raise error([Problem(display, line, "", Text(
+            "is not UTF-8 (byte 0x%(byte)s); save the file as UTF-8", byte=f"{raw[exc.start]:02x}"))]) from None
     return text.removeprefix("\ufeff")
 
 
@@ -101,29 +105,32 @@ def load_yaml(path: Path, display: str, error: type[SourceError]) -> YamlDocumen
 def parse_yaml(text: str, display: str, error: type[SourceError]) -> YamlDocument:
     """Parse one YAML document from `text` already in memory, as `load_yaml` does from a file."""
     if len(text) > MAX_YAML_BYTES:
-        raise error([Problem(display, None, "", f"is te groot; hoogstens {_kilobytes(MAX_YAML_BYTES)} is toegestaan")])
+        raise error([Problem(display, None, "", Text("is too large; at most %(limit)s is allowed",
+                                                     limit=_kilobytes(MAX_YAML_BYTES)))])
     try:
         nodes = list(yaml.compose_all(text, Loader=_BudgetedLoader))
     except _TooDeep as exc:
-        raise error([Problem(display, exc.line, "", f"te diep genest (meer dan {MAX_DEPTH} niveaus)")]) from None
+        raise error([Problem(display, exc.line, "", Text("nested too deeply (more than %(levels)s levels)",
+                                                           levels=MAX_DEPTH))]) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
-        what = exc.problem or exc.context or "onleesbaar"
+        what = exc.problem or exc.context or Text("unreadable")
         if exc.context and exc.context_mark and exc.problem:
             # Where the unfinished construct began (an opening quote or bracket) is usually the line to fix.
-            what += f" ({exc.context}, begonnen op regel {exc.context_mark.line + 1})"
-        raise error([Problem(display, line, "", f"YAML-fout: {what}")]) from None
+            what = Text("%(problem)s (%(context)s, begun on line %(line)s)", problem=exc.problem,
+                        context=exc.context, line=exc.context_mark.line + 1)
+        raise error([Problem(display, line, "", Text("YAML error: %(what)s", what=what))]) from None
     except yaml.reader.ReaderError as exc:
         line = text[: exc.position].count("\n") + 1
         char = exc.character if isinstance(exc.character, str) else chr(exc.character)
-        raise error([Problem(display, line, "", f"YAML-fout: teken {ord(char):#06x} mag niet in een YAML-bestand")]) \
-            from None
+        raise error([Problem(display, line, "", Text("YAML error: character %(character)s is not allowed in a YAML "
+                                                     "file", character=f"{ord(char):#06x}"))]) from None
     except yaml.YAMLError as exc:
-        raise error([Problem(display, None, "", f"YAML-fout: {exc}")]) from None
+        raise error([Problem(display, None, "", Text("YAML error: %(what)s", what=str(exc)))]) from None
     if len(nodes) != 1:
         line = nodes[1].start_mark.line + 1 if len(nodes) > 1 else None
-        raise error([Problem(display, line, "", "het bestand moet precies één YAML-document bevatten")])
+        raise error([Problem(display, line, "", Text("the file must contain exactly one YAML document"))])
     refused = _expansion_problem(nodes[0], display)
     if refused:
         raise error([refused])
@@ -178,13 +185,13 @@ def _expansion_problem(root: yaml.Node, display: str) -> Problem | None:
             sizes[key] = 1 + sum(sizes[id(child)] for child in _children(node))
             if sizes[key] > MAX_VALUES:
                 return Problem(display, node.start_mark.line + 1, "",
-                               f"te veel waarden na het invullen van verwijzingen (*): meer dan {MAX_VALUES:,}"
-                               .replace(",", "."))
+                               Text("too many values once the references (*) are filled in: more than %(limit)s",
+                                    limit=f"{MAX_VALUES:,}".replace(",", ".")))
             continue
         if key in sizes:
             continue
         if key in path:
-            return Problem(display, node.start_mark.line + 1, "", "een verwijzing (*) naar zichzelf")
+            return Problem(display, node.start_mark.line + 1, "", Text("a reference (*) to itself"))
         path.add(key)
         stack.append((node, True))
         stack.extend((child, False) for child in _children(node) if id(child) not in sizes)
@@ -200,7 +207,7 @@ class _Builder:
         self.source.lines[loc] = node.start_mark.line + 1
         if len(loc) > MAX_DEPTH:
             self.problems.append(Problem(self.source.file, node.start_mark.line + 1, field_path(loc),
-                                         "te diep genest (of een verwijzing naar zichzelf)"))
+                                         Text("nested too deeply (or a reference to itself)")))
             return None
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, loc)
@@ -213,13 +220,15 @@ class _Builder:
         for key_node, value_node in node.value:
             line = key_node.start_mark.line + 1
             if not isinstance(key_node, yaml.ScalarNode):
-                self.problems.append(Problem(self.source.file, line, field_path(loc), "een veldnaam moet tekst zijn"))
+                self.problems.append(Problem(self.source.file, line, field_path(loc),
+                                             Text("a field name must be text")))
                 continue
             key = key_node.value
             if key in result:
                 first = self.source.lines.get(loc + (key,))
                 self.problems.append(Problem(self.source.file, line, field_path(loc + (key,)),
-                                             f"dubbele sleutel '{key}' (ook op regel {first})"))
+                                             Text("duplicate key '%(key)s' (also on line %(line)s)", key=key,
+                                                  line=first)))
                 continue
             result[key] = self.build(value_node, loc + (key,))
             # A field is named where its key is written: for a nested block that is the line before its values.

@@ -14,7 +14,7 @@ from extension.engine.plan import Plan, Step, build_plan
 from extension.engine.runner import ClientFor, Progress, RunResult, execute, locked, network_status_after
 from extension.engine.steps import (CalendarUnshareParams, MoveParams, ReplyParams, TaskDoneParams, TreeParams)
 from extension.extensions import db
-from extension.i18n import load_text
+from extension.i18n import Text, load_text
 from extension.network_templates import get_template, templates_dir
 from extension.networks import naming
 from extension.locks import network_busy
@@ -43,9 +43,9 @@ def template_of(app: Flask, network: Network):
     """The network's template, refused when it changed version since the network was made."""
     template = get_template(network.template_id, templates_dir(app))
     if template.version != network.template_version:
-        raise LaunchError(f"Het sjabloon '{template.id}' heeft nu versie {template.version}; het netwerk is gemaakt "
-                          f"met versie {network.template_version}. Zet de oude versie terug of maak het netwerk "
-                          "opnieuw.")
+        raise LaunchError(Text("The template '%(id)s' now has version %(version)s; the network was made with "
+                               "version %(made)s. Put the old version back or make the network again.",
+                               id=template.id, version=template.version, made=network.template_version))
     return template
 
 
@@ -90,8 +90,8 @@ def _launch(app, slug, *, progress, client_for, only=None):
     network = get_network(slug)
     if network.status in ENDED:
         # An ended network's shares were removed on purpose (`network end`); launching would bring them back.
-        raise LaunchError(f"Het netwerk '{network.slug}' is beëindigd ({network.status}); het wordt niet opnieuw "
-                          "gestart.")
+        raise LaunchError(Text("The network '%(slug)s' has ended (%(status)s); it is not launched again.",
+                               slug=network.slug, status=network.status))
     if network.status == NetworkStatus.DRAFT:
         network.status = NetworkStatus.LAUNCHING
     if network.launched_at is None:
@@ -216,8 +216,9 @@ def _end(app, slug, *, move_folder=False, progress, client_for):
     result = EndResult(network.slug)
     host = network.host_organisation
     if move_folder and host.connection is None:
-        raise LaunchError(f"De gastorganisatie {host.name} heeft geen werkende verbinding met Nextcloud; laat "
-                          f"{host.connection_user} eerst (opnieuw) verbinden, of beëindig zonder --move-folder.")
+        raise LaunchError(Text("The host organisation %(name)s has no working connection with Nextcloud; let "
+                               "%(user)s connect (again) first, or end without --move-folder.", name=host.name,
+                               user=host.connection_user))
     if network.status != NetworkStatus.ARCHIVED:
         network.status = NetworkStatus.ARCHIVED
         db.session.commit()
@@ -306,7 +307,8 @@ def _record_reply(app, slug, *, meeting: str, email: str, partstat: str, progres
     network = get_network(slug)
     found = next((m for m in network.meetings if m.key == meeting), None)
     if found is None:
-        raise LaunchError(f"Het netwerk '{network.name}' heeft geen bijeenkomst '{meeting}'.")
+        raise LaunchError(Text("The network '%(name)s' has no meeting '%(meeting)s'.", name=network.name,
+                               meeting=meeting))
     email = email.strip().casefold()
     found.replies = {**(found.replies or {}), email: partstat.upper()}
     db.session.commit()
@@ -327,7 +329,7 @@ def _record_task_done(app, slug, *, task: str, done: bool, progress, client_for)
     network = get_network(slug)
     found: KnowledgeTask | None = next((t for t in network.tasks if t.ical_uid == task), None)
     if found is None:
-        raise LaunchError(f"Het netwerk '{network.name}' heeft geen taak '{task}'.")
+        raise LaunchError(Text("The network '%(name)s' has no task '%(task)s'.", name=network.name, task=task))
     now = datetime.now(timezone.utc)
     found.status = "COMPLETED" if done else "NEEDS-ACTION"
     found.completed_at = now if done else None

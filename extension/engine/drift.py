@@ -24,6 +24,7 @@ from extension.engine.fanout import walk
 from extension.engine.plan import Plan, Step, build_plan
 from extension.engine.steps import CHANGED, GONE, KINDS, StepContext
 from extension.extensions import db
+from extension.i18n import Text
 from extension.networks.models import STEP_DONE, STEP_DRIFT, Network
 from extension.networks.service import get_network
 from extension.organisations.models import Organisation
@@ -79,8 +80,8 @@ def detect(app: Flask, slug: str, client_for: Callable[[Flask, Account], Any] = 
     plan = build_plan(app, network, template_of(app, network))
     journal = {row.key: row for row in network.launch_steps}
     if not journal:
-        raise LaunchError(f"Het netwerk '{network.name}' is nog niet gestart; start het met: "
-                          f"lerend-netwerk network launch {network.slug}")
+        raise LaunchError(Text("The network '%(name)s' has not been launched yet; launch it with: %(command)s",
+                               name=network.name, command=f"lerend-netwerk network launch {network.slug}"))
     steps = [s for s in plan.steps if s.key in journal and journal[s.key].status in (STEP_DONE, STEP_DRIFT)]
     organisations = {o.id: o for o in db.session.query(Organisation).filter(
         Organisation.id.in_({s.organisation_id for s in steps}))}

@@ -1,8 +1,9 @@
-"""Why a plan cannot run: errors whose Dutch message tells the kartrekker what to fix."""
+"""Why a plan cannot run: errors whose message (an i18n.Text, shown in the reader's language) tells the
+kartrekker what to fix."""
 
 
 class LaunchError(Exception):
-    """The network cannot be launched or changed as it stands; the message (Dutch) says what to fix."""
+    """The network cannot be launched or changed as it stands; the message says what to fix."""
 
 
 class Busy(LaunchError):

@@ -24,6 +24,7 @@ from extension.engine.errors import LaunchError
 from extension.engine.steps import (KINDS, CalendarParams, CalendarShareParams, DocumentParams, FolderParams,
                                     MeetingParams, NoParams, ShareParams, TaskParams)
 from extension.extensions import db
+from extension.i18n import Text
 from extension.network_templates import Template, render_document
 from extension.networks import naming
 from extension.networks.documents import document_context
@@ -138,8 +139,8 @@ def build_plan(app: Flask, network: Network, template: Template) -> Plan:
     host = network.host_organisation
     account = host.connection
     if account is None:
-        raise LaunchError(f"De gastorganisatie {host.name} heeft geen werkende verbinding met Nextcloud; "
-                          f"laat {host.connection_user} eerst (opnieuw) verbinden.")
+        raise LaunchError(Text("The host organisation %(name)s has no working connection with Nextcloud; let "
+                               "%(user)s connect (again) first.", name=host.name, user=host.connection_user))
     plan = Plan(network.id, [])
     builder = _Builder(plan, host)
     root = naming.network_folder(network.folder_name)

@@ -31,6 +31,7 @@ from extension.engine.fanout import Outcome, walk
 from extension.engine.plan import Plan, Step
 from extension.engine.steps import KINDS, StepContext, Taken, params_json
 from extension.extensions import db
+from extension.i18n import Text
 from extension.locks import LockBusy, network_lock
 from extension.networks.models import (TASK_WRITTEN, EngineRun, KnowledgeTask, LaunchStep, Network, NetworkStatus,
                                        RunState, StepState)
@@ -104,8 +105,8 @@ class RunResult:
 
 
 def locked(app: Flask, slug: str):
-    """The network's lock (extension.locks) for one run; a second run at the same time is refused in Dutch
-    before it journals anything."""
+    """The network's lock (extension.locks) for one run; a second run at the same time is refused (in
+    the language of whoever asked) before it journals anything."""
     from contextlib import contextmanager
 
     @contextmanager
@@ -115,8 +116,8 @@ def locked(app: Flask, slug: str):
                               ttl=float(app.config.get("NETWORK_LOCK_TTL", 30))):
                 yield
         except LockBusy:
-            raise Busy(f"Er loopt al een actie op het netwerk '{slug}' (starten, bijwerken of beëindigen). "
-                       "Wacht tot die klaar is en probeer het dan opnieuw.") from None
+            raise Busy(Text("An action on the network '%(slug)s' is running already (launching, updating or "
+                            "ending). Wait until it has finished and then try again.", slug=slug)) from None
     return hold()
 
 
@@ -215,8 +216,9 @@ def _execute(app, network, plan, kind, verify, redo, only, removals, progress, c
                     r.kind == "tasklist" and r is not row and (r.attempts or r.status == StepState.DONE)
                     for r in network.launch_steps):
                 # Other organisations' task lists already carry this name: one cannot move alone.
-                error = LaunchError(f"De takenlijst '{error.name}' bestaat al en is niet door deze installatie "
-                                    "gemaakt; hernoem of verwijder die in Nextcloud en probeer het opnieuw.")
+                error = LaunchError(Text("The task list '%(name)s' exists already and was not made by this "
+                                         "installation; rename or delete it in Nextcloud and try again.",
+                                         name=error.name))
             if isinstance(error, Taken):
                 renamed.append(error)
                 _rename(network, item, error)

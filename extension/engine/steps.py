@@ -31,6 +31,7 @@ from connectors.ical import (parse_todo, render_event, render_todo, with_attende
                              with_todo_status)
 from connectors.ocs import SHARE_LINK, expected_permissions
 from extension.engine.errors import LaunchError
+from extension.i18n import Text
 
 GONE, CHANGED = "gone", "changed"
 Check = tuple[str, str] | None
@@ -101,8 +102,8 @@ class Taken(Exception):
     `free` is the next free name to use instead."""
 
     def __init__(self, what: str, name: str, free: str):
-        super().__init__(f"{what} '{name}' bestaat al en is niet door deze installatie gemaakt; "
-                         f"'{free}' wordt gebruikt.")
+        super().__init__(Text("%(what)s '%(name)s' exists already and was not made by this installation; "
+                              "'%(free)s' is used.", what=what, name=name, free=free))
         self.what, self.name, self.free = what, name, free
 
 
@@ -287,8 +288,9 @@ class Organiser(StepKind):
     def execute(self, client, p, ctx, **_):
         me = client.ocs.current_user()
         if not me.email:
-            raise LaunchError(f"Het organisatieaccount {me.id} heeft geen e-mailadres in Nextcloud; zonder adres "
-                              "verstuurt Nextcloud geen uitnodigingen (quirk imip_owner_organizer_only).")
+            raise LaunchError(Text("The organisation account %(user)s has no e-mail address in Nextcloud; without "
+                                   "an address Nextcloud sends no invitations (quirk imip_owner_organizer_only).",
+                                   user=me.id))
         ctx.facts["organiser_email"], ctx.facts["organiser_name"] = me.email, me.display_name or me.id
         return {"email": me.email, "display_name": ctx.facts["organiser_name"]}
 
@@ -302,7 +304,7 @@ class Folder(StepKind):
         if p.claim and not attempted:
             parent, _, name = p.path.rpartition("/")
             taken = _listing(client, ctx, parent) or set()
-            raise Taken("De map", name, next_free(name, taken))
+            raise Taken(Text("The folder"), name, next_free(name, taken))
         return {"created": False}
 
     def verify(self, client, p, ctx):
@@ -348,7 +350,8 @@ class Share(StepKind):
             # Sharing twice is refused (403; federated: a generic 403): one read finds the existing share.
             found = _find_share(ocs.shares(p.path, reshares=True), p.share_type, p.share_with)
             if found is None:
-                raise LaunchError(f"Delen van '{p.path}' met {p.share_with} is geweigerd: {exc}") from exc
+                raise LaunchError(Text("Sharing '%(path)s' with %(user)s was refused: %(error)s", path=p.path,
+                                       user=p.share_with, error=str(exc))) from exc
             made = found
         if made.permissions != expected_permissions(p.permissions, p.share_type, made.item_type):
             made = ocs.update_share(made.id, permissions=p.permissions)
@@ -382,7 +385,7 @@ class Calendar(StepKind):
                                                 verify_existing=not first)
         ctx.forget(client, ("calendar", p.uri))
         if not info.created and first:
-            raise Taken("De agenda" if "VEVENT" in p.components else "De takenlijst", p.uri,
+            raise Taken(Text("The calendar") if "VEVENT" in p.components else Text("The task list"), p.uri,
                         next_free_uri(client, p.uri))
         return {"created": info.created, "url": info.url}
 
@@ -539,7 +542,7 @@ class WithdrawTask(StepKind):
         try:
             calendars.delete(p.uri, p.href, found.etag)
         except PreconditionFailed:
-            raise LaunchError("De taak is net in Nextcloud gewijzigd; probeer het opnieuw.") from None
+            raise LaunchError(Text("The task was changed in Nextcloud just now; try again.")) from None
         return {"deleted": True, "uid": p.uid}
 
 
@@ -554,7 +557,7 @@ class Reply(StepKind):
         for _attempt in range(3):
             found = calendars.get(p.uri, p.uid)
             if found is None:
-                raise LaunchError("De bijeenkomst staat niet (meer) in de agenda; herstel het netwerk eerst.")
+                raise LaunchError(Text("The meeting is not (or no longer) in the calendar; repair the network first."))
             data = with_replies(found.data, {p.email: p.partstat})
             if data is None:
                 return {"partstat": p.partstat, "changed": False}
@@ -563,7 +566,7 @@ class Reply(StepKind):
             except PreconditionFailed:
                 continue  # changed since the read (another reply): read again
             return {"partstat": p.partstat, "changed": True}
-        raise LaunchError("De bijeenkomst werd steeds tegelijk gewijzigd; probeer het later opnieuw.")
+        raise LaunchError(Text("The meeting kept being changed at the same time; try again later."))
 
 
 class TaskDone(StepKind):
@@ -576,7 +579,7 @@ class TaskDone(StepKind):
         for _attempt in range(3):
             found = calendars.get_href(p.uri, p.href)
             if found is None:
-                raise LaunchError("De taak staat niet (meer) in de takenlijst; herstel het netwerk eerst.")
+                raise LaunchError(Text("The task is not (or no longer) in the task list; repair the network first."))
             data = with_todo_status(found.data, p.done, datetime.fromisoformat(p.at))
             if data is None:
                 return {"done": p.done, "changed": False}
@@ -585,7 +588,7 @@ class TaskDone(StepKind):
             except PreconditionFailed:
                 continue
             return {"done": p.done, "changed": True}
-        raise LaunchError("De taak werd steeds tegelijk gewijzigd; probeer het later opnieuw.")
+        raise LaunchError(Text("The task kept being changed at the same time; try again later."))
 
 
 class UnshareTree(StepKind):
@@ -632,8 +635,9 @@ class MoveFolder(StepKind):
         except NotFound:
             return done if files.exists(p.target) else {"moved": False, "target": None}
         except PreconditionFailed:
-            raise LaunchError(f"in '{p.archive}' staat al een map '{posixpath.basename(p.target)}'; hernoem of "
-                              "verplaats die en voer dit opnieuw uit (er is niets overschreven).") from None
+            raise LaunchError(Text("'%(archive)s' already holds a folder '%(folder)s'; rename or move it and run this "
+                                   "again (nothing was overwritten).", archive=p.archive,
+                                   folder=posixpath.basename(p.target))) from None
         return done
 
 

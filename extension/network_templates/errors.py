@@ -1,9 +1,12 @@
-"""Errors in templates and network files, each problem named by file, line and field, in Dutch."""
+"""Errors in templates and network files, each problem named by file, line and field, in the language of
+who reads it (Dutch unless English was chosen)."""
 from __future__ import annotations
 
 from typing import Any
 
 from pydantic import ValidationError
+
+from extension.i18n import Text
 
 # Problem, SourceError and field_path are re-exported: template code takes all its error types from here.
 from extension.problems import Problem, SourceError, field_path
@@ -25,55 +28,66 @@ class UnknownTemplate(KeyError):
     """No template with this id, shipped or in the admin's folder."""
 
     def __str__(self) -> str:
-        return f"onbekend sjabloon '{self.args[0]}'"
+        return str(Text("unknown template '%(id)s'", id=self.args[0]))
 
 
-# Dutch messages for pydantic's error types; our own checks raise Dutch messages already.
+# Our messages for pydantic's error types, as English msgids translated when shown (i18n.Text); our own
+# checks hand theirs over as a Text in the error's context (`_text`).
 _MESSAGES = {
-    "missing": "ontbreekt",
-    "extra_forbidden": "onbekend veld",
-    "string_type": "moet tekst zijn",
-    "string_too_short": "mag niet leeg zijn",
-    "string_too_long": "is langer dan {max_length} tekens",
-    "string_pattern_mismatch": "'{input}' mag alleen kleine letters, cijfers en koppeltekens bevatten",
-    "int_type": "moet een geheel getal zijn",
-    "int_parsing": "moet een geheel getal zijn",
-    "int_from_float": "moet een geheel getal zijn",
-    "float_type": "moet een getal zijn",
-    "float_parsing": "moet een getal zijn",
-    "greater_than_equal": "moet minstens {ge} zijn",
-    "less_than_equal": "mag hoogstens {le} zijn",
-    "too_short": "moet minstens {min_length} onderdeel bevatten",
-    "list_type": "moet een lijst zijn",
-    "model_type": "moet velden bevatten (naam: waarde)",
-    "model_attributes_type": "moet velden bevatten (naam: waarde)",
-    "dict_type": "moet velden bevatten (naam: waarde)",
-    "literal_error": "'{input}' is niet toegestaan; kies uit {expected}",
-    "date_type": "'{input}' is geen geldige datum (JJJJ-MM-DD)",
-    "date_parsing": "'{input}' is geen geldige datum (JJJJ-MM-DD)",
-    "date_from_datetime_parsing": "'{input}' is geen geldige datum (JJJJ-MM-DD)",
-    "date_from_datetime_inexact": "'{input}' is geen geldige datum (JJJJ-MM-DD)",
-    "time_type": "'{input}' is geen geldige tijd (UU:MM)",
-    "time_parsing": "'{input}' is geen geldige tijd (UU:MM)",
+    "missing": "is missing",
+    "extra_forbidden": "unknown field",
+    "string_type": "must be text",
+    "string_too_short": "must not be empty",
+    "string_too_long": "is longer than %(max_length)s characters",
+    "string_pattern_mismatch": "'%(input)s' may only contain lower-case letters, digits and hyphens",
+    "int_type": "must be a whole number",
+    "int_parsing": "must be a whole number",
+    "int_from_float": "must be a whole number",
+    "float_type": "must be a number",
+    "float_parsing": "must be a number",
+    "greater_than_equal": "must be at least %(ge)s",
+    "less_than_equal": "must be at most %(le)s",
+    "too_short": "must contain at least %(min_length)s item(s)",
+    "list_type": "must be a list",
+    "model_type": "must contain fields (name: value)",
+    "model_attributes_type": "must contain fields (name: value)",
+    "dict_type": "must contain fields (name: value)",
+    "literal_error": "'%(input)s' is not allowed; choose from %(expected)s",
+    "date_type": "'%(input)s' is not a valid date (YYYY-MM-DD)",
+    "date_parsing": "'%(input)s' is not a valid date (YYYY-MM-DD)",
+    "date_from_datetime_parsing": "'%(input)s' is not a valid date (YYYY-MM-DD)",
+    "date_from_datetime_inexact": "'%(input)s' is not a valid date (YYYY-MM-DD)",
+    "time_type": "'%(input)s' is not a valid time (HH:MM)",
+    "time_parsing": "'%(input)s' is not a valid time (HH:MM)",
 }
 
 
-def _message(error: dict[str, Any]) -> str:
+def _message(error: dict[str, Any]) -> str | Text:
     kind = error["type"]
+    given = (error.get("ctx") or {}).get("_text")
+    if isinstance(given, Text):
+        return given
     if kind == "value_error" and "email" in error["msg"]:
-        return f"'{error['input']}' is geen geldig e-mailadres"
+        return Text("'%(input)s' is not a valid e-mail address", input=error["input"])
     template = _MESSAGES.get(kind)
     if template is None:
         return error["msg"]
     ctx = {key: _number(value) for key, value in (error.get("ctx") or {}).items()}
     if kind == "literal_error":
-        ctx["expected"] = str(ctx.get("expected", "")).replace(" or ", " of ")
+        ctx["expected"] = _choices(str(ctx.get("expected", "")))
     value = error.get("input")
     ctx["input"] = value if isinstance(value, (str, int, float)) else ""
     try:
-        return template.format(**ctx)
-    except (KeyError, IndexError):
+        template % ctx
+    except (KeyError, TypeError, ValueError):
         return error["msg"]
+    return Text(template, **ctx)
+
+
+def _choices(expected: str) -> str | Text:
+    """pydantic's "'a', 'b' or 'c'" with "or" in the language of who reads it."""
+    first, sep, last = expected.rpartition(" or ")
+    return Text("%(first)s or %(last)s", first=first, last=last) if sep else expected
 
 
 def _number(value: Any) -> Any:

@@ -14,6 +14,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from extension.i18n import Text
 from extension.network_templates.errors import (
     Problem,
     TemplateError,
@@ -62,7 +63,7 @@ def load_template(path: str | Path) -> Template:
     path = Path(path)
     yml = path / TEMPLATE_FILE if path.is_dir() else path
     if not yml.is_file():
-        raise TemplateError([Problem(str(yml), None, "", "bestand bestaat niet")])
+        raise TemplateError([Problem(str(yml), None, "", Text("file does not exist"))])
     return _load_cached(str(yml.resolve()), _signature(yml.parent), document_max_bytes())
 
 
@@ -136,18 +137,21 @@ def _read_document(folder: Path, source: str, loc: tuple, where: SourceMap, prob
     line, name = where.line_of(loc), field_path(loc)
     try:
         if not path.resolve().is_relative_to(folder.resolve()):
-            problems.append(Problem(where.file, line, name, f"'{source}' wijst (via een koppeling) buiten de sjabloonmap"))
+            problems.append(Problem(where.file, line, name, Text("'%(source)s' points (through a link) outside the "
+                                                                 "template folder", source=source)))
             return None
         if not path.is_file():
-            problems.append(Problem(where.file, line, name, f"bestand '{source}' bestaat niet"))
+            problems.append(Problem(where.file, line, name, Text("file '%(source)s' does not exist", source=source)))
             return None
         size = path.stat().st_size
     except (OSError, RuntimeError) as exc:
-        problems.append(Problem(where.file, line, name, f"'{source}' kan niet gelezen worden ({exc})"))
+        problems.append(Problem(where.file, line, name, Text("'%(source)s' cannot be read (%(error)s)", source=source,
+                                                             error=str(exc))))
         return None
     if size > max_bytes:
-        problems.append(Problem(where.file, line, name, f"'{source}' is te groot ({_size(size)}); een document mag "
-                                f"hoogstens {_size(max_bytes)} zijn (instelling DOCUMENT_MAX_BYTES)"))
+        problems.append(Problem(where.file, line, name, Text(
+            "'%(source)s' is too large (%(size)s); a document may be at most %(limit)s (setting DOCUMENT_MAX_BYTES)",
+            source=source, size=_size(size), limit=_size(max_bytes))))
         return None
     try:
         return read_text(path, str(path), TemplateError, max_bytes)
@@ -165,7 +169,7 @@ def _folders(extra_dir: str | Path | None) -> list[Path]:
     if extra_dir:
         extra = Path(extra_dir)
         if not extra.is_dir():
-            raise TemplateError([Problem(str(extra), None, "TEMPLATES_DIR", "map bestaat niet")])
+            raise TemplateError([Problem(str(extra), None, "TEMPLATES_DIR", Text("folder does not exist"))])
         if extra.resolve() != SHIPPED_TEMPLATES_DIR:
             folders.append(extra)
     return folders
@@ -178,7 +182,8 @@ def scan_templates(extra_dir: str | Path | None = None) -> Catalogue:
         try:
             children = sorted(folder.iterdir())
         except OSError as exc:
-            error = TemplateError([Problem(str(folder), None, "", f"map kan niet gelezen worden ({exc.strerror or exc})")])
+            error = TemplateError([Problem(str(folder), None, "", Text("folder cannot be read (%(error)s)",
+                                                                       error=exc.strerror or str(exc)))])
             catalogue.errors.append(error)
             catalogue.broken[folder] = error
             continue
@@ -200,9 +205,11 @@ def _check_identity(template: Template, folder: Path, known: dict[str, Template]
     yml = str(folder / TEMPLATE_FILE)
     line = template._source.line_of(("id",))
     if template.id != folder.name:
-        raise TemplateError([Problem(yml, line, "id", f"'{template.id}' moet gelijk zijn aan de mapnaam '{folder.name}'")])
+        raise TemplateError([Problem(yml, line, "id", Text("'%(id)s' must equal the folder name '%(folder)s'",
+                                                           id=template.id, folder=folder.name))])
     if template.id in known:
-        raise TemplateError([Problem(yml, line, "id", f"sjabloon '{template.id}' bestaat al in {known[template.id]._root}")])
+        raise TemplateError([Problem(yml, line, "id", Text("template '%(id)s' exists already in %(folder)s",
+                                                           id=template.id, folder=str(known[template.id]._root)))])
 
 
 def list_templates(extra_dir: str | Path | None = None) -> list[Template]:

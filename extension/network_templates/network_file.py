@@ -28,13 +28,14 @@ from typing import Any, Iterable
 from pydantic import ValidationError
 
 from extension.network_templates.errors import NetworkFileError, Problem, field_path, problems_from_validation
+from extension.i18n import Text
 from extension.network_templates.schema import NetworkSpec
 from extension.yaml_source import SourceMap, YamlDocument, load_yaml
 
 
 def _read(path: Path) -> YamlDocument:
     if not path.is_file():
-        raise NetworkFileError([Problem(str(path), None, "", "bestand bestaat niet")])
+        raise NetworkFileError([Problem(str(path), None, "", Text("file does not exist"))])
     return load_yaml(path, str(path), NetworkFileError)
 
 
@@ -78,19 +79,21 @@ def _reference_problems(data: Any, source: SourceMap, organisations: set[str], t
     if not isinstance(data, dict):
         return []
     problems: list[Problem] = []
-    choices = ", ".join(sorted(organisations)) or "(nog geen organisaties)"
+    choices = ", ".join(sorted(organisations)) or Text("(no organisations yet)")
 
-    def check(loc: tuple, value: Any, known: set[str], message: str) -> None:
+    def check(loc: tuple, value: Any, known: set[str], message: str, choices: Any) -> None:
         if isinstance(value, str) and value and value not in known:
-            problems.append(Problem(source.file, source.line_of(loc), field_path(loc), message.format(value=value)))
+            problems.append(Problem(source.file, source.line_of(loc), field_path(loc),
+                                    Text(message, value=value, choices=choices)))
 
-    check(("template",), data.get("template"), templates,
-          "onbekend sjabloon '{value}'; kies uit " + ", ".join(sorted(templates)))
-    check(("host",), data.get("host"), organisations, "onbekende organisatie '{value}'; kies uit " + choices)
+    check(("template",), data.get("template"), templates, "unknown template '%(value)s'; choose from %(choices)s",
+          ", ".join(sorted(templates)))
+    check(("host",), data.get("host"), organisations, "unknown organisation '%(value)s'; choose from %(choices)s",
+          choices)
     for key in ("members", "commitments"):
         items = data.get(key)
         for i, item in enumerate(items if isinstance(items, list) else []):
             if isinstance(item, dict):
                 check((key, i, "organisation"), item.get("organisation"), organisations,
-                      "onbekende organisatie '{value}'; kies uit " + choices)
+                      "unknown organisation '%(value)s'; choose from %(choices)s", choices)
     return sorted(problems, key=lambda p: (p.line or 0, p.field))

@@ -36,6 +36,7 @@ from jinja2.filters import FILTERS as JINJA_FILTERS
 from jinja2.runtime import LoopContext, Macro
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from extension.i18n import Text
 from extension.network_templates.errors import Problem, TemplateError
 from extension.network_templates.schema import Template, WorkingMethod
 
@@ -203,11 +204,12 @@ def _finalize(value: Any) -> Any:
 
 
 class _Refused(Exception):
-    """A template went over one of the render budgets; the message says which, in Dutch."""
+    """A template went over one of the render budgets; the message (an i18n.Text) says which."""
 
 
 def _too_large(limit: int) -> _Refused:
-    return _Refused(f"een waarde wordt groter dan de documentlimiet ({limit:,} tekens)".replace(",", "."))
+    return _Refused(Text("a value grows larger than the document limit (%(limit)s characters)",
+                         limit=f"{limit:,}".replace(",", ".")))
 
 
 def _weight(value: Any, limit: int) -> int:
@@ -241,14 +243,15 @@ class _Budget:
     def tick(self) -> None:
         self.steps += 1
         if self.steps > MAX_STEPS:
-            raise _Refused(f"te veel rekenwerk (meer dan {MAX_STEPS:,} stappen); vereenvoudig de lussen en macro's"
-                           .replace(",", "."))
+            raise _Refused(Text("too much computing (more than %(limit)s steps); simplify the loops and macros",
+                                limit=f"{MAX_STEPS:,}".replace(",", ".")))
         if self.steps % 1024 == 0 and clock.monotonic() > self.deadline:
-            raise _Refused(f"het document is na {MAX_RENDER_SECONDS:g} seconden nog niet klaar")
+            raise _Refused(Text("the document is not finished after %(seconds)s seconds",
+                                seconds=f"{MAX_RENDER_SECONDS:g}"))
 
     def check(self, value: Any) -> Any:
         if isinstance(value, int) and value.bit_length() > _MAX_INT_BITS:
-            raise _Refused("een getal wordt te groot")
+            raise _Refused(Text("a number grows too large"))
         if _weight(value, self.max_chars) > self.max_chars:
             raise _too_large(self.max_chars)
         return value
@@ -348,10 +351,10 @@ def _sized_binop(operation: str, left: Any, right: Any) -> None:
     numbers = all(isinstance(v, int) and not isinstance(v, bool) for v in (left, right))
     if operation == "**" and numbers:
         if right > 0 and max(abs(left).bit_length(), 1) * right > _MAX_INT_BITS:
-            raise _Refused("een getal wordt te groot")
+            raise _Refused(Text("a number grows too large"))
     elif operation == "*":
         if numbers and abs(left).bit_length() + abs(right).bit_length() > _MAX_INT_BITS:
-            raise _Refused("een getal wordt te groot")
+            raise _Refused(Text("a number grows too large"))
         for sequence, times in ((left, right), (right, left)):
             if isinstance(sequence, (str, list, tuple)) and isinstance(times, int) \
                     and _weight(sequence, limit) * times > limit:
@@ -361,7 +364,7 @@ def _sized_binop(operation: str, left: Any, right: Any) -> None:
                 and _weight(left, limit) + _weight(right, limit) > limit:
             raise _too_large(limit)
     elif operation == "%" and isinstance(left, str) and re.search(r"%[^a-zA-Z%]*\d{4,}", left):
-        raise _Refused("een opmaak-breedte in '%' is te groot")
+        raise _Refused(Text("a format width in '%' is too large"))
 
 
 class _Sandbox(ImmutableSandboxedEnvironment):
@@ -435,27 +438,31 @@ def render_text(text: str, filename: str, names: Mapping[str, Any], max_bytes: i
             if size > limit:
                 line = _line_running(output, template)
                 output.close()
-                raise TemplateError([Problem(filename, line, "", f"het document wordt groter dan {_size(limit)}")])
+                raise TemplateError([Problem(filename, line, "", Text("the document grows larger than %(limit)s",
+                                                                      limit=_size(limit)))])
             chunks.append(chunk)
         text = "".join(chunks)
         if len(text.encode("utf-8")) > limit:
-            raise TemplateError([Problem(filename, None, "", f"het document wordt groter dan {_size(limit)}")])
+            raise TemplateError([Problem(filename, None, "", Text("the document grows larger than %(limit)s",
+                                                                  limit=_size(limit)))])
         return text
     except TemplateError:
         raise
     except TemplateSyntaxError as exc:
-        raise TemplateError([Problem(filename, exc.lineno, "", f"Jinja-fout: {exc.message}")]) from None
+        raise TemplateError([Problem(filename, exc.lineno, "", Text("Jinja error: %(error)s", error=exc.message))]) \
+            from None
     except _Refused as exc:
-        raise TemplateError([Problem(filename, _line_in(exc, filename), "", str(exc))]) from None
+        raise TemplateError([Problem(filename, _line_in(exc, filename), "", exc.args[0])]) from None
     except JinjaError as exc:
         field, message = _explain(exc)
         raise TemplateError([Problem(filename, _line_in(exc, filename), field, message)]) from None
     except RecursionError as exc:
         raise TemplateError([Problem(filename, _line_in(exc, filename), "",
-                                     "te diep genest (een macro die zichzelf aanroept?)")]) from None
+                                     Text("nested too deeply (a macro that calls itself?)"))]) from None
     except (ArithmeticError, LookupError, TypeError, ValueError, MemoryError) as exc:
         raise TemplateError([Problem(filename, _line_in(exc, filename), "",
-                                     f"fout in het document: {type(exc).__name__}: {exc}")]) from None
+                                     Text("error in the document: %(type)s: %(error)s", type=type(exc).__name__,
+                                          error=str(exc)))]) from None
     finally:
         _BUDGET.reset(token)
 
@@ -476,22 +483,24 @@ def _size(limit: int) -> str:
 _NO_ATTRIBUTE = re.compile(r"'(?:[\w.]+\.)?(\w+) object' has no attribute '([^']+)'")
 
 
-def _explain(exc: JinjaError) -> tuple[str, str]:
-    """A field and a Dutch message for a render error; a misspelt attribute names what does exist."""
+def _explain(exc: JinjaError) -> tuple[str, Text]:
+    """A field and a message for a render error; a misspelt attribute names what does exist."""
     match = _NO_ATTRIBUTE.search(str(exc))
     info = _INFO_TYPES.get(match.group(1)) if match else None
     if info is None:
-        return "", f"Jinja-fout: {exc}"
+        return "", Text("Jinja error: %(error)s", error=str(exc))
     label, cls = info
     known = ", ".join(f.name for f in fields(cls))
-    return f"{label}.{match.group(2)}", f"onbekende eigenschap '{match.group(2)}'; bekend zijn: {known}"
+    return f"{label}.{match.group(2)}", Text("unknown property '%(name)s'; known are: %(known)s", name=match.group(2),
+                                             known=known)
 
 
 def _tag_problem(text: str, filename: str) -> Problem | None:
     tags = text.count("{{") + text.count("{%") + text.count("{#")
     if tags > MAX_TAGS:
-        return Problem(filename, None, "", f"te veel plaatshouders en opdrachten ({tags:,}); hoogstens {MAX_TAGS:,} "
-                       "per document".replace(",", "."))
+        return Problem(filename, None, "", Text("too many placeholders and statements (%(count)s); at most %(limit)s "
+                                                "per document", count=f"{tags:,}".replace(",", "."),
+                                                limit=f"{MAX_TAGS:,}".replace(",", ".")))
     return None
 
 
@@ -525,7 +534,8 @@ def render_document(template: Template, source: str, context: DocumentContext | 
     try:
         text = template._sources[source]
     except KeyError:
-        raise TemplateError([Problem(template.id, None, "", f"document '{source}' hoort niet bij dit sjabloon")]) from None
+        raise TemplateError([Problem(template.id, None, "", Text("document '%(source)s' does not belong to this "
+                                                                 "template", source=source))]) from None
     names = context.as_mapping() if isinstance(context, DocumentContext) else dict(context)
     return render_text(text, _display(template, source), names)
 
@@ -549,21 +559,23 @@ def check_document(text: str, filename: str, kind: str) -> list[Problem]:
         tree = _ENV.parse(text, name=filename, filename=filename)
         undeclared = meta.find_undeclared_variables(tree)
     except TemplateSyntaxError as exc:
-        return [Problem(filename, exc.lineno, "", f"Jinja-fout: {exc.message}")]
+        return [Problem(filename, exc.lineno, "", Text("Jinja error: %(error)s", error=exc.message))]
     except (RecursionError, MemoryError, ValueError, OverflowError) as exc:
-        return [Problem(filename, None, "", f"Jinja-fout: het document kan niet gelezen worden ({type(exc).__name__})")]
+        return [Problem(filename, None, "", Text("Jinja error: the document cannot be read (%(error)s)",
+                                                 error=type(exc).__name__))]
     problems = []
     for node_type, tag in _STANDALONE.items():
         for node in tree.find_all(node_type):
-            problems.append(Problem(filename, node.lineno, "", f"{{% {tag} %}} kan niet in een sjabloondocument: "
-                                    "elk document staat op zichzelf; zet de tekst in het document zelf"))
+            problems.append(Problem(filename, node.lineno, "", Text(
+                "{%% %(tag)s %%} cannot be used in a template document: each document stands on its own; put the "
+                "text in the document itself", tag=tag)))
     problems += _recursive_macros(tree, filename)
     allowed = context_names(kind)
     unknown = undeclared - allowed
     for name in sorted(unknown):
         line = min(node.lineno for node in tree.find_all(nodes.Name) if node.name == name)
-        problems.append(Problem(filename, line, name,
-                                f"onbekende plaatshouder '{name}'; bekend zijn: {', '.join(sorted(allowed))}"))
+        problems.append(Problem(filename, line, name, Text("unknown placeholder '%(name)s'; known are: %(known)s",
+                                                           name=name, known=", ".join(sorted(allowed)))))
     return sorted(problems, key=lambda p: (p.line or 0, p.field))
 
 
@@ -580,8 +592,9 @@ def _recursive_macros(tree: nodes.Template, filename: str) -> list[Problem]:
         while todo:
             callee = todo.pop()
             if callee == name:
-                problems.append(Problem(filename, macro.lineno, "", f"macro '{name}' roept zichzelf aan "
-                                        "(rechtstreeks of via een andere macro); dat kan niet in een sjabloon"))
+                problems.append(Problem(filename, macro.lineno, "", Text(
+                    "macro '%(name)s' calls itself (directly or through another macro); that cannot be in a template",
+                    name=name)))
                 break
             if callee not in seen:
                 seen.add(callee)

@@ -61,6 +61,7 @@ from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Em
 from pydantic import ValidationError
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
+from extension.i18n import Text as Message
 from extension.networks import naming
 
 ROLES = ("kartrekker", "deelnemer", "manager", "begeleider")
@@ -71,10 +72,18 @@ MAX_MEETING_WEEK = 5 * 52
 README_TARGET = "Readme.md"
 
 
+def _error(kind: str, message: str | Message, **values: Any) -> PydanticCustomError:
+    """A validation error whose message is an English msgid (`%(name)s` placeholders filled from `values`),
+    or a Message already made, translated when shown (network_templates.errors reads it from `_text`).
+    Passed as context, so that braces in a user's text are never read as pydantic's placeholders."""
+    text = message if isinstance(message, Message) else Message(message, **values)
+    return PydanticCustomError(kind, "{_text}", {"_text": text})
+
+
 def _one_line(value: str) -> str:
     message = naming.line_problem(value)
     if message:
-        raise PydanticCustomError("one_line", "{message}", {"message": message})
+        raise _error("one_line", message)
     return value
 
 
@@ -89,25 +98,23 @@ def _check_segment(segment: str) -> str:
     """A file or folder name Nextcloud and its Windows clients accept (extension.networks.naming)."""
     message = naming.name_problem(segment)
     if message:
-        # Passed as context: braces in a name must not be read as pydantic's placeholders.
-        raise PydanticCustomError("path_segment", "{message}", {"message": message})
+        raise _error("path_segment", message)
     return segment
 
 
 def _relative_markdown_path(value: str) -> str:
     """A path below a folder: relative, forward slashes, no `..`, ending in `.md` (Nextcloud Text opens it)."""
     if value.startswith("/") or PurePosixPath(value).is_absolute() or (len(value) > 1 and value[1] == ":"):
-        raise PydanticCustomError("path_absolute", "'{path}' is een absoluut pad; geef een relatief pad",
-                                  {"path": value})
+        raise _error("path_absolute", "'%(path)s' is an absolute path; give a relative path", path=value)
     if "\\" in value:
-        raise PydanticCustomError("path_backslash", "'{path}' bevat een backslash; gebruik /", {"path": value})
+        raise _error("path_backslash", "'%(path)s' contains a backslash; use /", path=value)
     segments = value.split("/")
     if ".." in segments:
-        raise PydanticCustomError("path_parent", "'{path}' verwijst met '..' buiten de map", {"path": value})
+        raise _error("path_parent", "'%(path)s' points outside the folder with '..'", path=value)
     for segment in segments:
         _check_segment(segment)
     if not value.lower().endswith(".md"):
-        raise PydanticCustomError("path_markdown", "'{path}' is geen Markdown-bestand (.md)", {"path": value})
+        raise _error("path_markdown", "'%(path)s' is not a Markdown file (.md)", path=value)
     return value
 
 
@@ -124,11 +131,11 @@ class _Spec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
 
-def _raise(problems: list[tuple[tuple[Any, ...], str, str, dict[str, Any]]], title: str) -> None:
+def _raise(problems: list[tuple[tuple[Any, ...], str, str | Message, dict[str, Any]]], title: str) -> None:
     """Raise cross-reference problems as one ValidationError whose locations are absolute paths."""
     if problems:
         raise ValidationError.from_exception_data(title, [
-            InitErrorDetails(type=PydanticCustomError(kind, message, ctx), loc=loc, input=None)
+            InitErrorDetails(type=_error(kind, message, **ctx), loc=loc, input=None)
             for loc, kind, message, ctx in problems
         ])
 
@@ -224,7 +231,7 @@ class Template(_Spec):
         phase_index = {}
         for i, phase in enumerate(self.phases):
             if phase.key in phase_index:
-                problems.append((("phases", i, "key"), "duplicate", "fase '{key}' komt twee keer voor",
+                problems.append((("phases", i, "key"), "duplicate", "phase '%(key)s' occurs twice",
                                  {"key": phase.key}))
             phase_index.setdefault(phase.key, i)
         folder_names = [_folder_of(n, phase) for n, phase in enumerate(self.phases, start=1)]
@@ -233,16 +240,16 @@ class Template(_Spec):
         root_twins = naming.path_twins([README_TARGET] + folder_names)
         for i, (phase, folder) in enumerate(zip(self.phases, folder_names)):
             if folders[folder] > 1:
-                problems.append((("phases", i, "folder"), "duplicate", "map '{folder}' komt twee keer voor",
+                problems.append((("phases", i, "folder"), "duplicate", "folder '%(folder)s' occurs twice",
                                  {"folder": folder}))
             elif i + 1 in root_twins:
-                problems.append((("phases", i, "folder" if phase.folder else "name"), "twin", "{message}",
-                                 {"message": root_twins[i + 1]}))
+                problems.append((("phases", i, "folder" if phase.folder else "name"), "twin", root_twins[i + 1],
+                                 {}))
             elif phase.folder is None:
                 try:
                     _check_segment(folder)
                 except PydanticCustomError as exc:
-                    problems.append((("phases", i, "name"), exc.type, exc.message_template, exc.context or {}))
+                    problems.append((("phases", i, "name"), exc.type, exc.context["_text"], {}))
 
         # Every document written into one phase folder (its own and its meetings' agendas), by location.
         in_folder: dict[str, list[tuple[tuple, str]]] = {p.key: [] for p in self.phases}
@@ -255,49 +262,50 @@ class Template(_Spec):
         for documents in in_folder.values():
             for index, message in naming.path_twins([target for _, target in documents]).items():
                 loc, target = documents[index]
-                if message.endswith("komt twee keer voor"):
-                    problems.append((loc, "duplicate", "'{target}' komt twee keer voor in de fasemap",
+                if message.message == naming.TWICE:
+                    problems.append((loc, "duplicate", "'%(target)s' occurs twice in the phase folder",
                                      {"target": target}))
                 else:
-                    problems.append((loc, "twin", "{message}", {"message": message}))
+                    problems.append((loc, "twin", message, {}))
 
         seen_meetings: set[str] = set()
         last_phase, last_week = -1, -1
         for i, meeting in enumerate(self.meetings.items):
             loc = ("meetings", "items", i)
             if meeting.key in seen_meetings:
-                problems.append((loc + ("key",), "duplicate", "bijeenkomst '{key}' komt twee keer voor",
+                problems.append((loc + ("key",), "duplicate", "meeting '%(key)s' occurs twice",
                                  {"key": meeting.key}))
             seen_meetings.add(meeting.key)
             if meeting.phase not in phase_index:
-                problems.append((loc + ("phase",), "unknown_phase", "onbekende fase '{phase}'; kies uit {known}",
+                problems.append((loc + ("phase",), "unknown_phase", "unknown phase '%(phase)s'; choose from %(known)s",
                                  {"phase": meeting.phase, "known": ", ".join(phase_index)}))
             elif phase_index[meeting.phase] < last_phase:
                 problems.append((loc + ("phase",), "phase_order",
-                                 "bijeenkomsten staan niet in de volgorde van de fasen", {}))
+                                 "the meetings are not in the order of the phases", {}))
             else:
                 last_phase = phase_index[meeting.phase]
             if meeting.week is not None:
                 if meeting.week <= last_week:
                     problems.append((loc + ("week",), "week_order",
-                                     "week {week} komt niet na de vorige bijeenkomst (week {last})",
+                                     "week %(week)s does not come after the previous meeting (week %(last)s)",
                                      {"week": meeting.week, "last": last_week}))
                 last_week = meeting.week
 
         seen_tasks: set[str] = set()
         for i, task in enumerate(self.tasks):
             if task.key in seen_tasks:
-                problems.append((("tasks", i, "key"), "duplicate", "taak '{key}' komt twee keer voor",
+                problems.append((("tasks", i, "key"), "duplicate", "task '%(key)s' occurs twice",
                                  {"key": task.key}))
             seen_tasks.add(task.key)
             if task.phase not in phase_index:
-                problems.append((("tasks", i, "phase"), "unknown_phase", "onbekende fase '{phase}'; kies uit {known}",
+                problems.append((("tasks", i, "phase"), "unknown_phase",
+                                 "unknown phase '%(phase)s'; choose from %(known)s",
                                  {"phase": task.phase, "known": ", ".join(phase_index)}))
                 continue
             days = self.phases[phase_index[task.phase]].duration_weeks * 7
             if task.due_days > days:
                 problems.append((("tasks", i, "due_days"), "due_after_phase",
-                                 "{due} dagen valt na het einde van fase '{phase}' ({days} dagen)",
+                                 "%(due)s days falls after the end of phase '%(phase)s' (%(days)s days)",
                                  {"due": task.due_days, "phase": task.phase, "days": days}))
         _raise(problems, "Template")
         return self
@@ -416,42 +424,42 @@ class NetworkSpec(_Spec):
         for i, member in enumerate(self.members):
             email = member.email.casefold()
             if email in emails:
-                problems.append((("members", i, "email"), "duplicate", "{email} komt twee keer voor",
+                problems.append((("members", i, "email"), "duplicate", "%(email)s occurs twice",
                                  {"email": member.email}))
             emails.setdefault(email, i)
             if member.user:
                 if (member.organisation, member.user) in users:
                     problems.append((("members", i, "user"), "duplicate",
-                                     "Nextcloud-gebruiker '{user}' komt twee keer voor bij {org}",
+                                     "Nextcloud user '%(user)s' occurs twice at %(org)s",
                                      {"user": member.user, "org": member.organisation}))
                 users.add((member.organisation, member.user))
             if member.role == "kartrekker" and member.email.casefold() != self.kartrekker.casefold():
                 problems.append((("members", i, "role"), "second_kartrekker",
-                                 "alleen de kartrekker ({kartrekker}) heeft de rol kartrekker",
+                                 "only the kartrekker (%(kartrekker)s) has the role kartrekker",
                                  {"kartrekker": self.kartrekker}))
         lead = emails.get(self.kartrekker.casefold())
         if lead is None:
-            problems.append((("kartrekker",), "unknown_member", "{email} staat niet bij de leden (members)",
+            problems.append((("kartrekker",), "unknown_member", "%(email)s is not among the members (members)",
                              {"email": self.kartrekker}))
         elif self.members[lead].role != "kartrekker":
             problems.append((("members", lead, "role"), "kartrekker_role",
-                             "de kartrekker heeft de rol 'kartrekker', niet '{role}'", {"role": self.members[lead].role}))
+                             "the kartrekker has the role 'kartrekker', not '%(role)s'", {"role": self.members[lead].role}))
 
         organisations = {member.organisation for member in self.members}
         committed: set[str] = set()
         for i, commitment in enumerate(self.commitments):
             if commitment.organisation in committed:
                 problems.append((("commitments", i, "organisation"), "duplicate",
-                                 "organisatie '{org}' heeft al een afspraak", {"org": commitment.organisation}))
+                                 "organisation '%(org)s' already has a commitment", {"org": commitment.organisation}))
             committed.add(commitment.organisation)
             if commitment.organisation not in organisations:
                 problems.append((("commitments", i, "organisation"), "no_members",
-                                 "geen van de leden werkt bij '{org}'", {"org": commitment.organisation}))
+                                 "none of the members works at '%(org)s'", {"org": commitment.organisation}))
             if commitment.manager.name is None and commitment.manager.email.casefold() not in emails:
                 problems.append((("commitments", i, "manager"), "unknown_member",
-                                 "{email} staat niet bij de leden; geef dan name en email van de manager",
+                                 "%(email)s is not among the members; then give name and email of the manager",
                                  {"email": commitment.manager.email}))
-        problems += [(loc, "name", "{message}", {"message": message})
+        problems += [(loc, "name", message, {})
                      for loc, message in naming.check_network_names(self.names())]
         _raise(problems, "Network")
         return self

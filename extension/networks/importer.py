@@ -21,6 +21,7 @@ from sqlalchemy import or_, select
 
 from connectors.calendars import validate_calendar_uri
 from extension.extensions import db
+from extension.i18n import Text
 from extension.network_templates import AUDIENCES, ROLES
 from extension.network_templates.errors import Problem, SourceError, field_path, problems_from_validation
 from extension.networks import naming
@@ -199,26 +200,29 @@ def parse(text: str | bytes, source: str = "<export>") -> ExportDocument:
     try:
         raw = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise InvalidExport([Problem(source, exc.lineno, "", f"geen geldige JSON: {exc.msg} (kolom {exc.colno})")]) \
+        raise InvalidExport([Problem(source, exc.lineno, "", Text("not valid JSON: %(error)s (column %(column)s)",
+                                                                  error=exc.msg, column=exc.colno))]) \
             from None
     except UnicodeDecodeError:
-        raise InvalidExport([Problem(source, None, "", "geen UTF-8-tekst")]) from None
+        raise InvalidExport([Problem(source, None, "", Text("not UTF-8 text"))]) from None
     return validate(raw, source)
 
 
 def validate(raw: Any, source: str = "<export>") -> ExportDocument:
     """Check the format and version first, then the shape, then the references within the document."""
     if not isinstance(raw, dict):
-        raise InvalidExport([Problem(source, None, "", "moet een JSON-object zijn (een export van een netwerk)")])
+        raise InvalidExport([Problem(source, None, "", Text("must be a JSON object (an export of a network)"))])
     for field in ("format", "version"):
         if field not in raw:
-            raise InvalidExport([Problem(source, None, field, "ontbreekt")])
+            raise InvalidExport([Problem(source, None, field, Text("is missing"))])
     if raw.get("format") != FORMAT:
-        raise InvalidExport([Problem(source, None, "format", f"{raw.get('format')!r} is geen export van een "
-                                     f"lerend netwerk (verwacht {FORMAT!r})")])
+        raise InvalidExport([Problem(source, None, "format", Text(
+            "%(format)s is not an export of a learning network (expected %(expected)s)",
+            format=repr(raw.get("format")), expected=repr(FORMAT)))])
     if type(raw.get("version")) is not int or raw["version"] != VERSION:
-        raise InvalidExport([Problem(source, None, "version", f"versie {raw.get('version')!r} wordt niet "
-                                     f"ondersteund; deze app leest versie {VERSION}")])
+        raise InvalidExport([Problem(source, None, "version", Text(
+            "version %(version)s is not supported; this app reads version %(supported)s",
+            version=repr(raw.get("version")), supported=VERSION))])
     try:
         document = ExportDocument.model_validate(raw)
     except ValidationError as exc:
@@ -264,11 +268,12 @@ def _reference_problems(doc: ExportDocument) -> list[tuple[str, str]]:
         counts = Counter(getattr(item, field) for item in items)
         for index, item in enumerate(items):
             if counts[getattr(item, field)] > 1:
-                problems.append((f"{name}[{index}].{field}", f"'{getattr(item, field)}' komt meer dan eens voor"))
+                problems.append((f"{name}[{index}].{field}", Text("'%(value)s' occurs more than once",
+                                                                        value=getattr(item, field))))
 
-    def known(value, allowed: set, field: str, what: str) -> None:
+    def known(value, allowed: set, field: str, message: str) -> None:
         if value is not None and value not in allowed:
-            problems.append((field, f"onbekende {what} '{value}'"))
+            problems.append((field, Text(message, value=value)))
 
     unique(doc.organisations, "organisations", "slug")
     unique(doc.phases, "phases", "key")
@@ -278,31 +283,32 @@ def _reference_problems(doc: ExportDocument) -> list[tuple[str, str]]:
     unique(doc.tasks, "tasks", "ical_uid")
     unique(doc.launch_steps, "launch_steps", "key")
 
+    unknown_organisation = "unknown organisation '%(value)s'"
     network = doc.network
-    known(network.host, organisations, "network.host", "organisatie")
-    known(network.current_phase, phases, "network.current_phase", "fase")
+    known(network.host, organisations, "network.host", unknown_organisation)
+    known(network.current_phase, phases, "network.current_phase", "unknown phase '%(value)s'")
     for field in ("calendar_uri", "tasklist_uri"):
         try:
             validate_calendar_uri(getattr(network, field))
         except ValueError:
-            problems.append((f"network.{field}", f"'{getattr(network, field)}' is geen geldige agenda-URI "
-                                                 "(a-z, 0-9 en '-')"))
+            problems.append((f"network.{field}", Text("'%(uri)s' is not a valid calendar URI (a-z, 0-9 "
+                                                      "and '-')", uri=getattr(network, field))))
     for index, member in enumerate(doc.members):
-        known(member.organisation, organisations, f"members[{index}].organisation", "organisatie")
+        known(member.organisation, organisations, f"members[{index}].organisation", unknown_organisation)
     for index, commitment in enumerate(doc.commitments):
-        known(commitment.organisation, organisations, f"commitments[{index}].organisation", "organisatie")
+        known(commitment.organisation, organisations, f"commitments[{index}].organisation", unknown_organisation)
     for index, meeting in enumerate(doc.meetings):
-        known(meeting.phase, phases, f"meetings[{index}].phase", "fase")
+        known(meeting.phase, phases, f"meetings[{index}].phase", "unknown phase '%(value)s'")
         if meeting.ends_at < meeting.starts_at:
-            problems.append((f"meetings[{index}].ends_at", "ligt voor starts_at"))
+            problems.append((f"meetings[{index}].ends_at", Text("lies before starts_at")))
     for index, task in enumerate(doc.tasks):
-        known(task.phase, phases, f"tasks[{index}].phase", "fase")
-        known(task.meeting, meetings, f"tasks[{index}].meeting", "bijeenkomst")
-        known(task.organisation, organisations, f"tasks[{index}].organisation", "organisatie")
-        known(task.member, members, f"tasks[{index}].member", "deelnemer (e-mail)")
+        known(task.phase, phases, f"tasks[{index}].phase", "unknown phase '%(value)s'")
+        known(task.meeting, meetings, f"tasks[{index}].meeting", "unknown meeting '%(value)s'")
+        known(task.organisation, organisations, f"tasks[{index}].organisation", unknown_organisation)
+        known(task.member, members, f"tasks[{index}].member", "unknown participant (e-mail) '%(value)s'")
     for index, step in enumerate(doc.launch_steps):
-        known(step.organisation, organisations, f"launch_steps[{index}].organisation", "organisatie")
-        known(step.phase, phases, f"launch_steps[{index}].phase", "fase")
+        known(step.organisation, organisations, f"launch_steps[{index}].organisation", unknown_organisation)
+        known(step.phase, phases, f"launch_steps[{index}].phase", "unknown phase '%(value)s'")
     return problems
 
 
@@ -336,12 +342,13 @@ def _organisations(doc: ExportDocument, source: str) -> dict[str, Organisation]:
         here = found.get(ref.slug)
         if here is None:
             problems.append(Problem(source, None, f"organisations[{index}].slug",
-                                    f"organisatie '{ref.slug}' ({ref.name}) bestaat niet in deze database; voeg "
-                                    "haar eerst toe met `lerend-netwerk org add`"))
+                                    Text("organisation '%(slug)s' (%(name)s) does not exist in this database; add it "
+                                         "first with `lerend-netwerk org add`", slug=ref.slug, name=ref.name)))
         elif _url(ref.nextcloud_url) != _url(here.nextcloud_url):
             problems.append(Problem(source, None, f"organisations[{index}].nextcloud_url",
-                                    f"'{ref.nextcloud_url or '-'}' verschilt van de Nextcloud van '{ref.slug}' "
-                                    f"hier ('{here.nextcloud_url or '-'}'); het netwerk hoort bij die Nextcloud"))
+                                    Text("'%(url)s' differs from the Nextcloud of '%(slug)s' here ('%(here)s'); the "
+                                         "network belongs to that Nextcloud", url=ref.nextcloud_url or "-",
+                                         slug=ref.slug, here=here.nextcloud_url or "-")))
     if problems:
         raise InvalidExport(problems)
     return found
@@ -361,17 +368,20 @@ def _clashes(doc: ExportDocument, organisations: dict[str, Organisation]) -> lis
     host = organisations[network.host]
     clashes = []
     if db.session.scalar(select(Network.id).where(Network.slug == network.slug)) is not None:
-        clashes.append(("network.slug", f"er is hier al een netwerk '{network.slug}'"))
+        clashes.append(("network.slug", Text("there is a network '%(slug)s' here already",
+                                                   slug=network.slug)))
     # Folder names that differ only in case or Unicode normalisation are one folder to Nextcloud's users.
     folders = db.session.scalars(select(Network.folder_name).where(Network.host_organisation_id == host.id))
     taken = next((f for f in folders if naming.twin_key(f) == naming.twin_key(network.folder_name)), None)
     if taken is not None:
-        clashes.append(("network.folder_name", f"een ander netwerk van {host.name} gebruikt de map '{taken}' al"))
+        clashes.append(("network.folder_name", Text("another network of %(host)s uses the folder "
+                                                                "'%(folder)s' already", host=host.name, folder=taken)))
     for field in ("calendar_uri", "tasklist_uri"):
         uri = getattr(network, field)
         if db.session.scalar(select(Network.id).where(
                 or_(Network.calendar_uri == uri, Network.tasklist_uri == uri))) is not None:
-            clashes.append((f"network.{field}", f"een ander netwerk gebruikt de agenda '{uri}' al"))
+            clashes.append((f"network.{field}", Text("another network uses the calendar '%(uri)s' already",
+                                                                  uri=uri)))
     return clashes
 
 

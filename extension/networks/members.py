@@ -18,6 +18,7 @@ from flask import Flask
 from sqlalchemy import or_, select
 
 from extension.extensions import db
+from extension.i18n import Text
 from extension.network_templates import ROLES, Template
 from extension.networks.models import (TASK_WRITTEN, Commitment, KnowledgeTask, Membership, Network, NetworkStatus)
 from extension.networks.phases import started_phases
@@ -79,7 +80,8 @@ def join(app: Flask, network: Network, new: NewMember, template: Template) -> Me
     """Store `new` as member of `network` with the tasks of every phase already started; adding the same
     person again (same e-mail, organisation, user and role) changes nothing. Raises MemberError."""
     if network.status in (NetworkStatus.COMPLETED, NetworkStatus.ARCHIVED):
-        raise MemberError(f"Het netwerk '{network.name}' is afgerond; er kunnen geen leden meer bij.")
+        raise MemberError(Text("The network '%(name)s' has ended; no members can be added any more.",
+                               name=network.name))
     organisation, member = _check_new_member(network, new)
     created: list[KnowledgeTask] = []
     if member is None:
@@ -104,38 +106,43 @@ def _check_new_member(network: Network, new: NewMember) -> tuple[Organisation, M
     """The member's organisation, and the existing membership when the same person is added again."""
     name, email, user = new.name.strip(), new.email.strip(), (new.user or "").strip()
     if not name:
-        raise MemberError("name: mag niet leeg zijn")
+        raise MemberError(Text("name: must not be empty"))
     if len(name) > 200:
-        raise MemberError("name: is langer dan 200 tekens")
+        raise MemberError(Text("name: is longer than 200 characters"))
     try:
         validate_email(email, check_deliverability=False)
     except EmailNotValidError:
-        raise MemberError(f"email: '{new.email}' is geen geldig e-mailadres") from None
+        raise MemberError(Text("email: '%(email)s' is not a valid e-mail address", email=new.email)) from None
     organisation = db.session.scalar(select(Organisation).where(Organisation.slug == new.organisation))
     if organisation is None:
-        raise MemberError(f"organisation: onbekende organisatie '{new.organisation}'")
+        raise MemberError(Text("organisation: unknown organisation '%(slug)s'", slug=new.organisation))
     if new.role not in ROLES:
-        raise MemberError(f"role: '{new.role}' is niet toegestaan; kies uit {', '.join(ROLES)}")
+        raise MemberError(Text("role: '%(role)s' is not allowed; choose from %(roles)s", role=new.role,
+                               roles=", ".join(ROLES)))
     if user and not organisation.has_nextcloud:
-        raise MemberError(f"user: {organisation.name} heeft geen Nextcloud; laat de gebruiker weg")
+        raise MemberError(Text("user: %(organisation)s has no Nextcloud; leave the user out",
+                               organisation=organisation.name))
     if user and (len(user) > 64 or "/" in user):
-        raise MemberError(f"user: '{user}' is geen Nextcloud-gebruikersnaam")
+        raise MemberError(Text("user: '%(user)s' is not a Nextcloud user name", user=user))
     if len(new.expertise.strip()) > 200:
-        raise MemberError("expertise: is langer dan 200 tekens")
+        raise MemberError(Text("expertise: is longer than 200 characters"))
 
     same = next((m for m in network.memberships if m.email.casefold() == email.casefold()), None)
     if same is not None:
         if (same.organisation_id, same.user_id or "", same.role) == (organisation.id, user, new.role):
             return organisation, same
-        raise MemberError(f"email: {email} is al lid van netwerk '{network.name}' ({same.name}, "
-                          f"{same.organisation.name}, {same.role})")
+        raise MemberError(Text("email: %(email)s is a member of network '%(network)s' already (%(name)s, "
+                               "%(organisation)s, %(role)s)", email=email, network=network.name, name=same.name,
+                               organisation=same.organisation.name, role=same.role))
     if new.role == "kartrekker":
         lead = network.kartrekker
-        raise MemberError(f"role: het netwerk heeft al een kartrekker ({lead.name if lead else '-'})")
+        raise MemberError(Text("role: the network has a kartrekker already (%(name)s)",
+                               name=lead.name if lead else "-"))
     twin = next((m for m in network.memberships if user and m.user_id == user
                  and m.organisation_id == organisation.id), None)
     if twin is not None:
-        raise MemberError(f"user: Nextcloud-gebruiker '{user}' van {organisation.name} is al lid ({twin.name})")
+        raise MemberError(Text("user: Nextcloud user '%(user)s' of %(organisation)s is a member already (%(name)s)",
+                               user=user, organisation=organisation.name, name=twin.name))
     return organisation, None
 
 
@@ -165,14 +172,15 @@ def leave(network: Network, email: str) -> RemovalResult:
     when it cannot be done now (the kartrekker, or a task list that cannot be reached)."""
     member = next((m for m in network.memberships if m.email.casefold() == email.strip().casefold()), None)
     if member is None:
-        raise MemberError(f"email: {email} is geen lid van netwerk '{network.name}'")
+        raise MemberError(Text("email: %(email)s is not a member of network '%(network)s'", email=email,
+                               network=network.name))
     if member.role == "kartrekker":
-        raise MemberError(f"{member.name} is de kartrekker en kan niet uit het netwerk; een netwerk heeft een "
-                          "kartrekker nodig.")
+        raise MemberError(Text("%(name)s is the kartrekker and cannot leave the network; a network needs a "
+                               "kartrekker.", name=member.name))
     if network.launch_steps and network.host_organisation.connection is None:
         host = network.host_organisation
-        raise MemberError(f"De gastorganisatie {host.name} heeft geen werkende verbinding met Nextcloud; laat "
-                          f"{host.connection_user} eerst (opnieuw) verbinden.")
+        raise MemberError(Text("The host organisation %(name)s has no working connection with Nextcloud; let "
+                               "%(user)s connect (again) first.", name=host.name, user=host.connection_user))
     manager_of = _commitment_managed_by(network, member)
     tasks = [t for t in network.tasks if t.membership_id == member.id]
     # The organisation's manager keeps what belongs to the commitment: the manager tasks and the task list.
@@ -180,9 +188,10 @@ def leave(network: Network, email: str) -> RemovalResult:
                and t.status not in CLOSED]
     organisation = member.organisation
     if any(t.sync_state == TASK_WRITTEN for t in leaving) and organisation.connection is None:
-        raise MemberError(f"{organisation.name} heeft nu geen werkende verbinding met Nextcloud: de takenlijst van "
-                          f"{member.name} kan niet bijgewerkt worden. Laat {organisation.connection_user} opnieuw "
-                          "verbinden en probeer het dan opnieuw.")
+        raise MemberError(Text("%(organisation)s has no working connection with Nextcloud now: the task list of "
+                               "%(name)s cannot be updated. Let %(user)s connect again and then try again.",
+                               organisation=organisation.name, name=member.name,
+                               user=organisation.connection_user))
     result = RemovalResult(network.slug, member.name)
     if manager_of is not None:
         result.notes.append(f"{member.name} blijft manager van {organisation.name} in de toezegging: de "

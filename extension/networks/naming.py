@@ -7,9 +7,9 @@ and `.filepart` refused, and 4-byte UTF-8 (emoji) refused on MySQL without utf8m
 admin may add for Windows compatibility (`<>:"|?*`, trailing dot or space, reserved device names) are
 avoided too, so the folder also syncs to Windows desktop clients.
 
-The same rules, as checks that name what is wrong (in Dutch), serve the names a user writes: phase folders
-and documents in a template (`templates check`), and the names and Nextcloud users of a network, by
-`network create` and `network import` alike (`check_network_names`, the one check both use). Two names in
+The same rules, as checks that name what is wrong (in the reader's language), serve the names a user
+writes: phase folders and documents in a template (`templates check`), and the names and Nextcloud users of
+a network, by `network create` and `network import` alike (`check_network_names`, the one check both use). Two names in
 one folder that differ only in case or Unicode normalisation are one name to Nextcloud (it stores names in
 NFC) or to its users' computers (Windows and macOS ignore case), so they are refused as twins.
 """
@@ -22,7 +22,8 @@ from typing import Any
 
 from slugify import slugify
 
-from connectors.calendars import validate_calendar_uri
+from extension.i18n import Text
+
 
 # Room is left under the 250-byte segment limit: the documents inside get their own names appended by
 # sync clients, and Windows paths stop at 260 characters.
@@ -49,6 +50,8 @@ _USER_ID = re.compile(r"^[a-zA-Z0-9 _.@\-']+$")
 _RESERVED_USER_IDS = {".htaccess", "files_external", "__groupfolders", ".ocdata", "owncloud.log", "nextcloud.log"}
 USER_ID_MAX_LENGTH = 64
 _LINE_BREAKS = {"\u2028", "\u2029", "\x85"}
+# The msgid of "this path comes twice" (path_twins), told apart from a twin by the template checks.
+TWICE = "'%(name)s' occurs twice"
 
 
 def network_slug(name: str) -> str:
@@ -84,6 +87,9 @@ def calendar_uri(slug: str, suffix: str = "") -> str:
 
     Both parts are slugs of at most 60 characters, so the URI stays far below the 255 Nextcloud allows.
     """
+    # Imported here: the calendar connector brings caldav, which reading a network's status never needs.
+    from connectors.calendars import validate_calendar_uri
+
     parts = ["ln", network_slug(slug)] + ([network_slug(suffix)] if suffix else [])
     return validate_calendar_uri("-".join(parts))
 
@@ -112,31 +118,34 @@ def _cut_utf8(text: str, max_bytes: int) -> str:
     return encoded[:max_bytes].decode("utf-8", "ignore")
 
 
-def name_problem(name: str) -> str | None:
-    """Why Nextcloud (or a Windows desktop client) would refuse `name` as a file or folder name, in Dutch;
-    None when it is fine."""
+def name_problem(name: str) -> Text | None:
+    """Why Nextcloud (or a Windows desktop client) would refuse `name` as a file or folder name, in the reader's
+    language (an i18n.Text); None when it is fine."""
     if name.strip() in ("", ".", ".."):
-        return f"'{_shown(name)}' is geen geldige map- of bestandsnaam"
+        return Text("'%(name)s' is not a valid folder or file name", name=_shown(name))
     if name != name.strip():
-        return f"'{_shown(name)}' begint of eindigt met een spatie"
+        return Text("'%(name)s' begins or ends with a space", name=_shown(name))
     if name.endswith("."):
-        return f"'{_shown(name)}' eindigt met een punt; Windows laat die weg, zodat de naam niet meer klopt"
+        return Text("'%(name)s' ends with a dot; Windows drops it, so the name no longer matches", name=_shown(name))
     bad = sorted(set(name) & _FORBIDDEN_CHARACTERS)
     if bad:
-        return f"'{_shown(name)}' bevat een teken dat niet mag: {' '.join(repr(c) for c in bad)}"
+        return Text("'%(name)s' contains a character that is not allowed: %(characters)s", name=_shown(name),
+                    characters=" ".join(repr(c) for c in bad))
     if any(ord(c) > 0xFFFF for c in name):
-        return f"'{_shown(name)}' bevat een teken (zoals een emoji) dat niet elke Nextcloud-database kan opslaan"
+        return Text("'%(name)s' contains a character (such as an emoji) that not every Nextcloud database can "
+                    "store", name=_shown(name))
     if len(name.encode("utf-8")) > NAME_MAX_BYTES:
-        return f"'{_shown(name)}' is langer dan {NAME_MAX_BYTES} bytes"
+        return Text("'%(name)s' is longer than %(limit)s bytes", name=_shown(name), limit=NAME_MAX_BYTES)
     lower = name.lower()
     if lower in _FORBIDDEN_NAMES:
-        return f"'{_shown(name)}' is een naam die Nextcloud weigert"
+        return Text("'%(name)s' is a name Nextcloud refuses", name=_shown(name))
     ending = next((e for e in _FORBIDDEN_ENDINGS if lower.endswith(e)), None)
     if ending:
-        return f"'{_shown(name)}' eindigt op '{ending}', een bestandstype dat Nextcloud weigert"
+        return Text("'%(name)s' ends in '%(ending)s', a file type Nextcloud refuses", name=_shown(name), ending=ending)
     base = _device_base(lower)
     if base:
-        return f"'{_shown(name)}' begint met '{base.upper()}', een naam die Windows voor een apparaat gebruikt"
+        return Text("'%(name)s' begins with '%(base)s', a name Windows uses for a device", name=_shown(name),
+                    base=base.upper())
     return None
 
 
@@ -158,16 +167,16 @@ def twin_key(name: str) -> str:
     return unicodedata.normalize("NFC", name).casefold()
 
 
-def twin_problem(name: str, other: str) -> str:
-    return (f"'{_shown(name)}' en '{_shown(other)}' verschillen alleen in hoofdletters of in de Unicode-schrijfwijze; "
-            "in Nextcloud of op de computer van een deelnemer worden dat één naam")
+def twin_problem(name: str, other: str) -> Text:
+    return Text("'%(name)s' and '%(other)s' differ only in capitals or in their Unicode spelling; in Nextcloud or "
+                "on a participant's computer they become one name", name=_shown(name), other=_shown(other))
 
 
-def path_twins(paths: list[str]) -> dict[int, str]:
+def path_twins(paths: list[str]) -> dict[int, Text]:
     """For relative paths below one folder: the index of each path that clashes with an earlier one (the
     same path, or a file or folder whose name is a twin of another's in the same folder), with why."""
     seen: dict[tuple[str, ...], str] = {}
-    problems: dict[int, str] = {}
+    problems: dict[int, Text] = {}
     for index, path in enumerate(paths):
         segments = path.split("/")
         for depth, segment in enumerate(segments):
@@ -183,33 +192,33 @@ def path_twins(paths: list[str]) -> dict[int, str]:
                 problems[index] = twin_problem(segment, known_name)
                 break
             if last or known_kind != kind:
-                problems[index] = f"'{_shown(path)}' komt twee keer voor"
+                problems[index] = Text(TWICE, name=_shown(path))
                 break
     return problems
 
 
-def user_id_problem(user: str) -> str | None:
-    """Why Nextcloud would refuse `user` as a user id, in Dutch; None when it is fine."""
+def user_id_problem(user: str) -> Text | None:
+    """Why Nextcloud would refuse `user` as a user id (an i18n.Text); None when it is fine."""
     if not user.strip():
-        return "een Nextcloud-gebruiker mag niet leeg zijn"
+        return Text("a Nextcloud user must not be empty")
     if not _USER_ID.match(user):
-        return (f"'{_shown(user)}' is geen geldige Nextcloud-gebruiker: alleen letters a-z en A-Z, cijfers, spaties en "
-                "_.@-' zijn toegestaan")
+        return Text("'%(user)s' is not a valid Nextcloud user: only letters a-z and A-Z, digits, spaces and _.@-' "
+                    "are allowed", user=_shown(user))
     if user != user.strip():
-        return f"'{_shown(user)}' begint of eindigt met een spatie"
+        return Text("'%(name)s' begins or ends with a space", name=_shown(user))
     if set(user) == {"."}:
-        return f"'{_shown(user)}' is geen geldige Nextcloud-gebruiker"
+        return Text("'%(user)s' is not a valid Nextcloud user", user=_shown(user))
     if user in _RESERVED_USER_IDS or user.startswith("appdata_"):
-        return f"'{_shown(user)}' is een naam die Nextcloud zelf gebruikt"
+        return Text("'%(user)s' is a name Nextcloud uses itself", user=_shown(user))
     if len(user) > USER_ID_MAX_LENGTH:
-        return f"'{_shown(user)}' is langer dan {USER_ID_MAX_LENGTH} tekens"
+        return Text("'%(user)s' is longer than %(limit)s characters", user=_shown(user), limit=USER_ID_MAX_LENGTH)
     return None
 
 
-def line_problem(text: str) -> str | None:
-    """A single-line field with a line break or another control character, in Dutch; None when fine."""
+def line_problem(text: str) -> Text | None:
+    """A single-line field with a line break or another control character (an i18n.Text); None when fine."""
     if any(c in _LINE_BREAKS or unicodedata.category(c) == "Cc" for c in text):
-        return "moet op één regel staan (zonder regeleinde of stuurteken)"
+        return Text("must be on one line (without a line break or control character)")
     return None
 
 
@@ -231,7 +240,7 @@ class NetworkNames:
 
 
 def check_network_names(names: NetworkNames) -> list[tuple[Loc, str]]:
-    """Every problem with a network's names, as (field path, Dutch message): single lines, Nextcloud user
+    """Every problem with a network's names, as (field path, message as an i18n.Text): single lines, Nextcloud user
     ids, the network folder (a valid name, not the archive folder) and its phase folders (valid, no twins)."""
     problems: list[tuple[Loc, str]] = []
     for loc, text in names.lines:
@@ -246,7 +255,7 @@ def check_network_names(names: NetworkNames) -> list[tuple[Loc, str]]:
         loc, folder = names.folder
         message = name_problem(folder)
         if message is None and twin_key(folder) == twin_key(ARCHIVE_FOLDER):
-            message = f"'{_shown(folder)}' is de map waar beëindigde netwerken heen gaan; kies een andere naam"
+            message = Text("'%(name)s' is the folder ended networks move to; choose another name", name=_shown(folder))
         if message:
             problems.append((loc, message))
     for loc, folder in names.phase_folders:

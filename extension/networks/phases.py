@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from flask import Flask
 
 from extension.extensions import db
+from extension.i18n import Text
 from extension.network_templates import Template
 from extension.networks.models import STEP_FAILED, STEP_RUNNING, Network, Phase
 from extension.networks.service import add_phase_tasks
@@ -50,8 +51,8 @@ def next_phase(app: Flask, network: Network, template: Template) -> AdvanceResul
     current = network.current_phase
     following = next((p for p in network.phases if p.position == current.position + 1), None)
     if following is None:
-        raise PhaseError(f"Het netwerk '{network.name}' is al in de laatste fase ({current.name}); er is geen "
-                         "volgende fase.")
+        raise PhaseError(Text("The network '%(name)s' is in its last phase (%(phase)s) already; there is no "
+                              "next phase.", name=network.name, phase=current.name))
     network.current_phase_key = following.key
     created = add_phase_tasks(network, template, following)
     db.session.commit()
@@ -61,12 +62,14 @@ def next_phase(app: Flask, network: Network, template: Template) -> AdvanceResul
 def _check_launched(network: Network) -> None:
     command = f"lerend-netwerk network launch {network.slug}"
     if network.status == "draft":
-        raise PhaseError(f"Het netwerk '{network.name}' is nog niet gestart; start het eerst met: {command}")
+        raise PhaseError(Text("The network '%(name)s' has not been launched yet; launch it first with: %(command)s",
+                              name=network.name, command=command))
     if network.status in ("completed", "archived"):
-        word = "afgerond" if network.status == "completed" else "gearchiveerd"
-        raise PhaseError(f"Het netwerk '{network.name}' is {word}; het gaat niet meer naar een volgende fase.")
+        word = Text("completed") if network.status == "completed" else Text("archived")
+        raise PhaseError(Text("The network '%(name)s' is %(state)s; it does not move to a next phase any more.",
+                              name=network.name, state=word))
     stuck = [row for row in network.launch_steps if row.status in (STEP_FAILED, STEP_RUNNING)]
     if network.status != "active" or stuck:
-        detail = f" ({len(stuck)} stap(pen) mislukt of onderbroken)" if stuck else ""
-        raise PhaseError(f"De start van het netwerk '{network.name}' is nog niet af{detail}; maak die eerst af "
-                         f"met: {command}")
+        detail = Text(" (%(count)s step(s) failed or interrupted)", count=len(stuck)) if stuck else ""
+        raise PhaseError(Text("The launch of the network '%(name)s' has not finished yet%(detail)s; finish it first "
+                              "with: %(command)s", name=network.name, detail=detail, command=command))

@@ -3,18 +3,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from flask import Flask
 from sqlalchemy import select
 
-from connectors.ical import stable_uid
 from extension.extensions import db
-from extension.network_templates import NetworkSpec, Template
+from extension.i18n import Text
 from extension.networks import naming, schedule
 from extension.networks.models import (TASK_APP_ONLY, TASK_PENDING, Commitment, KnowledgeTask, Meeting,
                                        Membership, Network, Phase)
 from extension.organisations.models import Organisation
+
+if TYPE_CHECKING:  # the templates bring pydantic and Jinja, which reading a network never needs
+    from extension.network_templates import NetworkSpec, Template
 
 # Roles whose mix the method cares about: the people who learn together (DESIGN "The method").
 LEARNING_ROLES = ("kartrekker", "deelnemer")
@@ -22,7 +25,7 @@ LEARNING_ROLES = ("kartrekker", "deelnemer")
 
 class NetworkNotFound(LookupError):
     def __init__(self, slug: str):
-        super().__init__(f"er is geen netwerk '{slug}'")
+        super().__init__(Text("there is no network '%(slug)s'", slug=slug))
         self.slug = slug
 
 
@@ -100,6 +103,8 @@ def meeting_slots(app: Flask, spec: NetworkSpec, template: Template) -> list[sch
 
 
 def _add_meetings(app: Flask, network: Network, template: Template, spec: NetworkSpec) -> None:
+    from connectors.ical import stable_uid
+
     zone = local_zone(app)
     rhythm = template.meetings
     start_time = spec.rhythm.start_time if spec.rhythm else rhythm.start_time
@@ -122,6 +127,8 @@ def add_phase_tasks(network: Network, template: Template, phase: Phase) -> list[
     of each organisation's commitment. A task lives in the assignee's organisation: it waits for a launch to
     write it there (`pending`), or stays in the app when the organisation has no Nextcloud.
     """
+    from connectors.ical import stable_uid
+
     existing = {t.ical_uid for t in network.tasks}
     created = []
     for spec in template.tasks_for_phase(phase.key):
@@ -154,21 +161,22 @@ def _assignees(network: Network, audience: str):
             yield membership.organisation, membership, membership.name, membership.email, membership.user_id
 
 
-def mix_warnings(network: Network) -> list[str]:
-    """The method asks for a complementary mix: warn (in Dutch) when the learners share one organisation
-    or one kind of expertise. Advice only; the kartrekker decides."""
+def mix_warnings(network: Network) -> list[Text]:
+    """The method asks for a complementary mix: warn (in the reader's language) when the learners share one
+    organisation or one kind of expertise. Advice only; the kartrekker decides."""
     learners = [m for m in network.memberships if m.role in LEARNING_ROLES]
     warnings = []
     if len(learners) < 2:
         return warnings
     organisations = {m.organisation_id for m in learners}
     if len(organisations) == 1:
-        warnings.append(f"Alle deelnemers komen uit één organisatie ({learners[0].organisation.name}). Een lerend "
-                        "netwerk leert juist van andere organisaties: nodig deelnemers van elders uit.")
+        warnings.append(Text("All participants come from one organisation (%(organisation)s). A learning network "
+                             "learns precisely from other organisations: invite participants from elsewhere.",
+                             organisation=learners[0].organisation.name))
     expertise = {m.expertise.strip().casefold() for m in learners}
     if len(expertise) == 1 and "" not in expertise:
-        warnings.append(f"Alle deelnemers hebben dezelfde expertise ({learners[0].expertise.strip()}). Zoek een "
-                        "aanvullende mix, bijvoorbeeld pedagogisch medewerkers én leerkrachten.")
+        warnings.append(Text("All participants have the same expertise (%(expertise)s). Look for a complementary mix, "
+                             "for example pedagogical staff and teachers.", expertise=learners[0].expertise.strip()))
     return warnings
 
 

@@ -2,7 +2,8 @@
 progress of the knowledge tasks per organisation, the replies to its meetings, the connections needing
 attention and the drift found in Nextcloud.
 
-`network_status` returns it as data (dataclasses) for the CLI and the web pages; `describe` prints it in Dutch.
+`network_status` returns it as data (dataclasses) for the CLI and the web pages; `describe` prints it in the
+language of who asks.
 What it shows of Nextcloud is what the last sync cycle read back (extension.sync).
 """
 from __future__ import annotations
@@ -16,18 +17,24 @@ from flask import current_app
 from sqlalchemy import select
 
 from extension.extensions import db
+from extension.i18n import Text, translate
 from extension.networks import naming
 from extension.networks.models import (STEP_DONE, STEP_FAILED, STEP_PENDING, STEP_RUNNING, TASK_APP_ONLY,
                                        TASK_PENDING, TASK_WRITTEN, KnowledgeTask, LaunchStep, Network, as_utc)
 from extension.networks.service import get_network, local_zone, participating
 from extension.sync.models import CALENDAR, STATE_ERROR, STATE_MISSING, SyncCollection
 
-STEP_WORDS = {STEP_DONE: "klaar", STEP_RUNNING: "onderbroken", STEP_FAILED: "mislukt", STEP_PENDING: "open"}
-TASK_WORDS = {TASK_WRITTEN: "in Nextcloud", TASK_PENDING: "wacht op verbinding", TASK_APP_ONLY: "in de app"}
-NETWORK_WORDS = {"draft": "concept", "launching": "wordt gestart", "active": "actief", "completed": "afgerond",
-                 "archived": "gearchiveerd"}
-TODO_WORDS = {"NEEDS-ACTION": "open", "IN-PROCESS": "bezig", "COMPLETED": "klaar", "CANCELLED": "geannuleerd"}
-COLLECTION_WORDS = {CALENDAR: "agenda", "tasklist": "takenlijst"}
+# The words for each state, as msgids: `describe` shows them in the language of who asks.
+STEP_WORDS = {STEP_DONE: "done", STEP_RUNNING: "interrupted", STEP_FAILED: "failed", STEP_PENDING: "open"}
+TASK_WORDS = {TASK_WRITTEN: "in Nextcloud", TASK_PENDING: "waiting for a connection", TASK_APP_ONLY: "in the app"}
+NETWORK_WORDS = {"draft": "draft", "launching": "launching", "active": "active", "completed": "completed",
+                 "archived": "archived"}
+TODO_WORDS = {"NEEDS-ACTION": "open", "IN-PROCESS": "in progress", "COMPLETED": "done", "CANCELLED": "cancelled"}
+COLLECTION_WORDS = {CALENDAR: "calendar", "tasklist": "task list"}
+
+
+def _word(words: dict[str, str], key: str) -> str:
+    return translate(words[key]) if key in words else key
 
 # Kinds of attention: the grant is gone, the organisation never connected, a collection is gone or failing.
 RECONNECT, NOT_CONNECTED, MISSING, FAILING = "reconnect", "not_connected", "missing", "failing"
@@ -210,29 +217,31 @@ def _attention(network: Network, collections: list[SyncCollection], drift: list[
         if account is not None and account.needs_reconnect:
             reconnect.add(organisation.id)
             reason = f" ({account.status_reason})" if account.status_reason else ""
-            found.append(Attention(organisation.name, RECONNECT,
-                                   f"De verbinding van {organisation.name} met Nextcloud moet opnieuw gemaakt worden"
-                                   f"{reason}: laat {organisation.connection_user} opnieuw inloggen. Tot dan wordt "
-                                   "daar niets bijgewerkt."))
+            found.append(Attention(organisation.name, RECONNECT, Text(
+                "The connection of %(name)s with Nextcloud has to be made again%(reason)s: let %(user)s sign in "
+                "again. Until then nothing is updated there.", name=organisation.name, reason=reason,
+                user=organisation.connection_user)))
         elif organisation.connection is None:
             waiting = sum(1 for t in network.tasks if t.organisation_id == organisation.id
                           and t.sync_state == TASK_PENDING)
-            found.append(Attention(organisation.name, NOT_CONNECTED,
-                                   f"{organisation.name} is nog niet met de app verbonden"
-                                   + (f"; {waiting} ta(a)k(en) wachten daarop." if waiting else ".")))
+            found.append(Attention(organisation.name, NOT_CONNECTED, Text(
+                "%(name)s is not connected with the app yet; %(count)s task(s) wait for that.", name=organisation.name,
+                count=waiting) if waiting else Text("%(name)s is not connected with the app yet.",
+                                                    name=organisation.name)))
     for collection in collections:
-        what = f"De {COLLECTION_WORDS.get(collection.kind, collection.kind)} '{collection.uri}'"
+        what = Text("The calendar '%(uri)s'", uri=collection.uri) if collection.kind == CALENDAR else \
+            Text("The task list '%(uri)s'", uri=collection.uri)
         name = collection.organisation.name
         if collection.state == STATE_MISSING and (collection.kind, name) not in drifted:
             since = as_utc(collection.missing_since)
-            found.append(Attention(name, MISSING,
-                                   f"{what} van {name} is niet meer te vinden in Nextcloud"
-                                   + (f" (sinds {_moment(since)})" if since else "")
-                                   + f"; herstel met: lerend-netwerk network repair {network.slug}"))
+            found.append(Attention(name, MISSING, Text(
+                "%(what)s of %(name)s cannot be found in Nextcloud any more%(since)s; repair with: %(command)s",
+                what=what, name=name, since=Text(" (since %(moment)s)", moment=_moment(since)) if since else "",
+                command=f"lerend-netwerk network repair {network.slug}")))
         elif collection.state == STATE_ERROR and collection.organisation_id not in reconnect:
-            found.append(Attention(name, FAILING,
-                                   f"{what} van {name} kon {collection.failures} keer niet gesynchroniseerd "
-                                   f"worden: {collection.last_error}"))
+            found.append(Attention(name, FAILING, Text(
+                "%(what)s of %(name)s could not be synchronised %(count)s time(s): %(error)s", what=what, name=name,
+                count=collection.failures, error=collection.last_error)))
     return found
 
 
@@ -257,101 +266,111 @@ def _moment(moment: datetime) -> str:
 
 
 def describe(slug: str, today: date | None = None) -> str:
-    """A Dutch overview of the network: its resources, per phase its steps, meetings and tasks, then the
-    progress per organisation, the meeting replies, what needs attention and the drift."""
+    """An overview of the network in the language of who asks: its resources, per phase its steps, meetings
+    and tasks, then the progress per organisation, the meeting replies, what needs attention and the drift."""
+    _ = translate
     network = get_network(slug)
     today = today or datetime.now(local_zone(current_app)).date()
     state = network_status(slug, today)
-    lines = [f"{network.name} ({network.slug}): {NETWORK_WORDS.get(network.status, network.status)}, "
-             f"fase {network.current_phase.name if network.current_phase else '-'}",
-             f"Gastorganisatie: {network.host_organisation.name}; map "
-             f"'{naming.network_folder(network.folder_name)}'; agenda '{network.calendar_uri}'; "
-             f"takenlijst '{network.tasklist_uri}'"]
+    lines = [_("%(name)s (%(slug)s): %(status)s, phase %(phase)s", name=network.name, slug=network.slug,
+               status=_word(NETWORK_WORDS, network.status),
+               phase=network.current_phase.name if network.current_phase else "-"),
+             _("Host organisation: %(host)s; folder '%(folder)s'; calendar '%(calendar)s'; task list '%(tasklist)s'",
+               host=network.host_organisation.name, folder=naming.network_folder(network.folder_name),
+               calendar=network.calendar_uri, tasklist=network.tasklist_uri)]
     steps = network.launch_steps
     if not steps:
-        lines.append("Nog niet gestart.")
+        lines.append(_("Not launched yet."))
     general = [s for s in steps if s.phase_key is None]
     if general:
-        lines.append("Algemeen:")
+        lines.append(_("General:"))
         lines += [_step_line(s) for s in general]
     for phase in network.phases:
-        current = " (huidige fase)" if phase.key == network.current_phase_key else ""
-        lines.append(f"Fase {phase.position + 1}. {phase.name}: {phase.starts_on} t/m {phase.ends_on}{current}")
+        current = _(" (current phase)") if phase.key == network.current_phase_key else ""
+        lines.append(_("Phase %(number)s. %(name)s: %(start)s to %(end)s%(current)s", number=phase.position + 1,
+                       name=phase.name, start=phase.starts_on, end=phase.ends_on, current=current))
         lines += [_step_line(s) for s in steps if s.phase_key == phase.key and s.kind != "task"]
         unplanned = [m for m in network.meetings if m.phase_id == phase.id
                      and not any(s.kind == "meeting" and s.key.endswith(f"/meeting/{m.key}") for s in steps)]
-        lines += [f"  - bijeenkomst '{m.title}' op {m.start:%Y-%m-%d}: nog niet in de agenda" for m in unplanned]
+        lines += [_("  - meeting '%(title)s' on %(day)s: not in the calendar yet", title=m.title,
+                    day=f"{m.start:%Y-%m-%d}") for m in unplanned]
         tasks = [t for t in network.tasks if t.phase_id == phase.id]
         if tasks:
-            counts = Counter(TASK_WORDS.get(t.sync_state, t.sync_state) for t in tasks)
-            lines.append(f"  Taken: {', '.join(f'{n} {word}' for word, n in sorted(counts.items()))}")
+            counts = Counter(_word(TASK_WORDS, t.sync_state) for t in tasks)
+            lines.append(_("  Tasks: %(counts)s",
+                           counts=", ".join(f"{n} {word}" for word, n in sorted(counts.items()))))
             lines += [f"    - {_task_line(_task_view(t, today))}" for t in tasks]
     if steps:
-        totals = Counter(STEP_WORDS.get(s.status, s.status) for s in steps)
-        lines.append("Stappen: " + ", ".join(f"{n} {word}" for word, n in sorted(totals.items())))
+        totals = Counter(_word(STEP_WORDS, s.status) for s in steps)
+        lines.append(_("Steps: %(counts)s", counts=", ".join(f"{n} {word}" for word, n in sorted(totals.items()))))
     lines += _status_lines(state)
     return "\n".join(lines)
 
 
 def _task_line(view: TaskView) -> str:
-    line = f"{view.title} — {view.assignee} ({view.organisation}): {TASK_WORDS.get(view.where, view.where)}, "
-    line += TODO_WORDS.get(view.status, view.status)
+    _ = translate
+    line = f"{view.title} — {view.assignee} ({view.organisation}): {_word(TASK_WORDS, view.where)}, "
+    line += _word(TODO_WORDS, view.status)
     if view.done and view.completed_at:
-        line += f" op {_moment(view.completed_at)}"
+        line += _(" on %(moment)s", moment=_moment(view.completed_at))
     elif view.percent and not view.done:
         line += f" ({view.percent}%)"
     if view.due_on and not view.done:
-        line += f", uiterlijk {view.due_on}" + (" (te laat)" if view.overdue else "")
+        line += _(", due %(day)s", day=view.due_on) + (_(" (overdue)") if view.overdue else "")
     if view.renamed_to:
-        line += f"; in Nextcloud hernoemd tot '{view.renamed_to}'"
+        line += _("; renamed in Nextcloud to '%(title)s'", title=view.renamed_to)
     if view.deleted_at:
-        line += f"; verwijderd in Nextcloud op {_moment(view.deleted_at)}"
+        line += _("; deleted in Nextcloud on %(moment)s", moment=_moment(view.deleted_at))
     return line
 
 
 def _status_lines(state: NetworkStatus) -> list[str]:
+    _ = translate
     lines = []
     if state.organisations:
-        lines.append("Kennisdeeltaken per organisatie:")
+        lines.append(_("Knowledge-sharing tasks per organisation:"))
         for org in state.organisations:
-            extra = [f"{org.overdue} te laat" if org.overdue else "",
-                     f"{org.cancelled} geannuleerd" if org.cancelled else "",
-                     f"{org.deleted} verwijderd in Nextcloud" if org.deleted else ""]
+            extra = [_("%(count)s overdue", count=org.overdue) if org.overdue else "",
+                     _("%(count)s cancelled", count=org.cancelled) if org.cancelled else "",
+                     _("%(count)s deleted in Nextcloud", count=org.deleted) if org.deleted else ""]
             extra = [e for e in extra if e]
-            lines.append(f"  {org.organisation}: {org.done} klaar, {org.open} open"
-                         + (f" ({', '.join(extra)})" if extra else ""))
+            lines.append(_("  %(organisation)s: %(done)s done, %(open)s open", organisation=org.organisation,
+                           done=org.done, open=org.open) + (f" ({', '.join(extra)})" if extra else ""))
     if state.meetings:
-        lines.append("Antwoorden op de bijeenkomsten:")
+        lines.append(_("Replies to the meetings:"))
         for meeting in state.meetings:
-            head = f"  {meeting.title} op {_moment(meeting.starts_at)}: "
+            head = _("  %(title)s on %(moment)s: ", title=meeting.title, moment=_moment(meeting.starts_at))
             if meeting.deleted_at:
-                lines.append(head + f"verwijderd uit de agenda op {_moment(meeting.deleted_at)}")
+                lines.append(head + _("deleted from the calendar on %(moment)s", moment=_moment(meeting.deleted_at)))
             elif not meeting.read_back:
-                lines.append(head + "nog niet uit de agenda gelezen")
+                lines.append(head + _("not read from the calendar yet"))
             else:
-                lines.append(head + f"{len(meeting.accepted)} ja, {len(meeting.declined)} nee, "
-                             f"{len(meeting.tentative)} misschien, {len(meeting.no_reply)} geen antwoord")
-                for word, names in (("ja", meeting.accepted), ("nee", meeting.declined),
-                                    ("misschien", meeting.tentative)):
+                lines.append(head + _("%(yes)s yes, %(no)s no, %(maybe)s maybe, %(none)s no reply",
+                                      yes=len(meeting.accepted), no=len(meeting.declined),
+                                      maybe=len(meeting.tentative), none=len(meeting.no_reply)))
+                for word, names in ((_("yes"), meeting.accepted), (_("no"), meeting.declined),
+                                    (_("maybe"), meeting.tentative)):
                     if names:
                         lines.append(f"    {word}: {', '.join(names)}")
     if state.attention:
-        lines.append("Aandacht nodig:")
+        lines.append(_("Needs attention:"))
         lines += [f"  - {a.message}" for a in state.attention]
     if state.unreadable:
-        lines.append("Niet te lezen in Nextcloud (overgeslagen; de rest is bijgewerkt):")
-        lines += [f"  - {COLLECTION_WORDS.get(u.kind, u.kind)} '{u.uri}' van {u.organisation}: '{u.href}': {u.reason}"
-                  for u in state.unreadable]
+        lines.append(_("Not readable in Nextcloud (skipped; the rest was updated):"))
+        lines += [_("  - %(kind)s '%(uri)s' of %(organisation)s: '%(href)s': %(reason)s",
+                    kind=_word(COLLECTION_WORDS, u.kind), uri=u.uri, organisation=u.organisation, href=u.href,
+                    reason=u.reason) for u in state.unreadable]
     if state.drift:
-        lines.append("Afwijkingen in Nextcloud:")
-        lines += [f"  - {d.message}" + (f" (herstel: {d.repair})" if d.repair else "") for d in state.drift]
-    lines.append("Laatst gesynchroniseerd: "
-                 + (_moment(state.last_synced_at) if state.last_synced_at else "nog niet"))
+        lines.append(_("Differences in Nextcloud:"))
+        lines += [f"  - {d.message}" + (_(" (repair: %(command)s)", command=d.repair) if d.repair else "")
+                  for d in state.drift]
+    lines.append(_("Last synchronised: %(moment)s",
+                   moment=_moment(state.last_synced_at) if state.last_synced_at else _("not yet")))
     return lines
 
 
 def _step_line(step: LaunchStep) -> str:
-    word = STEP_WORDS.get(step.status, step.status)
-    attempts = f", {step.attempts} pogingen" if step.attempts > 1 else ""
+    word = _word(STEP_WORDS, step.status)
+    attempts = translate(", %(count)s attempts", count=step.attempts) if step.attempts > 1 else ""
     error = f": {step.last_error}" if step.status == STEP_FAILED and step.last_error else ""
     return f"  [{word}] {step.label}{attempts}{error}"

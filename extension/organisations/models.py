@@ -6,8 +6,6 @@ from datetime import datetime, timezone
 from sqlalchemy import DateTime, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from connectors.http import instance_key
-from connectors.ocs import SHARE_FEDERATED, SHARE_USER
 from extension.crypto import EncryptedText
 from extension.extensions import db
 
@@ -54,6 +52,10 @@ class Organisation(db.Model):
     @property
     def instance(self) -> str | None:
         """The normalised key of the organisation's Nextcloud (two organisations on one server share it)."""
+        # Imported here: the connectors bring `requests`, which a command that only reads the database
+        # never needs (start-up time, issue 12).
+        from connectors.http import instance_key
+
         return instance_key(self.nextcloud_url) if self.nextcloud_url else None
 
     @property
@@ -67,6 +69,8 @@ class Organisation(db.Model):
     def recipient(self, user_id: str, owner: Organisation) -> tuple[int, str]:
         """How `owner`'s Nextcloud shares with this organisation's user `user_id`: on the same Nextcloud a user
         share, else a federated share to `user_id@host` (reference §7). The one place this rule lives."""
+        from connectors.ocs import SHARE_FEDERATED, SHARE_USER
+
         if self.instance == owner.instance:
             return SHARE_USER, user_id
         return SHARE_FEDERATED, f"{user_id}@{self.host}"

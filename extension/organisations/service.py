@@ -8,14 +8,15 @@ from slugify import slugify
 from sqlalchemy import select
 
 from extension.extensions import db
+from extension.i18n import Text
 from extension.organisations.models import ORGANISATION_KINDS, Organisation
 
 
 class InvalidOrganisation(ValueError):
     """Bad input for an organisation; `field` names what is wrong."""
 
-    def __init__(self, field: str, message: str):
-        super().__init__(f"{field}: {message}")
+    def __init__(self, field: str, message: Text):
+        super().__init__(Text("%(field)s: %(message)s", field=field, message=message))
         self.field = field
 
 
@@ -33,9 +34,10 @@ def normalise_nextcloud_url(url: str) -> str:
     """A base URL without trailing slash, `/index.php` or query: the form every connector appends paths to."""
     parts = urlsplit(url.strip())
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise InvalidOrganisation("nextcloud_url", f"{url!r} is not a full http(s) URL such as https://cloud.example.org")
+        raise InvalidOrganisation("nextcloud_url", Text("%(url)s is not a full http(s) URL such as "
+                                                        "https://cloud.example.org", url=repr(url)))
     if parts.query or parts.fragment:
-        raise InvalidOrganisation("nextcloud_url", "must not contain a query string or fragment")
+        raise InvalidOrganisation("nextcloud_url", Text("must not contain a query string or fragment"))
     path = parts.path.rstrip("/")
     if path.endswith("/index.php"):
         path = path[: -len("/index.php")]
@@ -45,20 +47,22 @@ def normalise_nextcloud_url(url: str) -> str:
 def validate(data: OrganisationInput) -> OrganisationInput:
     name = data.name.strip()
     if not name:
-        raise InvalidOrganisation("name", "is empty")
+        raise InvalidOrganisation("name", Text("is empty"))
     if len(name) > 200:
-        raise InvalidOrganisation("name", "is longer than 200 characters")
+        raise InvalidOrganisation("name", Text("is longer than %(max_length)s characters", max_length=200))
     if data.kind not in ORGANISATION_KINDS:
-        raise InvalidOrganisation("kind", f"{data.kind!r} is not one of {', '.join(ORGANISATION_KINDS)}")
+        raise InvalidOrganisation("kind", Text("%(kind)s is not one of %(kinds)s", kind=repr(data.kind),
+                                               kinds=", ".join(ORGANISATION_KINDS)))
     url = normalise_nextcloud_url(data.nextcloud_url) if data.nextcloud_url else None
     if url and not (data.client_id or "").strip():
-        raise InvalidOrganisation("client_id", "is required with a Nextcloud URL (Administration → Security → OAuth 2.0 clients)")
+        raise InvalidOrganisation("client_id", Text("is required with a Nextcloud URL (Administration → Security "
+                                                    "→ OAuth 2.0 clients)"))
     if url and not (data.client_secret or "").strip():
-        raise InvalidOrganisation("client_secret", "is required with a Nextcloud URL")
+        raise InvalidOrganisation("client_secret", Text("is required with a Nextcloud URL"))
     if not url and (data.client_id or data.client_secret):
-        raise InvalidOrganisation("nextcloud_url", "is required when an OAuth client is given")
+        raise InvalidOrganisation("nextcloud_url", Text("is required when an OAuth client is given"))
     if not data.connection_user.strip():
-        raise InvalidOrganisation("connection_user", "is empty")
+        raise InvalidOrganisation("connection_user", Text("is empty"))
     return OrganisationInput(name, data.kind, url, (data.client_id or "").strip() or None,
                              (data.client_secret or "").strip() or None, data.connection_user.strip())
 
@@ -67,7 +71,8 @@ def add_organisation(data: OrganisationInput) -> Organisation:
     data = validate(data)
     slug = slugify(data.name, max_length=80) or "organisatie"
     if db.session.scalar(select(Organisation).where(Organisation.slug == slug)):
-        raise InvalidOrganisation("name", f"an organisation with the slug {slug!r} already exists")
+        raise InvalidOrganisation("name", Text("an organisation with the slug %(slug)s already exists",
+                                               slug=repr(slug)))
     organisation = Organisation(slug=slug, name=data.name, kind=data.kind, nextcloud_url=data.nextcloud_url,
                                 client_id=data.client_id, client_secret=data.client_secret,
                                 connection_user=data.connection_user)

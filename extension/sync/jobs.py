@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from extension.config import ConfigError
 from extension.extensions import db
+from extension.i18n import Text
 from extension.health import readiness
 from extension import engine
 from extension.jobs import JobIncomplete
@@ -47,7 +48,8 @@ def init_app(app: Flask) -> None:
     """Register the jobs on the app's queue (the web app, the CLI and the worker all build the same list)."""
     minutes = app.config["SYNC_INTERVAL_MINUTES"]
     if not 1 <= minutes <= 60:
-        raise ConfigError(f"setting SYNC_INTERVAL_MINUTES: {minutes} must be between 1 and 60 (see appinfo.yml)")
+        raise ConfigError(Text("setting %(name)s: %(value)s must be between 1 and 60 (see appinfo.yml)",
+                               name="SYNC_INTERVAL_MINUTES", value=minutes))
     queue = app.extensions["ln_jobs"]
     # A launch is idempotent and resumes where it stopped, so a failed one may simply run again.
     queue.register("launch_network", launch_network, retries=2, retry_delay=60)

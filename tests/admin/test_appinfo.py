@@ -128,7 +128,7 @@ def test_a_changed_default_in_the_manifest_changes_the_app(tmp_path, monkeypatch
 def test_a_setting_of_the_wrong_type_from_the_environment_is_named(tmp_path, monkeypatch):
     monkeypatch.setattr("flask.Flask.auto_find_instance_path", lambda self: str(tmp_path))
     monkeypatch.setenv("LN_HTTP_RETRIES", "many")
-    with pytest.raises(ConfigError, match="setting HTTP_RETRIES: 'many' is not of type integer"):
+    with pytest.raises(ConfigError, match="instelling HTTP_RETRIES: 'many' is niet van het type integer"):
         create_app()
 
 

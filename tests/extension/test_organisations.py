@@ -41,7 +41,7 @@ def test_client_secret_is_encrypted_in_the_database_row(app):
 def test_a_second_organisation_with_the_same_name_is_refused(app):
     with app.app_context():
         service.add_organisation(OrganisationInput(name="De Zonnebloem"))
-        with pytest.raises(InvalidOrganisation, match="already exists"):
+        with pytest.raises(InvalidOrganisation, match="bestaat al een organisatie"):
             service.add_organisation(OrganisationInput(name="De Zonnebloem"))
 
 

@@ -44,7 +44,7 @@ def test_a_process_without_the_shared_keys_is_refused_by_a_database_holding_secr
     missing = [name for name in ("SECRET_KEY", "ENCRYPTION_KEYS") if f"LN_{name}" not in given]
     for name in missing:
         assert f"LN_{name}" in str(refused.value)
-    assert "already holds 1 encrypted secret" in str(refused.value)
+    assert "al 1 versleuteld(e) geheim(en) bevat" in str(refused.value)
     assert not (tmp_path / "other-host" / "encryption.key").exists()
     assert not (tmp_path / "other-host" / "secret_key").exists()
 
@@ -72,13 +72,14 @@ ENTRY = ("import os, flask; flask.Flask.auto_find_instance_path = lambda self: o
 
 
 def test_the_worker_command_without_the_keys_exits_with_the_reason(installation, tmp_path):
-    env = {k: v for k, v in os.environ.items() if k not in ("LN_SECRET_KEY", "LN_ENCRYPTION_KEYS")}
-    env.update(DATABASE_URL=installation, LN_JOBS_SQLITE=str(tmp_path / "jobs.sqlite"),
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("LN_SECRET_KEY", "LN_ENCRYPTION_KEYS", "LC_ALL", "LC_MESSAGES")}
+    env.update(LANG="C.UTF-8", DATABASE_URL=installation, LN_JOBS_SQLITE=str(tmp_path / "jobs.sqlite"),
                TEST_INSTANCE=str(tmp_path / "other-host"))
     result = subprocess.run([sys.executable, "-c", ENTRY, "worker"], env=env, cwd=tmp_path, capture_output=True,
                             text=True, timeout=120)
     assert result.returncode != 0, result.stderr[-2000:]
-    assert ("LN_ENCRYPTION_KEYS and LN_SECRET_KEY not set, while the database already holds 1 encrypted secret"
-            in result.stderr), result.stderr[-2000:]
+    assert ("LN_ENCRYPTION_KEYS en LN_SECRET_KEY niet ingesteld, terwijl de database al 1 versleuteld(e) "
+            "geheim(en) bevat" in result.stderr), result.stderr[-2000:]
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "other-host" / "encryption.key").exists()
