@@ -153,8 +153,8 @@ def build_plan(app: Flask, network: Network, template: Template) -> Plan:
     if not account.email:
         organiser = builder.add("organiser", "organisator", "E-mailadres van het organisatieaccount opvragen",
                                 NoParams())
-    conversation = _add_conversation(builder, network)
-    _add_folders(app, builder, network, template, root, conversation)
+    # The conversation is planned last (after the task lists); the Readme, which links it, waits for it.
+    _add_folders(app, builder, network, template, root, builder.key("conversation", CONVERSATION_IDENT))
     root_key = builder.key("folder", root)
     for share_with, share_type, permissions, name in _folder_sharees(network):
         builder.add("share", share_with, f"Map delen met {name}",
@@ -169,6 +169,7 @@ def build_plan(app: Flask, network: Network, template: Template) -> Plan:
                     CalendarShareParams(network.calendar_uri, calendar_sharees, network.name), after=(calendar,))
     _add_meetings(builder, network, host, (calendar, organiser))
     _add_task_lists(builder, network, plan.notes)
+    _add_conversation(builder, network)
     _member_notes(network, plan.notes)
     plan.notes += _calendar_quota_notes(network)
     return plan
