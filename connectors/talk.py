@@ -4,8 +4,8 @@ Checked against nextcloud/spreed: lib/Capabilities.php (the `spreed` capabilitie
 `config.conversations.can-create`, `config.federation.enabled` / `outgoing-enabled`), lib/Controller/
 RoomController.php (createRoom, getSingleRoom, getParticipants, addParticipantToRoom, removeAttendeeFromRoom,
 renameRoom, setReadOnly) and docs/conversation.md, docs/participant.md. Talk answers its refusals with HTTP
-status and an `error` key in the OCS data (`{"error": "federation"}` with 501, `{"error": "invite"}` with
-404, …): `TalkRefused` carries both, so callers handle reasons, not numbers. Everything else is the typed
+status and an `error` key in the OCS data (quirk `talk_error_key`: `{"error": "federation"}` with 501,
+`{"error": "invite"}` with 404, …): `TalkRefused` carries both, so callers handle reasons, not numbers. Everything else is the typed
 NextcloudError of connectors.errors (quirk `ocs_api_request_header`: every call is an OCS v2 call).
 """
 from __future__ import annotations
@@ -52,8 +52,8 @@ class TalkSupport:
 
     @classmethod
     def from_capabilities(cls, data: dict) -> "TalkSupport":
-        """From the `data` of /cloud/capabilities (a server without Talk, or Talk switched off for the user,
-        publishes no `spreed` entry: lib/Capabilities.php returns [] when the user may not use Talk)."""
+        """From the `data` of /cloud/capabilities (quirk `talk_absent_without_spreed`: a server without Talk, or
+        with Talk not allowed for the user, publishes no `spreed` entry)."""
         spreed = ((data or {}).get("capabilities") or {}).get("spreed")
         if not isinstance(spreed, dict) or not spreed:
             return cls(False)
@@ -166,8 +166,8 @@ class TalkClient:
 
     def add(self, token: str, actor_id: str, source: str = USERS) -> None:
         """POST /room/{token}/participants: `newParticipant` from `source` ("users" or "federated_users").
-        Someone already in the conversation is skipped with 200 (addParticipantToRoom filters existing
-        attendees), so adding is idempotent; federation switched off answers 501 `federation`."""
+        Someone already in the conversation is skipped with 200 (quirk `talk_add_participant_idempotent`), so
+        adding is idempotent; federation switched off answers 501 `federation`."""
         self._request("POST", f"room/{token}/participants", data={"newParticipant": actor_id, "source": source})
 
     def remove(self, token: str, attendee_id: int) -> None:
