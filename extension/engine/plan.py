@@ -3,7 +3,8 @@
 The same network always gives the same step keys, so the journal (LaunchStep) matches a run's steps to an
 earlier run's; the runner (extension.engine.runner) diffs the plan with the journal. Each step names the
 steps it needs first (`after`): a folder before what goes in it, the network folder before its shares, a
-calendar before its shares and objects, the organiser read before the meetings. Steps without a path
+calendar before its shares and objects, the organiser read before the meetings, the conversation before the
+Readme that links it. Steps without a path
 between them run side by side.
 """
 from __future__ import annotations

@@ -5,8 +5,9 @@ folders are made with one MKCOL (405 = there), documents with one PUT If-None-Ma
 what people edited), shares with one POST (an "already shared" answer is checked with one read, quirk
 `share_twice_403`), calendars with one MKCALENDAR, calendar shares with one `oc:share` POST carrying every
 sharee and one read-back (Nextcloud skips unknown sharees silently, quirk `calendar_share_silent_skip`),
-events and tasks with one PUT If-None-Match: * under deterministic UIDs. Removals are kinds too: unshare,
-withdraw a task, move a folder.
+events and tasks with one PUT If-None-Match: * under deterministic UIDs, the network's Talk conversation with
+one POST carrying every participant (skipped with a note where the host has no Talk). Removals are kinds
+too: unshare, withdraw a task, move a folder, close the conversation.
 
 `verify` answers with reads only (None = in place, else (GONE or CHANGED, detail)); the reads are shared
 between steps through the thread-safe `StepContext`: one listing per folder that must be looked into, one
@@ -572,11 +573,11 @@ class Conversation(StepKind):
     def verify(self, client, p, ctx):
         if p.token is None:
             # Skipped before: still nothing to check while the host has no Talk.
-            return None if not client.talk.support().available else (GONE, "gesprek")
+            return None if not client.talk.support().available else (GONE, "Talk staat nu aan")
         try:
             client.talk.conversation(p.token)
         except NotFound:
-            return GONE, "gesprek"
+            return GONE, "verwijderd in Talk"
         return None
 
     def removal(self, params, result):

@@ -213,3 +213,24 @@ def test_the_launch_plan_writes_the_readme_after_the_conversation(sqlite_world):
     assert KEY in readme.after
     with world.app.app_context():
         assert launch(world.app, SLUG).ok
+
+
+def test_a_deleted_conversation_is_found_by_the_drift_check_and_made_again_by_the_repair(sqlite_world):
+    from extension.engine.drift import detect
+    world = sqlite_world
+    a = world.sandbox.org("a")
+    slug = world.create()
+    assert world.launch(slug).ok
+    [gone] = a.talk.conversations()
+    del a.talk.rooms[gone.token]
+    with world.app.app_context():
+        findings = detect(world.app, slug)
+        assert [(f.step_key, f.message) for f in findings] == [
+            (KEY, "het gesprek van het netwerk in Nextcloud Talk ontbreekt (verwijderd in Talk)")]
+    a.clear_log()
+    with world.app.app_context():
+        result = engine.run(world.app, "repair", slug, findings=findings)
+        assert result.launch.ok
+    [room] = a.talk.conversations()
+    assert len(room.attendees) == 8
+    assert [m for m, _ in _talk_requests(a)] == ["GET", "GET", "POST"]  # capabilities, the old one, the new one
