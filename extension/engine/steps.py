@@ -531,8 +531,9 @@ class Conversation(StepKind):
         talk = client.talk
         support = talk.support()
         if not support.available:
-            return {"skipped": True, "note": "Nextcloud Talk staat niet aan bij de gastorganisatie: er is geen "
-                                             "gesprek voor het netwerk gemaakt."}
+            return {"skipped": True, "note": "Nextcloud Talk staat niet aan bij de gastorganisatie (of niet voor "
+                                             "haar organisatieaccount): er is geen gesprek voor het netwerk "
+                                             "gemaakt."}
         if not support.can_create:
             return {"skipped": True, "note": "Het organisatieaccount mag in Nextcloud Talk geen gesprekken "
                                              "starten: er is geen gesprek voor het netwerk gemaakt."}
