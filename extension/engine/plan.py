@@ -219,10 +219,11 @@ CONVERSATION_IDENT = "gesprek"
 
 
 def conversation_section(url: str) -> str:
-    """What the Readme says about the conversation (appended to the template's Readme; a Markdown autolink,
-    which Nextcloud Text shows as a link)."""
+    """What the Readme says about the conversation (appended to the template's Readme, ending in a Markdown
+    autolink, which Nextcloud Text shows as a link; an empty `url` leaves the link open for LINK_SLOT)."""
     text = ("\n## Gesprek\n\nPraat tussen de bijeenkomsten verder in het gesprek van het netwerk in Nextcloud "
-            "Talk: <")
+            "Talk. Werk je in de Nextcloud van een andere organisatie, dan staat het gesprek in Talk van je eigen "
+            "Nextcloud zodra je de uitnodiging daar accepteert. Het gesprek: <")
     return text + (f"{url}>\n" if url else "")
 
 

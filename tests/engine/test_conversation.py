@@ -46,7 +46,10 @@ def test_a_launch_makes_one_group_conversation_with_the_host_users_and_the_other
     assert _talk_requests(a) == [("GET", "/ocs/v2.php/cloud/capabilities"),
                                  ("POST", "/ocs/v2.php/apps/spreed/api/v4/room")]
     url = f"{a.base_url}/index.php/call/{room.token}"
-    assert f"<{url}>" in _readme(a)
+    assert _readme(a).endswith(f"\n## Gesprek\n\nPraat tussen de bijeenkomsten verder in het gesprek van het "
+                               "netwerk in Nextcloud Talk. Werk je in de Nextcloud van een andere organisatie, dan "
+                               "staat het gesprek in Talk van je eigen Nextcloud zodra je de uitnodiging daar "
+                               f"accepteert. Het gesprek: <{url}>\n")
     with world.app.app_context():
         network = db.session.query(Network).filter_by(slug=slug).one()
         assert (conversation_token(network), conversation_url(network)) == (room.token, url)
