@@ -5,9 +5,10 @@ Nextcloud, one without) and a large one (40 members of 5 organisations, four wit
 meetings). Each is launched into a fresh sandbox with 0 and with 30 ms added to every request (the
 sandbox's latency fault), then launched again (the relaunch only verifies). The minimum is counted from
 what must exist — folders, documents, folder shares, calendar, meetings, task lists, tasks, one
-calendar-share POST and one read-back per shared calendar, the organiser read — independently of the
-engine's plan; the critical path is the longest chain of dependent requests times the latency; the naive
-time is what a client sending one request at a time would need.
+calendar-share POST and one read-back per shared calendar, the organiser read, and the network's Talk
+conversation (the capabilities read that shows Talk is there, one POST carrying every participant) —
+independently of the engine's plan; the critical path is the longest chain of dependent requests times the
+latency; the naive time is what a client sending one request at a time would need.
 """
 from __future__ import annotations
 
@@ -150,7 +151,9 @@ class World:
 
     def measure(self) -> Figures:
         with self.app.app_context():
-            minimum, relaunch_minimum = minimum_requests(self.app, self.slug)
+            host_key = self.shape.organisations[0][0]
+            minimum, relaunch_minimum = minimum_requests(self.app, self.slug,
+                                                         talk=self.sandbox.org(host_key).talk.enabled)
             critical = engine.dry_run(self.app, self.slug).critical_path()
         for org in self.sandbox.orgs.values():
             org.faults.latency = self.latency
@@ -175,13 +178,15 @@ class World:
         close_sessions()
 
 
-def minimum_requests(app, slug: str) -> tuple[int, int]:
+def minimum_requests(app, slug: str, talk: bool = True) -> tuple[int, int]:
     """(first launch, relaunch) minimum, counted from what must exist, not from the plan.
 
     First launch: a request per folder, document, folder share, calendar, meeting, task list and task; per
-    shared calendar or task list one share POST and one read-back; one organiser read. Relaunch: one
-    listing per folder holding a document or an empty folder, one share listing of the network folder,
-    one PROPFIND per calendar or task list.
+    shared calendar or task list one share POST and one read-back; one organiser read; the capabilities
+    read that tells whether the host has Talk and, with `talk`, one POST making the conversation with every
+    participant. Relaunch: one listing per folder holding a document or an empty folder, one share listing
+    of the network folder, one PROPFIND per calendar or task list, one read of the conversation (without
+    Talk: of the capabilities).
     """
     network = db.session.query(Network).filter_by(slug=slug).one()
     template = get_template(network.template_id, templates_dir(app))
@@ -202,12 +207,12 @@ def minimum_requests(app, slug: str) -> tuple[int, int]:
     shared_tasklists = [o for o in tasklists if any(m.user_id for m in network.memberships if m.organisation_id == o.id)]
     tasks = [t for t in network.tasks if t.organisation.has_nextcloud]
     first = (len(folders) + len(documents) + len(same) + len(other) + 1 + len(meetings) + len(tasklists)
-             + len(tasks) + 2 * (1 if same else 0) + 2 * len(shared_tasklists) + 1)
+             + len(tasks) + 2 * (1 if same else 0) + 2 * len(shared_tasklists) + 1 + 1 + (1 if talk else 0))
     holders = {d.rsplit("/", 1)[0] for d in documents}
     leaves = {f for f in folders if not any(h == f or h.startswith(f"{f}/") for h in holders)
               and not any(g.startswith(f"{f}/") for g in folders)}
     listings = holders | {f.rsplit("/", 1)[0] for f in leaves}
-    relaunch = len(listings) + 1 + 1 + len(tasklists)
+    relaunch = len(listings) + 1 + 1 + len(tasklists) + 1
     return first, relaunch
 
 

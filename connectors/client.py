@@ -52,3 +52,10 @@ class NextcloudClient:
 
         return CalendarClient(self.base_url, self.user_id, self.auth, timeout=self.timeout,
                               session=self.session)
+
+    @cached_property
+    def talk(self):
+        """TalkClient of this account (Nextcloud Talk over OCS; shares the OCS client's cached capabilities)."""
+        from connectors.talk import TalkClient
+
+        return TalkClient(self.ocs)

@@ -152,4 +152,24 @@ NEXTCLOUD_QUIRKS: dict[str, Quirk] = {
         "Failed calls log it and NextcloudError.request_id carries it.",
         "§8",
         "server lib/private/AppFramework/Http/RequestId.php, apps/dav/lib/Connector/Sabre/RequestIdHeaderPlugin.php"),
+    "talk_absent_without_spreed": Quirk(
+        "A server without Talk, or with Talk not allowed for the user, publishes no `spreed` capabilities, and "
+        "its API routes answer the OCS 998 (HTTP 404); Talk federation shows as config.federation.enabled and "
+        "outgoing-enabled, true only when it is on for that user.",
+        "TalkSupport reads availability, federation and the features (conversation-creation-all, "
+        "room-description) from the capabilities once per client; the conversation step is skipped with a note.",
+        "§2.5", "spreed lib/Capabilities.php"),
+    "talk_error_key": Quirk(
+        "Talk answers refusals with a status and an `error` key in the OCS data: 400 `name`/`cloud-id`/"
+        "`source`, 403 `permissions`/`owner`, 404 `invite`/`new-participant`/`participant`/`reach-remote`, "
+        "501 `federation` (Talk federation off).",
+        "TalkClient raises TalkRefused (NotFoundRefused for 404) carrying `reason`; callers decide by reason.",
+        "§2.3", "spreed lib/Controller/RoomController.php"),
+    "talk_add_participant_idempotent": Quirk(
+        "Adding someone who already takes part answers 200 and changes nothing; creating a conversation is not "
+        "idempotent (every POST /room makes a new one, 202 with invalidParticipants when some could not be "
+        "added).",
+        "Participants are added without a read first; a creation whose answer was lost is found again by the "
+        "marker this installation wrote in the description, never by name.",
+        "§2.3", "spreed lib/Controller/RoomController.php (addParticipantToRoom, createRoom)"),
 }

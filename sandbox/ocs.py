@@ -1,5 +1,6 @@
 """The OCS side of a sandbox Nextcloud: /status.php, current user, capabilities, files_sharing shares,
-sharees and federated (remote) shares, with Nextcloud's envelope, statuses and messages.
+sharees and federated (remote) shares, with Nextcloud's envelope, statuses and messages; Talk's
+conversations are routed here and served by sandbox.talk.
 
 Hand-written because no library emulates Nextcloud's OCS API: the v2 envelope and status mapping (reference
 §2.3), the sharing API's checks in their exact order and wording (§4.3), and federation between sandbox
@@ -110,6 +111,9 @@ class OcsApp:
             Rule(f"{SHARES}/remote_shares/<int:remote_id>", endpoint="get_remote_share", methods=["GET"]),
             Rule(f"{SHARES}/remote_shares/<int:remote_id>", endpoint="unshare_remote_share", methods=["DELETE"]),
         ], strict_slashes=False)
+        from sandbox.talk import TALK  # sandbox.talk builds on this module
+        for path, method, name in org.talk.RULES:
+            self.url_map.add(Rule(f"{TALK}/{path}", endpoint=f"talk:{name}", methods=[method]))
 
     def __call__(self, environ, start_response):
         request = Request(environ)
@@ -132,6 +136,8 @@ class OcsApp:
         uid = self.authenticated_user(request)
         if uid is None:
             raise OcsError(997, "Current user is not logged in")  # reference §2.4: v2 HTTP 401
+        if endpoint.startswith("talk:"):
+            return self.org.talk.handle(endpoint[5:], request, uid, self.params(request), **values)
         return getattr(self, endpoint)(request, uid, **values)
 
     def authenticated_user(self, request: Request) -> str | None:
@@ -233,6 +239,8 @@ class OcsApp:
                                "color": "#00679e", "color-text": "#ffffff"}
         if "circles" in apps:
             caps["circles"] = {"version": "31.0.0", "status": {"globalScale": False}}
+        if "spreed" in apps:
+            caps["spreed"] = self.org.talk.capabilities()
         if "notifications" in apps:
             caps["notifications"] = {"ocs-endpoints": ["list", "get", "delete", "delete-all"]}
         data = {"version": {"major": major, "minor": minor, "micro": micro, "string": self.version_string(),

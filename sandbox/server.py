@@ -23,6 +23,7 @@ from sandbox import web
 from sandbox.faults import FaultMiddleware, Faults
 from sandbox.oauth import make_oauth_app
 from sandbox.ocs import make_ocs_app
+from sandbox.talk import TalkSandbox
 from sandbox.smtp import MailStore, SmtpServer
 from sandbox.state import OrgState
 
@@ -64,6 +65,7 @@ class Org:
         self._thread = None
         self._requested_port = port
         self.port = None
+        self.talk = TalkSandbox(self)  # Nextcloud Talk; `org.talk.enabled = False` is a Nextcloud without it
         self.files = FilesDav(self, self.root / "files")
         self.calendars = CalendarDav(self, self.root / "calendars")
         self.app = self._build_app()

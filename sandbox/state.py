@@ -132,7 +132,7 @@ class OrgState:
         # Instance settings read by capabilities and the sharing API (reference §2.5, §4, §7).
         self.version = (31, 0, 5)
         self.enabled_apps = {"dav", "files", "files_sharing", "federatedfilesharing", "federation",
-                             "sharebymail", "theming", "calendar", "tasks", "notifications"}
+                             "sharebymail", "theming", "calendar", "tasks", "notifications", "spreed"}
         self.federation_outgoing = True
         self.federation_incoming = True
         self.trusted_servers: set[str] = set()  # hosts ("127.0.0.1:PORT") this instance trusts

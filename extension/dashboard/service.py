@@ -22,6 +22,7 @@ from extension.networks.models import (STEP_DONE, STEP_FAILED, STEP_RUNNING, Com
                                        LaunchStep, Meeting, Membership, Network, Phase)
 from extension.networks.naming import folder_seen_by
 from extension.networks.service import NetworkNotFound, local_zone, mix_warnings
+from extension.engine.plan import conversation_url
 from extension.nextcloud_links import links_for
 
 
@@ -147,6 +148,9 @@ class Dashboard:
     latest_run: engine.RunProgress | None
     today: date
     chart: list[ChartBar]
+    # The network's Talk conversation (journal); members of other Nextclouds find it in their own Talk.
+    conversation_url: str | None = None
+    conversation_elsewhere: bool = False
 
     @property
     def chart_height(self) -> int:
@@ -183,7 +187,18 @@ def dashboard(slug: str, viewer) -> Dashboard:
         network=network, status=state, timeline=timeline, documents=documents,
         folder_url=links.files(folder) if links and folder else None, mix=mix_warnings(network),
         steps_done=sum(s.status == STEP_DONE for s in steps), steps_total=len(steps),
-        failed=failed_steps(steps), latest_run=latest_run(network.id), today=today, chart=chart(state.organisations))
+        failed=failed_steps(steps), latest_run=latest_run(network.id), today=today, chart=chart(state.organisations),
+        **conversation_of(network, viewer))
+
+
+def conversation_of(network: Network, viewer) -> dict:
+    """The conversation's link, and whether the viewer is on another Nextcloud (a federated participant sees
+    the conversation in their own Talk, not behind the host's link)."""
+    url = conversation_url(network)
+    organisation = getattr(viewer, "organisation", None)
+    elsewhere = bool(url and organisation is not None and organisation.nextcloud_url
+                     and organisation.nextcloud_url != network.host_organisation.nextcloud_url)
+    return {"conversation_url": url, "conversation_elsewhere": elsewhere}
 
 
 def viewer_folder(network: Network, viewer) -> str | None:

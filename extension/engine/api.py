@@ -10,9 +10,10 @@ from sqlalchemy import select
 
 from extension.accounts.service import nextcloud_client
 from extension.engine.errors import LaunchError
-from extension.engine.plan import Plan, Step, build_plan
+from extension.engine.plan import CONVERSATION_IDENT, Plan, Step, build_plan, conversation_token
 from extension.engine.runner import ClientFor, Progress, RunResult, execute, locked, network_status_after
-from extension.engine.steps import (CalendarUnshareParams, MoveParams, ReplyParams, TaskDoneParams, TreeParams)
+from extension.engine.steps import (CalendarUnshareParams, ConversationCloseParams, MoveParams, ReplyParams,
+                                    TaskDoneParams, TreeParams)
 from extension.extensions import db
 from extension.i18n import Text, load_text
 from extension.network_templates import get_template, templates_dir
@@ -140,7 +141,7 @@ def _remove_member(app, slug, *, email, progress, client_for):
         names = {o.slug: o.name for o in participating(network)} | {
             m.organisation.slug: m.organisation.name for m in network.memberships}
         names[network.host_organisation.slug] = network.host_organisation.name
-        order = ("share", "calendar-share", "tasklist-share", "task")
+        order = ("share", "calendar-share", "tasklist-share", "task", "conversation")
         for key, value in sorted(run_result.outcomes.items(),
                                  key=lambda item: order.index(k) if (k := item[0].split("/")[1]) in order else 9):
             slug, kind = key.split("/")[:2]
@@ -150,7 +151,10 @@ def _remove_member(app, slug, *, email, progress, client_for):
                 continue
             word = {"share": f"gedeelde map '{network.folder_name}'", "calendar-share": f"agenda '{network.name}'",
                     "tasklist-share": f"takenlijst bij {names.get(slug, slug)}",
-                    "task": f"open taken in de takenlijst bij {names.get(slug, slug)}"}.get(kind)
+                    "task": f"open taken in de takenlijst bij {names.get(slug, slug)}",
+                    "conversation": f"gesprek '{network.name}' in Nextcloud Talk"}.get(kind)
+            if kind == "conversation" and not value.get("removed"):
+                continue
             if word and (kind.endswith("-share") or value.get("removed") or value.get("deleted")) \
                     and word not in result.removed:
                 result.removed.append(word)
@@ -241,10 +245,13 @@ def _end(app, slug, *, move_folder=False, progress, client_for):
             result.calendar_sharees_removed.append(f"{what} van {organisation}: {', '.join(value['removed'])}")
         elif step.kind == "move-folder" and value.get("moved"):
             result.moved_to = value["target"]
+        elif step.kind == "close-conversation" and value.get("closed"):
+            result.notes.append(f"Het gesprek in Nextcloud Talk heet nu '{value['name']}' en is alleen nog te "
+                                "lezen; de deelnemers houden de geschiedenis.")
     for key, error in run_result.failed:
         kind, organisation = key.split("/")[1], names.get(key.split("/")[0], "")
-        what = "Map" if kind in ("unshare-tree", "move-folder") else "Agenda" if key.endswith("/agenda") \
-            else f"Takenlijst van {organisation}"
+        what = "Map" if kind in ("unshare-tree", "move-folder") else "Gesprek" if kind == "close-conversation" \
+            else "Agenda" if key.endswith("/agenda") else f"Takenlijst van {organisation}"
         result.failed.append(f"{what}: {error}")
     result.notes += run_result.notes
     return result
@@ -271,6 +278,11 @@ def end_plan(network: Network, result: EndResult) -> Plan:
                                                f"{naming.ARCHIVE_FOLDER}/{name}"), after=(tree.key,)))
     plan.steps.append(_step(host, "unshare-calendar", "agenda", f"Agenda '{network.name}' niet meer delen",
                             CalendarUnshareParams(network.calendar_uri)))
+    token = conversation_token(network)
+    if token:
+        # The conversation stays with its history and participants, but closed for new messages.
+        plan.steps.append(_step(host, "close-conversation", CONVERSATION_IDENT,
+                                f"Gesprek '{network.name}' afsluiten", ConversationCloseParams(token, network.name)))
     for organisation in participating(network):
         if not organisation.has_nextcloud:
             continue

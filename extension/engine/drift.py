@@ -46,6 +46,7 @@ _GONE = {
     "tasklist": "de takenlijst '{uri}' ontbreekt bij {organisation}",
     "tasklist-share": "de takenlijst bij {organisation} wordt niet meer gedeeld met {detail}",
     "task": "{label}: de taak ontbreekt in de takenlijst bij {organisation}",
+    "conversation": "het gesprek van het netwerk in Nextcloud Talk ontbreekt ({detail})",
 }
 _CHANGED = {
     "share": "de rechten op de map voor {share_with} zijn gewijzigd ({detail})",

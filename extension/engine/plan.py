@@ -3,11 +3,13 @@
 The same network always gives the same step keys, so the journal (LaunchStep) matches a run's steps to an
 earlier run's; the runner (extension.engine.runner) diffs the plan with the journal. Each step names the
 steps it needs first (`after`): a folder before what goes in it, the network folder before its shares, a
-calendar before its shares and objects, the organiser read before the meetings. Steps without a path
+calendar before its shares and objects, the organiser read before the meetings, the conversation before the
+Readme that links it. Steps without a path
 between them run side by side.
 """
 from __future__ import annotations
 
+import hashlib
 import posixpath
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -21,14 +23,15 @@ from connectors.ical import TODO_STATUSES
 from connectors.ocs import PERMISSION_ALL, PERMISSION_CREATE, PERMISSION_DELETE, PERMISSION_READ, \
     PERMISSION_UPDATE
 from extension.engine.errors import LaunchError
-from extension.engine.steps import (KINDS, CalendarParams, CalendarShareParams, DocumentParams, FolderParams,
-                                    MeetingParams, NoParams, ShareParams, TaskParams)
+from extension.engine.steps import (CONVERSATION_URL, KINDS, LINK_SLOT, CalendarParams, CalendarShareParams,
+                                    ConversationParams, DocumentParams, FolderParams, MeetingParams, NoParams,
+                                    ShareParams, TaskParams)
 from extension.extensions import db
 from extension.i18n import Text
 from extension.network_templates import Template, render_document
 from extension.networks import naming
 from extension.networks.documents import document_context
-from extension.networks.models import TASK_PENDING, TASK_WRITTEN, Membership, Network, as_utc
+from extension.networks.models import TASK_PENDING, TASK_WRITTEN, Membership, Network, StepState, as_utc
 from extension.networks.service import participating
 from extension.organisations.models import Organisation, utcnow
 
@@ -101,7 +104,8 @@ class Plan:
 
     def verify_reads(self) -> int:
         """Reads a relaunch of a complete network makes: one listing per folder looked into, one share listing
-        per shared path, one PROPFIND per calendar or task list."""
+        per shared path, one PROPFIND per calendar or task list, one read of the conversation (or, when it was
+        skipped, of the capabilities)."""
         reads = set()
         for step in self.steps:
             p, org = step.params, step.organisation_id
@@ -113,6 +117,8 @@ class Plan:
                 reads.add((org, "shares", p.path))
             elif step.kind in ("calendar", "tasklist", "calendar-share", "tasklist-share", "meeting", "task"):
                 reads.add((org, "calendar", p.uri))
+            elif step.kind == "conversation":
+                reads.add((org, "talk", p.token or "capabilities"))
         return len(reads)
 
 
@@ -149,7 +155,8 @@ def build_plan(app: Flask, network: Network, template: Template) -> Plan:
     if not account.email:
         organiser = builder.add("organiser", "organisator", "E-mailadres van het organisatieaccount opvragen",
                                 NoParams())
-    _add_folders(app, builder, network, template, root)
+    # The conversation is planned last (after the task lists); the Readme, which links it, waits for it.
+    _add_folders(app, builder, network, template, root, builder.key("conversation", CONVERSATION_IDENT))
     root_key = builder.key("folder", root)
     for share_with, share_type, permissions, name in _folder_sharees(network):
         builder.add("share", share_with, f"Map delen met {name}",
@@ -164,12 +171,14 @@ def build_plan(app: Flask, network: Network, template: Template) -> Plan:
                     CalendarShareParams(network.calendar_uri, calendar_sharees, network.name), after=(calendar,))
     _add_meetings(builder, network, host, (calendar, organiser))
     _add_task_lists(builder, network, plan.notes)
+    _add_conversation(builder, network)
     _member_notes(network, plan.notes)
     plan.notes += _calendar_quota_notes(network)
     return plan
 
 
-def _add_folders(app: Flask, builder: _Builder, network: Network, template: Template, root: str) -> None:
+def _add_folders(app: Flask, builder: _Builder, network: Network, template: Template, root: str,
+                 conversation: str | None = None) -> None:
     """The folders and seeded documents, each after its folder; `proof` picks the fewest listings that show
     every folder and document is there (a listing that works proves its folder and every folder above)."""
     folders = [naming.NETWORKS_FOLDER, root] + [f"{root}/{p.folder}" for p in network.phases]
@@ -195,9 +204,71 @@ def _add_folders(app: Flask, builder: _Builder, network: Network, template: Temp
         context = document_context(app, network, template, document.phase, document.meeting)
         text = render_document(template, document.source, context)
         path = f"{root}/{document.path}"
-        builder.add("document", document.path, f"Document '{document.path}' plaatsen",
-                    DocumentParams(path, text.encode("utf-8")), phase_key=document.phase,
-                    after=(builder.key("folder", posixpath.dirname(path)),))
+        params, after = DocumentParams(path, text.encode("utf-8")), (builder.key("folder", posixpath.dirname(path)),)
+        if document.kind == "readme" and conversation is not None:
+            # The Readme links the network's conversation, so it is written once the conversation is there.
+            url = conversation_url(network)
+            params = DocumentParams(path, (text + conversation_section(url)).encode("utf-8")) if url else \
+                DocumentParams(path, text.encode("utf-8") + conversation_section("").encode("utf-8") + LINK_SLOT
+                               + b">\n", link=CONVERSATION_URL, without=text.encode("utf-8"))
+            after += (conversation,)
+        builder.add("document", document.path, f"Document '{document.path}' plaatsen", params,
+                    phase_key=document.phase, after=after)
+
+
+CONVERSATION_IDENT = "gesprek"
+
+
+def conversation_section(url: str) -> str:
+    """What the Readme says about the conversation (appended to the template's Readme, ending in a Markdown
+    autolink, which Nextcloud Text shows as a link; an empty `url` leaves the link open for LINK_SLOT)."""
+    text = ("\n## Gesprek\n\nPraat tussen de bijeenkomsten verder in het gesprek van het netwerk in Nextcloud "
+            "Talk. Werk je in de Nextcloud van een andere organisatie, dan staat het gesprek in Talk van je eigen "
+            "Nextcloud zodra je de uitnodiging daar accepteert. Het gesprek: <")
+    return text + (f"{url}>\n" if url else "")
+
+
+def conversation_url(network: Network) -> str | None:
+    """The link of the conversation this installation made for `network`, from the journal (None before)."""
+    row = _conversation_row(network)
+    return (row.result or {}).get("url") if row is not None and row.status == StepState.DONE else None
+
+
+def conversation_token(network: Network) -> str | None:
+    """The token of the conversation this installation made for `network` (journal), else None."""
+    row = _conversation_row(network)
+    return (row.result or {}).get("token") if row is not None else None
+
+
+def _conversation_row(network: Network):
+    key = f"{network.host_organisation.slug}/conversation/{CONVERSATION_IDENT}"
+    return next((r for r in network.launch_steps if r.key == key), None)
+
+
+def _add_conversation(builder: _Builder, network: Network) -> str:
+    """The network's group conversation in the host's Talk (skipped at run time when the host has no Talk):
+    members who are users of the host's Nextcloud as participants, members of other Nextclouds as federated
+    participants (their cloud id), the host's own account being the owner."""
+    host = network.host_organisation
+    account = host.connection
+    users, federated = [], []
+    for member in network.memberships:
+        organisation = member.organisation
+        if not organisation.has_nextcloud or not member.user_id:
+            continue
+        share_type, share_with = organisation.recipient(member.user_id, host)
+        if organisation.instance == host.instance:
+            if share_with != account.user_id:
+                users.append(share_with)
+        else:
+            federated.append(share_with)
+    token = conversation_token(network)
+    marker = "ref " + hashlib.sha256(f"{network.id}|{network.slug}|{as_utc(network.created_at).isoformat()}"
+                                     .encode()).hexdigest()[:16]
+    description = f"Gesprek van het lerend netwerk \"{network.name}\" ({marker})."
+    return builder.add("conversation", CONVERSATION_IDENT, f"Gesprek '{network.name}' in Nextcloud Talk",
+                       ConversationParams(network.name[:255], description, marker, tuple(dict.fromkeys(users)),
+                                          tuple(dict.fromkeys(federated)), token))
 
 
 def _folder_sharees(network: Network):

@@ -202,6 +202,8 @@ def _execute(app, network, plan, kind, verify, redo, only, removals, progress, c
         if outcome.ok:
             value = dict(outcome.value or {})
             verified = value.pop("verified", False)
+            if value.get("note") and value["note"] not in result.notes:
+                result.notes.append(value["note"])  # a step's word for the run's result (no Talk, …)
             _apply(network, item, value)
             if not verified and item.mode != Mode.REMOVE:
                 # Made now, not found in place: a (re)created collection's stored sync token is void.
@@ -350,7 +352,7 @@ def _apply(network: Network, item: Work, value: dict) -> None:
         return
     row.status, row.last_error, row.finished_at = StepState.DONE, None, utcnow()
     row.params, row.digest = params_json(step.params), KINDS[step.kind].digest(step.params)
-    if item.mode != Mode.VERIFY or row.result is None:
+    if item.mode != Mode.VERIFY or row.result is None or value:  # value: made again (a conversation's new token)
         row.result = value
     if step.kind == "organiser" and "email" in value:
         account = network.host_organisation.connection

@@ -5,8 +5,9 @@ folders are made with one MKCOL (405 = there), documents with one PUT If-None-Ma
 what people edited), shares with one POST (an "already shared" answer is checked with one read, quirk
 `share_twice_403`), calendars with one MKCALENDAR, calendar shares with one `oc:share` POST carrying every
 sharee and one read-back (Nextcloud skips unknown sharees silently, quirk `calendar_share_silent_skip`),
-events and tasks with one PUT If-None-Match: * under deterministic UIDs. Removals are kinds too: unshare,
-withdraw a task, move a folder.
+events and tasks with one PUT If-None-Match: * under deterministic UIDs, the network's Talk conversation with
+one POST carrying every participant (skipped with a note where the host has no Talk). Removals are kinds
+too: unshare, withdraw a task, move a folder, close the conversation.
 
 `verify` answers with reads only (None = in place, else (GONE or CHANGED, detail)); the reads are shared
 between steps through the thread-safe `StepContext`: one listing per folder that must be looked into, one
@@ -30,6 +31,7 @@ from connectors.errors import AlreadyExists, Forbidden, NotFound, PreconditionFa
 from connectors.ical import (parse_todo, render_event, render_todo, with_attendees, with_replies,
                              with_todo_status)
 from connectors.ocs import SHARE_LINK, expected_permissions
+from connectors.talk import FEDERATED_USERS, OWNER, ROOM_GROUP, USERS, TalkRefused
 from extension.engine.errors import LaunchError
 from extension.i18n import Text
 
@@ -127,6 +129,11 @@ class FolderParams:
 class DocumentParams:
     path: str
     content: bytes = field(repr=False)
+    # A link only an earlier step of the same run learns (the conversation's): `content` holds LINK_SLOT
+    # where the link goes and `link` names the fact (StepContext.facts) that holds it; `without` is the
+    # document without that part, written when the step made nothing (no Talk).
+    link: str = ""
+    without: bytes | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)
@@ -234,10 +241,21 @@ class TreeParams:
 
 
 @dataclass(frozen=True)
-class TalkParams:
+class ConversationParams:
     name: str
-    users: tuple[str, ...]
-    federated: tuple[str, ...]
+    description: str
+    # Text only this installation puts in the description: how a run whose creation was never journaled
+    # finds its own conversation again (and never one it did not make).
+    marker: str
+    users: tuple[str, ...]  # user ids on the host's Nextcloud
+    federated: tuple[str, ...]  # cloud ids (user@host) of members on other Nextclouds
+    token: str | None = None  # the conversation this installation made, from the journal
+
+
+@dataclass(frozen=True)
+class ConversationCloseParams:
+    token: str
+    name: str
 
 
 def params_json(params) -> dict[str, Any]:
@@ -314,12 +332,19 @@ class Folder(StepKind):
         return None if name in (_listing(client, ctx, parent) or ()) else (GONE, p.path)
 
 
+LINK_SLOT = b"\x00link\x00"
+
+
 class Document(StepKind):
     name, Params = "document", DocumentParams
 
     def execute(self, client, p, ctx, **_):
+        content = p.content
+        if p.link:
+            url = ctx.facts.get(p.link)
+            content = p.content.replace(LINK_SLOT, url.encode("utf-8")) if url else p.without
         # Create only: a document people edited in Nextcloud is never overwritten.
-        return {"created": client.files.create_if_absent(p.path, p.content, "text/markdown; charset=utf-8")}
+        return {"created": client.files.create_if_absent(p.path, content, "text/markdown; charset=utf-8")}
 
     def verify(self, client, p, ctx):
         parent, _, name = p.path.rpartition("/")
@@ -485,6 +510,118 @@ class Task(StepKind):
         return "withdraw-task", TaskRefParams(params["uri"], params["uid"], href)
 
 
+CONVERSATION_URL = "conversation_url"  # the fact a Readme waits for (DocumentParams.link)
+
+
+class Conversation(StepKind):
+    """The network's group conversation in Nextcloud Talk on the host's Nextcloud (connectors.talk).
+
+    Without Talk (no `spreed` capabilities) the step makes nothing and says so in the run's notes. Made with
+    one POST carrying every participant (feature conversation-creation-all), so a first run costs the
+    capabilities read and that POST. Only a conversation this installation made is ever used: the one whose
+    token the journal holds, or — after a run that may have created it without journaling the answer — the
+    one carrying this network's marker in its description. A changed member list adds and removes
+    participants (only those this installation added; people someone else invited stay).
+    """
+
+    name, Params, updatable = "conversation", ConversationParams, True
+    requests = 2
+
+    def digest(self, p):
+        return digest_of([p.name, sorted(p.users), sorted(p.federated)])
+
+    def execute(self, client, p, ctx, *, attempted=True, previous=None, **_):
+        talk = client.talk
+        support = talk.support()
+        if not support.available:
+            return {"skipped": True, "note": "Nextcloud Talk staat niet aan bij de gastorganisatie (of niet voor "
+                                             "haar organisatieaccount): er is geen gesprek voor het netwerk "
+                                             "gemaakt."}
+        if not support.can_create:
+            return {"skipped": True, "note": "Het organisatieaccount mag in Nextcloud Talk geen gesprekken "
+                                             "starten: er is geen gesprek voor het netwerk gemaakt."}
+        notes = []
+        federated = p.federated if support.federation else ()
+        if p.federated and not support.federation:
+            notes.append(f"Federatie staat uit in Nextcloud Talk van de gastorganisatie: {len(p.federated)} "
+                         "deelnemer(s) van andere Nextclouds staan niet in het gesprek.")
+        token, removed = p.token, []
+        if token is None and attempted:
+            # The creation may have landed while its answer was lost: find ours by marker, never by name.
+            token = next((c.token for c in talk.conversations()
+                          if c.type == ROOM_GROUP and p.marker in c.description), None)
+        if token is not None:
+            try:
+                current = talk.participants(token)
+            except NotFound:
+                token = None  # removed in Talk: this installation makes it again
+            else:
+                added_notes, removed = _sync_participants(talk, token, current, p.users, federated, previous)
+                notes += added_notes
+        if token is None:
+            made = talk.create_group(p.name, description=p.description, users=p.users, federated=federated,
+                                     with_participants=support.create_with_participants)
+            token = made.token
+            if not support.create_with_participants:
+                if support.description:
+                    talk.describe(token, p.description)
+                notes += _sync_participants(talk, token, [], p.users, federated, None)[0]
+            elif made.invalid:
+                names = [n for group in made.invalid.values() for n in (group or ())]
+                notes.append(f"Niet aan het gesprek toegevoegd: {', '.join(map(str, names))}.")
+        url = talk.url(token)
+        ctx.facts[CONVERSATION_URL] = url
+        return {"token": token, "url": url, "users": sorted(p.users), "federated": sorted(federated),
+                "removed": removed, "note": " ".join(notes) or None}
+
+    def verify(self, client, p, ctx):
+        if p.token is None:
+            # Skipped before: still nothing to check while the host has no Talk.
+            return None if not client.talk.support().available else (GONE, "Talk staat nu aan")
+        try:
+            client.talk.conversation(p.token)
+        except NotFound:
+            return GONE, "verwijderd in Talk"
+        return None
+
+    def removal(self, params, result):
+        token = (result or {}).get("token")
+        return ("close-conversation", ConversationCloseParams(token, params["name"])) if token else None
+
+
+def _sync_participants(talk, token: str, current, users, federated, previous: dict | None):
+    """Add the wanted participants who are missing; remove those an earlier run added and who are no longer
+    wanted. One POST per participant added (Talk skips one already there), one DELETE per one removed.
+    Returns (notes, removed actors)."""
+    have = {(a.actor_type, a.actor_id.casefold()): a for a in current}
+    notes = []
+    for source, wanted in ((USERS, users), (FEDERATED_USERS, federated)):
+        for actor in wanted:
+            if (source, actor.casefold()) in have:
+                continue
+            try:
+                talk.add(token, actor, source)
+            except TalkRefused as exc:
+                if exc.status in (400, 404, 501):
+                    notes.append(f"{actor} kon niet aan het gesprek worden toegevoegd ({exc.reason or exc.status}).")
+                    continue
+                raise
+    removed = []
+    earlier = previous or {}
+    wanted_now = {(USERS, u.casefold()) for u in users} | {(FEDERATED_USERS, f.casefold()) for f in federated}
+    for source, key in ((USERS, "users"), (FEDERATED_USERS, "federated")):
+        for actor in earlier.get(key) or ():
+            found = have.get((source, actor.casefold()))
+            if found is None or (source, actor.casefold()) in wanted_now or found.participant_type == OWNER:
+                continue
+            try:
+                talk.remove(token, found.attendee_id)
+            except NotFound:
+                continue
+            removed.append(actor)
+    return notes, removed
+
+
 # -- removals and actions ----------------------------------------------------------------------------------
 
 class Unshare(StepKind):
@@ -641,10 +778,31 @@ class MoveFolder(StepKind):
         return done
 
 
+class ConversationClose(StepKind):
+    """An ended network's conversation: kept with its history and its participants, renamed "… (afgerond)"
+    and made read-only, so nobody writes into a network that no longer meets (docs/conversation.md
+    "Rename a conversation", "Set read-only for a conversation")."""
+
+    name, Params, requests = "close-conversation", ConversationCloseParams, 3
+
+    def execute(self, client, p, ctx, **_):
+        talk = client.talk
+        closed = f"{p.name} (afgerond)"
+        try:
+            found = talk.conversation(p.token)
+            if found.name != closed:
+                talk.rename(p.token, closed)
+            if found.read_only != 1:
+                talk.set_read_only(p.token)
+        except NotFound:
+            return {"closed": False}
+        return {"closed": True, "name": closed}
+
+
 KINDS: dict[str, StepKind] = {kind.name: kind for kind in (
     Organiser(), Folder(), Document(), Share(), Calendar(), TaskList(), CalendarShare(), TaskListShare(),
-    Meeting(), Task(), Unshare(), CalendarUnshare(), WithdrawTask(), Reply(), TaskDone(), UnshareTree(),
-    MoveFolder())}
+    Meeting(), Task(), Conversation(), Unshare(), CalendarUnshare(), WithdrawTask(), Reply(), TaskDone(),
+    UnshareTree(), MoveFolder(), ConversationClose())}
 
 
 def register(kind: StepKind) -> StepKind:

@@ -1,7 +1,8 @@
 """Browsable pages of a sandbox organisation at Nextcloud's own URLs, so the app's links work in the demo.
 
-Files, Calendar and Tasks answer at the paths Nextcloud's apps use (`/index.php/apps/files/?dir=…`,
-`/index.php/f/<id>`, `/index.php/apps/calendar/`, `/index.php/apps/tasks/`); Mail shows what the sandbox's
+Files, Calendar, Tasks and a Talk conversation answer at the paths Nextcloud's apps use
+(`/index.php/apps/files/?dir=…`, `/index.php/f/<id>`, `/index.php/apps/calendar/`, `/index.php/apps/tasks/`,
+`/index.php/call/<token>`); Mail shows what the sandbox's
 SMTP server received and the invitations Nextcloud would have mailed; the start page, sign-in and the fault
 control live under `/index.php/apps/sandbox/`. Everything is behind the sandbox's own sign-in.
 """
@@ -13,7 +14,7 @@ from werkzeug.routing import Map, Rule
 from werkzeug.utils import redirect
 from werkzeug.wrappers import Request
 
-from sandbox.web import calendar, control, files, home, invitations, mail, tasks
+from sandbox.web import calendar, control, files, home, invitations, mail, talk, tasks
 from sandbox.web.base import Page, login_redirect
 from sandbox.web.session import Sessions
 
@@ -21,7 +22,7 @@ from sandbox.web.session import Sessions
 # otherwise maintenance mode could never be switched off again from the browser.
 _OUTSIDE_FAULTS = ("/apps/sandbox/", "/apps/mail/")
 _PREFIXES = _OUTSIDE_FAULTS + ("/apps/files/", "/apps/calendar/", "/apps/tasks/", "/f/",
-                               "/apps/dav/invitation/")
+                               "/apps/dav/invitation/", "/call/")
 _ROOTS = ("", "/", "/apps/files", "/apps/calendar", "/apps/tasks", "/apps/mail", "/apps/sandbox")
 
 _URLS = Map([
@@ -40,6 +41,7 @@ _URLS = Map([
     Rule("/apps/calendar/<path:view>", endpoint=calendar.index),
     Rule("/apps/tasks/", endpoint=tasks.index),
     Rule("/apps/tasks/toggle", endpoint=tasks.toggle, methods=["POST"]),
+    Rule("/call/<token>", endpoint=talk.conversation),
     Rule("/apps/mail/", endpoint=mail.inbox),
     Rule("/apps/mail/box/<address>", endpoint=mail.inbox),
     Rule("/apps/mail/message/<message_id>", endpoint=mail.message),

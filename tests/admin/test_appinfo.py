@@ -28,7 +28,7 @@ def test_the_repository_manifest_is_valid_and_the_one_the_app_reads():
     assert (info.min_version, info.max_version) == (28, 32)
     required = {app.id for app in info.apps if app.need == "required"}
     assert required == {"dav", "files_sharing", "oauth2"}
-    assert {app.id for app in info.apps if app.need == "recommended"} == {"tasks", "text"}
+    assert {app.id for app in info.apps if app.need == "recommended"} == {"tasks", "text", "spreed"}
 
 
 def test_the_manifest_names_the_nextcloud_settings_worth_raising():

@@ -28,7 +28,7 @@ def _clear(sandbox) -> None:
         org.clear_log()
 
 
-def test_a_first_launch_makes_the_planned_requests_and_a_relaunch_one_read_per_folder_and_calendar(sqlite_world):
+def test_a_first_launch_makes_the_planned_requests_and_a_relaunch_one_read_per_folder_calendar_and_conversation(sqlite_world):
     world = sqlite_world
     slug = world.create()
     with world.app.app_context():
@@ -37,13 +37,14 @@ def test_a_first_launch_makes_the_planned_requests_and_a_relaunch_one_read_per_f
     assert world.launch(slug).ok
     made = _requests(world.sandbox)
     # 7 folders, 19 documents, 7 shares, 1 calendar, 6 meetings, 2 task lists, 7 tasks, 3 share POSTs with
-    # one read-back each, and the organiser's address: nothing listed before a share is made.
-    assert len(made) == plan.requests == 56
+    # one read-back each, the organiser's address, and the conversation (the capabilities read and one POST
+    # carrying every participant): nothing listed before a share is made.
+    assert len(made) == plan.requests == 58
     assert not [path for method, path in made if method == "GET" and "/shares" in path]
     _clear(world.sandbox)
     assert world.launch(slug).ok
     reads = _requests(world.sandbox)
-    assert len(reads) == 10 and not [m for m, _ in reads if m in WRITE_METHODS]
+    assert len(reads) == plan.verify_reads() == 11 and not [m for m, _ in reads if m in WRITE_METHODS]
 
 
 def test_a_reply_is_written_as_partstat_without_a_new_invitation(sqlite_world):

@@ -145,7 +145,7 @@ def test_a_network_in_place_has_no_drift_and_the_check_makes_only_the_verificati
     with world.app.app_context():
         assert detect(world.app, SLUG) == []
         reads = plan_launch(world.app, SLUG).verify_reads()
-    assert sum(requests_by_method(world.sandbox).values()) == reads == 10
+    assert sum(requests_by_method(world.sandbox).values()) == reads == 11  # 10 + the conversation
     with world.app.app_context():
         result = repair(world.app, SLUG)
     assert result.ok and result.steps == [] and result.launch is None

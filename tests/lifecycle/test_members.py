@@ -82,8 +82,10 @@ def test_a_late_joiner_gets_the_shares_the_tasks_of_every_started_phase_and_the_
 
     result = _add(world, GIJS)
     assert result.ok and (result.tasks, result.meetings) == (2, 6)
-    # Folder share, calendar share and task-list share, two tasks, and Gijs added to six meetings.
-    assert _writes(world.sandbox) == {"POST": 3, "PUT": 2 + 6}
+    # Folder share, calendar share and task-list share, two tasks, Gijs added to six meetings and to the
+    # network's conversation in Talk.
+    assert _writes(world.sandbox) == {"POST": 3 + 1, "PUT": 2 + 6}
+    assert "gijs" in {x.actor_id for x in a.talk.conversations()[0].attendees}
     assert ("gijs", 0, 15, SHARED) in [(s.share_with, s.share_type, s.permissions, s.path)
                                        for s in a.state.shares.values()]
     cals = calendars(a)
@@ -162,10 +164,12 @@ def test_a_removed_member_loses_folder_calendar_and_task_list_and_their_done_tas
     result = _remove(world, "bram@zonnebloem.example")
     assert result.removed == ["gedeelde map 'Doorgaande lijn Taal Zuilen'", "agenda 'Doorgaande lijn Taal Zuilen'",
                               "takenlijst bij Kinderopvang De Zonnebloem",
-                              "open taken in de takenlijst bij Kinderopvang De Zonnebloem"]
+                              "open taken in de takenlijst bij Kinderopvang De Zonnebloem",
+                              "gesprek 'Doorgaande lijn Taal Zuilen' in Nextcloud Talk"]
     assert (result.tasks_removed, result.tasks_kept, result.meetings) == (1, 1, 6)
-    # Share DELETE, the two unshare POSTs, the open task's DELETE, six meetings without Bram.
-    assert _writes(world.sandbox) == {"DELETE": 2, "POST": 2, "PUT": 6}
+    # Share DELETE, the two unshare POSTs, the open task's DELETE, six meetings without Bram, and Bram's
+    # attendee DELETE in the conversation.
+    assert _writes(world.sandbox) == {"DELETE": 2 + 1, "POST": 2, "PUT": 6}
 
     assert "bram" not in [s.share_with for s in a.state.shares.values()]
     cals = calendars(a)

@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 
 WRITE_METHODS = frozenset({"PUT", "POST", "MKCOL", "MKCALENDAR", "PROPPATCH", "DELETE", "MOVE"})
+_MARKER = re.compile(r"ref [0-9a-f]{16}")  # a conversation's marker hashes the network's creation time
 _VOLATILE = re.compile(r"^(DTSTAMP|CREATED|LAST-MODIFIED)[:;].*$", re.MULTILINE)
 
 
@@ -18,17 +19,22 @@ def snapshot(sandbox) -> dict:
     orgs = sandbox.orgs
     hosts = {org.host: f"<{key}>" for key, org in orgs.items()}
 
+    # Talk conversation tokens are random: each becomes <gesprek> (the Readme links one).
+    tokens = [room.token for org in orgs.values() for room in org.talk.conversations()]
+
     def norm(text):
         if text is None:
             return None
         for host, placeholder in hosts.items():
             text = text.replace(host, placeholder)
-        return text
+        for token in tokens:
+            text = text.replace(f"/call/{token}", "/call/<gesprek>")
+        return _MARKER.sub("ref <marker>", text)
 
     picture = {}
     for key, org in sorted(orgs.items()):
         picture[key] = {
-            "files": files(org.root / "files"),
+            "files": {path: norm(text) for path, text in files(org.root / "files").items()},
             "calendars": {name: {**calendar, "objects": {k: norm(v) for k, v in calendar["objects"].items()}}
                           for name, calendar in calendars(org).items()},
             "shares": sorted((s.owner, s.path, s.share_type, norm(s.share_with), s.permissions)
@@ -37,6 +43,10 @@ def snapshot(sandbox) -> dict:
                                     for r in org.state.remote_shares.values()),
             "outbox": sorted((i.method, i.organizer, i.attendee, i.uid, i.summary, str(i.dtstart))
                              for i in org.outbox),
+            "conversations": sorted((room.type, room.name, norm(room.description), room.read_only,
+                                     tuple(sorted((a.actor_type, norm(a.actor_id), a.participant_type)
+                                                  for a in room.attendees)))
+                                    for room in org.talk.conversations()),
         }
     return picture
 

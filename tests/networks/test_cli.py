@@ -58,7 +58,7 @@ def test_dry_run_prints_every_step_with_its_requests_and_sends_none(sqlite_world
     assert all(org.request_log == [] for org in sqlite_world.sandbox.orgs.values())
     assert "   1  Map delen met Eva Smit" in result.output
     assert "   2  Agenda delen met anna, bram, chantal, fatima, daan" in result.output
-    assert "Totaal: 53 stappen, 56 verzoeken" in result.output
+    assert "Totaal: 54 stappen, 58 verzoeken" in result.output
     assert "Iris Kok (Peuterspeelzaal Het Kompas, geen Nextcloud) krijgt de uitnodigingen per e-mail." in result.output
     with sqlite_world.app.app_context():
         assert db.session.query(LaunchStep).count() == 0
@@ -70,7 +70,7 @@ def test_launch_reports_the_steps_and_status_shows_them_per_phase(sqlite_world):
     runner = sqlite_world.app.test_cli_runner()
     result = runner.invoke(args=["network", "launch", slug])
     assert result.exit_code == 0, result.output
-    assert "53 stappen uitgevoerd, 0 gecontroleerd, 0 mislukt, 0 niet uitgevoerd." in result.output
+    assert "54 stappen uitgevoerd, 0 gecontroleerd, 0 mislukt, 0 niet uitgevoerd." in result.output
 
     status = runner.invoke(args=["network", "status", slug])
     assert status.exit_code == 0, status.output
@@ -78,7 +78,7 @@ def test_launch_reports_the_steps_and_status_shows_them_per_phase(sqlite_world):
     assert "Fase 1. Voorbereiden:" in status.output and "(huidige fase)" in status.output
     assert "  [klaar] Document '1. Voorbereiden/Netwerkplan.md' plaatsen" in status.output
     assert "  Taken: 7 in Nextcloud, 2 in de app" in status.output
-    assert "Stappen: 53 klaar" in status.output
+    assert "Stappen: 54 klaar" in status.output
 
 
 def test_launch_exits_with_an_error_when_a_step_fails(sqlite_world):

@@ -135,7 +135,7 @@ def test_second_launch_makes_no_write_request(world):
     result = world.launch(slug, progress=lambda step, status: statuses.append(status))
     assert result.ok
     assert writes(world.sandbox) == {}
-    assert sum(len(org.request_log) for org in world.sandbox.orgs.values()) == reads == 10
+    assert sum(len(org.request_log) for org in world.sandbox.orgs.values()) == reads == 11  # 10 + the conversation
     assert result.done == 0 and result.verified == result.steps
     assert set(statuses) == {"running", "verified"}
     assert snapshot(world.sandbox) == before

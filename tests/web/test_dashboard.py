@@ -21,6 +21,13 @@ def test_kartrekker_sees_her_network_in_the_list_and_its_dashboard(anna):
         assert expected in text
 
 
+def test_the_dashboard_links_the_networks_conversation_in_talk(anna, launched):
+    [room] = launched.sandbox.org("a").talk.conversations()
+    text = anna.get(f"/networks/{SLUG}").get_data(as_text=True)
+    assert f'href="{launched.sandbox.org("a").base_url}/index.php/call/{room.token}"' in text
+    assert "Open het gesprek van het netwerk in Nextcloud Talk" in text
+
+
 def test_a_participant_who_is_not_the_kartrekker_is_refused(bram):
     assert bram.get(f"/networks/{SLUG}").status_code == 403
     assert bram.post(f"/networks/{SLUG}/actions/sync").status_code == 403
