@@ -76,8 +76,20 @@ class LaunchIncomplete(JobIncomplete):
     """Some steps of a queued launch failed; raised so that the queue runs the (resuming) launch again."""
 
 
+def _run(kind: str, slug: str):
+    """One engine run from a job: another run holding the network makes the job wait (LockBusy, not counted as
+    an attempt) instead of failing it."""
+    from extension.locks import LockBusy, holder
+
+    try:
+        return engine.run(current_app._get_current_object(), kind, slug)
+    except engine.Busy:
+        lock = f"network:{slug}"
+        raise LockBusy(lock, holder(lock)) from None
+
+
 def launch_network(slug: str) -> None:
-    result = engine.run(current_app._get_current_object(), "launch", slug)
+    result = _run("launch", slug)
     if not result.ok:
         raise LaunchIncomplete(f"launch of {slug}: {len(result.failed)} steps failed, {result.not_run} not run; "
                                + "; ".join(f"{key}: {error}" for key, error in result.failed))
@@ -86,7 +98,7 @@ def launch_network(slug: str) -> None:
 
 def resume_network(slug: str) -> None:
     """Finish whatever run of a plan on the network was cut short (queued by `resume_stuck_networks`)."""
-    result = engine.run(current_app._get_current_object(), "resume", slug)
+    result = _run("resume", slug)
     if not result.ok:
         # A RunResult lists (step, error) pairs; an EndResult (an ended network's run) lists messages.
         failed = [f"{item[0]}: {item[1]}" if isinstance(item, tuple) else item for item in result.failed]
@@ -138,8 +150,7 @@ def resume_stuck_networks() -> list[str]:
 
 def catch_up_organisation(organisation_id: int) -> None:
     """An organisation just connected: its tasks of every started phase and its shares land in its Nextcloud."""
-    app = current_app._get_current_object()
-    results = {slug: engine.run(app, "catch-up", slug) for slug in members.involved_networks(organisation_id)}
+    results = {slug: _run("catch-up", slug) for slug in members.involved_networks(organisation_id)}
     failed = {slug: result for slug, result in results.items() if result is not None and not result.ok}
     if failed:
         raise LaunchIncomplete("catch-up failed for " + ", ".join(sorted(failed)))

@@ -103,8 +103,9 @@ def _job(database_url: str, name: str) -> str | None:
     return scalar(database_url, "SELECT state FROM jobs WHERE name = :name ORDER BY id DESC LIMIT 1", name=name)
 
 
-# The killed command's lock outlives it this long (it renews it while alive); the default is 30 s.
-LOCK_TTL = "4"
+# The killed command's lock outlives it this long (it renews it while alive; the default is 30 s): the worker,
+# started at once, meets the lock still live and its job waits.
+LOCK_TTL = "12"
 
 
 def test_the_lock_of_a_killed_launch_holds_a_background_launch_back_only_until_it_lapses(sandbox, tmp_path, workers,
@@ -125,6 +126,8 @@ def test_the_lock_of_a_killed_launch_holds_a_background_launch_back_only_until_i
                  "the background launch", worker.logs)
         worker.stop()
     assert _job(database_url, "launch_network") == "done", worker.logs()
+    # Waiting for the lock to lapse used no attempt: not failed, not retried as a failure.
+    assert scalar(database_url, "SELECT attempts FROM jobs WHERE name = 'launch_network'") == 1
     assert scalar(database_url, "SELECT status FROM networks") == "active"
     assert snapshot(sandbox) == uninterrupted
 
@@ -149,6 +152,7 @@ def test_the_lock_of_a_killed_advance_holds_a_background_catch_up_back_only_unti
                  "the background catch-up", worker.logs)
         worker.stop()
     assert _job(database_url, "catch_up_organisation") == "done", worker.logs()
+    assert scalar(database_url, "SELECT attempts FROM jobs WHERE name = 'catch_up_organisation'") == 1
     # The catch-up ran the network's whole desired state: the advance cut short is finished too.
     assert scalar(database_url, "SELECT count(*) FROM launch_steps WHERE status <> 'done'") == 0
 
