@@ -94,8 +94,7 @@ def _launch(app, slug, *, progress, client_for, only=None):
         network.status = NetworkStatus.LAUNCHING
     if network.launched_at is None:
         network.launched_at = utcnow()
-    # Not committed on its own: "launching" lands with the run's first journal commit, so a process killed
-    # before it leaves a draft, never a network "launching" without a run that says how far it got.
+    db.session.commit()
     return desired(app, network, "launch", verify=True, progress=progress, client_for=client_for, only=only)
 
 

@@ -167,6 +167,10 @@ class JobQueue:
                 slugs.update(spec.networks(*args))
         return slugs
 
+    def ever_queued(self, name: str, *args) -> bool:
+        """Whether job `name` with these arguments has a row, in any state (finished rows are kept a week)."""
+        return db.session.scalar(select(Job.id).where(Job.key == _key(name, list(args))).limit(1)) is not None
+
     def pending(self) -> int:
         """Messages waiting in the queue's store; also the readiness probe of the store (raises when it is
         unreachable)."""

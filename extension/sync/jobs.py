@@ -25,7 +25,7 @@ from extension import engine
 from extension.jobs import JobIncomplete
 from extension.jobs.schedule import last_completed
 from extension.networks import members
-from extension.networks.models import EngineRun, Network, RunState, as_utc
+from extension.networks.models import EngineRun, Network, NetworkStatus, RunState, as_utc
 from extension.organisations.models import utcnow
 from extension.sync import service
 from extension.sync.models import STATE_OK, SyncCollection
@@ -108,43 +108,51 @@ def resume_network(slug: str) -> None:
 
 def resume_stuck_networks() -> list[str]:
     """Queue a resume of every network whose latest engine run is still "running" while nobody holds the
-    network's lock (its process died), unless a job will run a plan on it anyway; inside an app context.
+    network's lock (its process died), or that is "launching" without any run (killed before its first
+    journal commit), unless a job will run a plan on it anyway; inside an app context.
 
-    The run is marked interrupted under the network's lock, so that it is queued once: a resume that fails
-    leaves a failed run of its own, not one to resume again. Returns the slugs queued."""
+    A run is marked interrupted under the network's lock, so that it is queued once: a resume that fails
+    leaves a failed run of its own, not one to resume again; a network without runs is resumed once. Returns
+    the slugs queued."""
     from extension.jobs import job_queue
     from extension.locks import LockBusy, network_lock
 
     app = current_app._get_current_object()
+    queue = job_queue()
     latest = (select(EngineRun.network_id, func.max(EngineRun.id).label("run_id"))
               .group_by(EngineRun.network_id).subquery())
-    stuck = db.session.execute(select(Network.slug, EngineRun.id)
-                               .join(latest, latest.c.network_id == Network.id)
-                               .join(EngineRun, EngineRun.id == latest.c.run_id)
-                               .where(EngineRun.status == RunState.RUNNING)).all()
+    stuck: list[tuple[str, int | None]] = list(db.session.execute(
+        select(Network.slug, EngineRun.id).join(latest, latest.c.network_id == Network.id)
+        .join(EngineRun, EngineRun.id == latest.c.run_id).where(EngineRun.status == RunState.RUNNING)).all())
+    stuck += [(slug, None) for slug in db.session.scalars(select(Network.slug).where(
+        Network.status == NetworkStatus.LAUNCHING,
+        ~select(EngineRun.id).where(EngineRun.network_id == Network.id).exists()))]
     if not stuck:
         db.session.rollback()
         return []
-    in_hand = job_queue().networks_in_hand()
+    in_hand = queue.networks_in_hand()
+    stuck = [(slug, run_id) for slug, run_id in stuck if slug not in in_hand
+             and (run_id is not None or not queue.ever_queued("resume_network", slug))]
     db.session.rollback()
     interrupted = []
     for slug, run_id in stuck:
-        if slug in in_hand:
-            continue
         try:
             with network_lock(slug, wait=0, ttl=float(app.config.get("NETWORK_LOCK_TTL", 30))):
-                marked = db.session.execute(
-                    update(EngineRun).where(EngineRun.id == run_id, EngineRun.status == RunState.RUNNING)
-                    .values(status=RunState.FAILED, finished_at=utcnow(),
-                            failed_error=func.coalesce(EngineRun.failed_error, INTERRUPTED))).rowcount
+                if run_id is None:
+                    still = not db.session.scalar(select(EngineRun.id).join(Network).where(Network.slug == slug))
+                else:
+                    still = db.session.execute(
+                        update(EngineRun).where(EngineRun.id == run_id, EngineRun.status == RunState.RUNNING)
+                        .values(status=RunState.FAILED, finished_at=utcnow(),
+                                failed_error=func.coalesce(EngineRun.failed_error, INTERRUPTED))).rowcount
                 db.session.commit()
         except LockBusy:
             continue  # a live run holds it: not stuck
-        if marked:
+        if still:
             log.warning("a run on network %s was cut short with its process; its resume is queued", slug)
             interrupted.append(slug)
     for slug in interrupted:
-        job_queue().enqueue("resume_network", slug)
+        queue.enqueue("resume_network", slug)
     return interrupted
 
 

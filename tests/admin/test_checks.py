@@ -300,7 +300,7 @@ def test_background_results_older_than_three_intervals_are_stale_in_readyz_not_h
     for report in body["organisations"].values():
         assert report["stale"] is True and report["ok"] is None and report["checked_at"]
     assert body["checks"]["organisation_checks"]["ok"] is False
-    assert "stale" in body["checks"]["organisation_checks"]["error"]
+    assert "achtergrondcontroles van de organisaties zijn verouderd" in body["checks"]["organisation_checks"]["error"]
     assert readyz(app, token=None).get_json() == {"status": "failing"}
 
 

@@ -78,6 +78,22 @@ def test_the_reaper_resumes_a_run_cut_short_in_a_process_without_a_job(sqlite_wo
     assert len(_jobs(world.app)) == 1  # a run is resumed once
 
 
+def test_the_reaper_resumes_a_network_left_launching_before_its_first_journal_commit(sqlite_world):
+    world = sqlite_world
+    slug = world.create()
+    with world.app.app_context():  # as a launch killed right after it said "launching", before its plan ran
+        db.session.query(Network).one().status = "launching"
+        db.session.commit()
+
+    _reap(world.app)
+
+    assert _jobs(world.app) == [("resume_network", [slug], "done")]
+    with world.app.app_context():
+        assert db.session.query(Network).one().status == "active"
+    _reap(world.app)
+    assert len(_jobs(world.app)) == 1
+
+
 def test_the_reaper_leaves_a_run_whose_lock_is_held_alone(sqlite_world):
     world = sqlite_world
     slug = world.create()
