@@ -16,7 +16,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 import requests
-from flask import Flask
+from flask import Flask, current_app
 
 from connectors.errors import NextcloudError, ReconnectNeeded
 from connectors.http import is_timeout, make_session
@@ -357,26 +357,73 @@ def run_and_store(app: Flask) -> Report:
 
 def stored_reports() -> dict[str, dict[str, Any]]:
     """Per organisation the last background results: {"ok", "checks", "checked_at"}; organisations not
-    checked yet have ok None and no checks."""
+    checked yet have ok None and no checks; results older than STALE_INTERVALS intervals (the worker is
+    down) have ok None and "stale" true: they say nothing about now."""
     from extension.health.models import OrganisationCheck
+    from extension.networks.models import as_utc
     from extension.organisations.models import Organisation
 
     rows = db.session.execute(db.select(Organisation.slug, OrganisationCheck)
                               .outerjoin(OrganisationCheck, OrganisationCheck.organisation_id == Organisation.id)
                               .order_by(Organisation.name)).all()
-    from extension.networks.models import as_utc
+    cutoff = _stale_before(current_app)
+    reports = {}
+    for slug, row in rows:
+        if row is None:
+            reports[slug] = {"ok": None, "checks": [], "checked_at": None}
+            continue
+        checked_at = as_utc(row.checked_at)
+        reports[slug] = {"ok": row.ok, "checks": row.results, "checked_at": checked_at.isoformat(timespec="seconds")}
+        if checked_at < cutoff:
+            reports[slug].update(ok=None, stale=True)
+    return reports
 
-    return {slug: {"ok": row.ok, "checks": row.results,
-                   "checked_at": as_utc(row.checked_at).isoformat(timespec="seconds")}
-            if row is not None else {"ok": None, "checks": [], "checked_at": None}
-            for slug, row in rows}
+
+class ResultsStale(readiness.CheckFailed):
+    """The background organisation checks have not run for several intervals: the worker is down."""
+
+
+# Background results older than this many check intervals (READYZ_CACHE_SECONDS) make `check` and /readyz fail.
+STALE_INTERVALS = 3
+
+
+def _stale_before(app: Flask):
+    from datetime import timedelta
+
+    from extension.organisations.models import utcnow
+
+    return utcnow() - timedelta(seconds=STALE_INTERVALS * float(app.config["READYZ_CACHE_SECONDS"]))
+
+
+def check_background_results(app: Flask) -> dict[str, Any]:
+    """Fails when an organisation's last background check (or, never checked, its addition) is older than
+    STALE_INTERVALS check intervals."""
+    from extension.health.models import OrganisationCheck
+    from extension.networks.models import as_utc
+    from extension.organisations.models import Organisation
+
+    since = db.func.coalesce(OrganisationCheck.checked_at, Organisation.created_at)
+    count, oldest = db.session.execute(
+        db.select(db.func.count(Organisation.id), db.func.min(since))
+        .outerjoin(OrganisationCheck, OrganisationCheck.organisation_id == Organisation.id)).one()
+    if not count:
+        return {"organisations": 0}
+    oldest = as_utc(oldest)
+    if oldest < _stale_before(app):
+        raise ResultsStale("the organisations' background checks are stale: the oldest is from %(since)s "
+                           "(%(count)s intervals of %(seconds)s s)", since=oldest.isoformat(timespec="seconds"),
+                           count=STALE_INTERVALS, seconds=f"{float(app.config['READYZ_CACHE_SECONDS']):g}")
+    return {"oldest": oldest.isoformat(timespec="seconds")}
 
 
 def init_app(app: Flask) -> None:
-    """Register the background organisation checks, every READYZ_CACHE_SECONDS for all workers together."""
+    """Register the background organisation checks, every READYZ_CACHE_SECONDS for all workers together, and
+    the readiness check that fails when their results are stale."""
     queue = app.extensions["ln_jobs"]
     queue.register_periodic(CHECK_SCHEDULE, lambda: run_and_store(app),
                             seconds=float(app.config["READYZ_CACHE_SECONDS"]))
+    readiness.register(app, "organisation_checks", check_background_results, critical=False, fails=True,
+                       hint="start `lerend-netwerk worker`: it checks the organisations in the background")
 
 
 CHECK_SCHEDULE = "check_organisations"

@@ -40,7 +40,7 @@ def retry_action(run) -> str:
 
 def init_app(app: Flask) -> None:
     """Register the job on the app's queue; it is not retried by the queue: the kartrekker retries it."""
-    app.extensions["ln_jobs"].register(JOB, run_action)
+    app.extensions["ln_jobs"].register(JOB, run_action, networks=_network_of)
 
 
 def start(network: Network, action: str, account_id: int | None, **params: Any) -> EngineRun:
@@ -53,6 +53,12 @@ def start(network: Network, action: str, account_id: int | None, **params: Any) 
     run_id = run.id
     job_queue().enqueue(JOB, run_id)
     return db.session.get(EngineRun, run_id)
+
+
+def _network_of(run_id: int) -> list[str]:
+    """The network an action job runs its plan on (the queue's reaper leaves that network to the job)."""
+    run = db.session.get(ActionRun, run_id)
+    return [run.network.slug] if run is not None else []
 
 
 def run_action(run_id: int) -> None:

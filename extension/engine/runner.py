@@ -172,6 +172,7 @@ def _execute(app, network, plan, kind, verify, redo, only, removals, progress, c
     context = StepContext({"organiser_email": host_account.email if host_account else None,
                            "organiser_name": host_account.display_name if host_account else None})
     renamed: list[Taken] = []
+    refused_lists: list[tuple[Work, Taken]] = []
 
     def run_one(item: Work) -> dict:
         kind_of = KINDS[item.step.kind]
@@ -214,14 +215,18 @@ def _execute(app, network, plan, kind, verify, redo, only, removals, progress, c
             run.done += 1
         else:
             error = outcome.error
-            if isinstance(error, Taken) and item.step.kind == "tasklist" and any(
-                    r.kind == "tasklist" and r is not row and (r.attempts or r.status == StepState.DONE)
-                    for r in network.launch_steps):
-                # Other organisations' task lists already carry this name: one cannot move alone.
-                error = LaunchError(Text("The task list '%(name)s' exists already and was not made by this "
-                                         "installation; rename or delete it in Nextcloud and try again.",
-                                         name=error.name))
             if isinstance(error, Taken):
+                # A first creation that found its name taken stays a first creation (not counted as tried),
+                # so that no later run adopts what it found there.
+                row.attempts -= 1
+            if isinstance(error, Taken) and item.step.kind == "tasklist":
+                # One name for the network's task lists in every organisation: settled once the run is over.
+                refused_lists.append((item, error))
+                row.status, row.last_error = StepState.FAILED, str(error)
+                error = None
+            if error is None:
+                status = FAILED
+            elif isinstance(error, Taken):
                 renamed.append(error)
                 _rename(network, item, error)
                 result.notes.append(str(error))
@@ -262,6 +267,8 @@ def _execute(app, network, plan, kind, verify, redo, only, removals, progress, c
             # Never started: a step it needs failed; it waits as it was.
             item.row.status = prior[item.key]
             item.row.attempts -= 1
+    if refused_lists:
+        _settle_refused_lists(network, refused_lists, result, run, renamed)
     if _queued_run(network, progress) is None:
         # A run queued by the web app is ended by its job, which adds the outcome in words (and may run again).
         run.status = RunState.DONE if result.ok else RunState.FAILED
@@ -374,6 +381,43 @@ def _rename(network: Network, item: Work, taken: Taken) -> None:
         network.calendar_uri = taken.free
     elif step.kind == "tasklist":
         network.tasklist_uri = taken.free
+
+
+def _settle_refused_lists(network: Network, refused: list[tuple[Work, Taken]], result: RunResult, run: EngineRun,
+                          renamed: list[Taken]) -> None:
+    """Task lists whose first creation found the name taken by something this installation did not make.
+
+    While no organisation holds a task list this installation made (or may have made) under the current
+    name, the network's task list name moves to a free one in every organisation; otherwise one list
+    cannot move alone and each refusal says what to do. Either way nothing found is adopted."""
+    mine = [row for row in network.launch_steps if row.kind == "tasklist"
+            and all(row is not item.row for item, _ in refused)
+            and (row.status == StepState.DONE or row.attempts > 0)]
+    if not mine:
+        taken = max((t for _, t in refused), key=lambda t: _number(t.free))
+        network.tasklist_uri = taken.free
+        renamed.append(taken)
+        result.notes.append(str(taken))
+        for item, _ in refused:
+            item.row.status, item.row.last_error = StepState.PENDING, None
+            result.steps -= 1
+            run.total -= 1
+        return
+    for item, taken in refused:
+        message = str(Text("The task list '%(name)s' exists already and was not made by this installation; "
+                           "rename or delete it in Nextcloud and try again.", name=taken.name))
+        log.warning("step %s failed: %s", item.key, message)
+        item.row.status, item.row.last_error = StepState.FAILED, message
+        result.failed.append((item.key, message))
+        run.failed += 1
+        if run.failed_label is None:
+            run.failed_label, run.failed_error = item.step.label, message
+
+
+def _number(uri: str) -> int:
+    """The N of a free name `<uri>-N`."""
+    tail = uri.rsplit("-", 1)[-1]
+    return int(tail) if tail.isdigit() else 0
 
 
 def _task(network: Network, uid: str) -> KnowledgeTask | None:

@@ -5,7 +5,10 @@ Redis with REDIS_URL) only carries the row's id to a worker. A worker runs a job
 `job:<id>`, extension.locks, renewed while it runs), so the database always says who runs what: a row that
 is running while nobody holds its lease belonged to a worker that died, and the reaper, which every live
 worker runs on the schedule, queues it again — as it does a queued row whose message was lost (Redis hands
-a message out once). A job is finished only when its row says so; every job is safe to run again.
+a message out once). A job is finished only when its row says so; every job is safe to run again. Feature
+packages add reapers of their own (`add_reaper`): a run of a plan cut short in a process that had no job row
+(a foreground command) is found by the sync package's reaper, which asks `networks_in_hand` what the jobs
+will do themselves.
 
 Periodic work (the sync cycle, the organisation checks, the reaper) is due once per interval for all
 workers together: each worker's scheduler thread claims due rows in the `schedules` table
@@ -21,7 +24,7 @@ import threading
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 from flask import Flask, current_app
 from huey import Huey, RedisHuey, SqliteHuey
@@ -54,6 +57,8 @@ class JobSpec:
     func: Callable[..., Any]
     retries: int
     retry_delay: int
+    # The slugs of the networks a run of the job with these arguments runs plans on (None: no network).
+    networks: Callable[..., Iterable[str]] | None = None
 
 
 @dataclass(frozen=True)
@@ -73,20 +78,23 @@ class JobQueue:
         self._jobs: dict[str, JobSpec] = {}
         self._tasks: dict[str, Any] = {}
         self.periodic: dict[str, Periodic] = {}
+        self._reapers: list[Callable[[], Any]] = []
         self.lease_seconds = float(app.config["JOBS_LEASE_SECONDS"])
         self.requeue_seconds = float(app.config["JOBS_REQUEUE_SECONDS"])
         self.add_periodic(Periodic("reap", float(app.config["JOBS_REAP_SECONDS"]), inline=self.reap))
 
     # -- registry -----------------------------------------------------------------------------------------
 
-    def register(self, name: str, func: Callable[..., Any], retries: int = 0, retry_delay: int = 30) -> None:
+    def register(self, name: str, func: Callable[..., Any], retries: int = 0, retry_delay: int = 30, *,
+                 networks: Callable[..., Iterable[str]] | None = None) -> None:
         """Make `func(*args)` runnable as job `name` (it runs in an app context); `retries` are further
-        attempts after a failure, `retry_delay` seconds apart.
+        attempts after a failure, `retry_delay` seconds apart; `networks(*args)` names the networks whose
+        plans the job runs (see `networks_in_hand`).
 
         The queue message is a Huey task of that name with the job's arguments (and the row's id), so Huey's
         signals name the job; it completes (SIGNAL_COMPLETE) only when the job finished in that run, and
         is cancelled (SIGNAL_CANCELED) when it failed, was left for later or runs elsewhere."""
-        self._jobs[name] = JobSpec(name, func, retries, retry_delay)
+        self._jobs[name] = JobSpec(name, func, retries, retry_delay, networks)
 
         def run_job(*args, job_id: int):
             if self.execute(job_id) != DONE:
@@ -104,6 +112,10 @@ class JobQueue:
 
     def add_periodic(self, periodic: Periodic) -> None:
         self.periodic[periodic.name] = periodic
+
+    def add_reaper(self, reaper: Callable[[], Any]) -> None:
+        """`reaper()` runs (in an app context) with every reaping, after the jobs' own."""
+        self._reapers.append(reaper)
 
     @property
     def names(self) -> list[str]:
@@ -144,6 +156,20 @@ class JobQueue:
     def _send(self, job_id: int, name: str, args: list) -> None:
         """The message that wakes a worker (in immediate mode: runs the job now)."""
         self._tasks[name](*args, job_id=job_id)
+
+    def networks_in_hand(self) -> set[str]:
+        """Slugs of the networks that a queued or running job will run (or runs) a plan on; call inside an app
+        context."""
+        slugs: set[str] = set()
+        for name, args in db.session.execute(select(Job.name, Job.args).where(Job.state.in_((QUEUED, RUNNING)))):
+            spec = self._jobs.get(name)
+            if spec is not None and spec.networks is not None:
+                slugs.update(spec.networks(*args))
+        return slugs
+
+    def ever_queued(self, name: str, *args) -> bool:
+        """Whether job `name` with these arguments has a row, in any state (finished rows are kept a week)."""
+        return db.session.scalar(select(Job.id).where(Job.key == _key(name, list(args))).limit(1)) is not None
 
     def pending(self) -> int:
         """Messages waiting in the queue's store; also the readiness probe of the store (raises when it is
@@ -250,6 +276,12 @@ class JobQueue:
         for job_id, name, args in messages:
             if name in self._tasks:
                 self._send(job_id, name, list(args))
+        for reaper in self._reapers:
+            try:
+                reaper()
+            except Exception:  # one reaper's failure (a database hiccup) must not stop the jobs' reaping
+                db.session.rollback()
+                log.exception("reaper %s failed", getattr(reaper, "__name__", reaper))
         return sent
 
     # -- the worker ---------------------------------------------------------------------------------------

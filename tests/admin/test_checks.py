@@ -269,3 +269,68 @@ def test_an_admin_session_sees_the_details_of_readyz(app, connected):
     assert set(client.get("/readyz").get_json()["organisations"]) == set(connected.values())
     if person is not None:
         assert signed_in_client(app, person).get("/readyz").get_json() == {"status": "ok"}
+
+
+def _age(app, table: str, column: str, seconds: float) -> None:
+    """Move every row's `column` of `table` that many seconds into the past (a worker that stopped then)."""
+    from datetime import timedelta
+
+    from extension.extensions import db
+    from extension.organisations.models import utcnow
+
+    with app.app_context():
+        db.session.execute(db.text(f"UPDATE {table} SET {column} = :moment"),
+                           {"moment": utcnow() - timedelta(seconds=seconds)})
+        db.session.commit()
+
+
+def _three_check_intervals(app) -> float:
+    return 3 * float(app.config["READYZ_CACHE_SECONDS"]) + 60
+
+
+def test_background_results_older_than_three_intervals_are_stale_in_readyz_not_healthy(app, connected):
+    check_in_background(app)
+    _age(app, "organisation_checks", "checked_at", _three_check_intervals(app))
+
+    response = readyz(app)
+
+    assert response.status_code == 200  # the pages still work from the database
+    body = response.get_json()
+    assert body["status"] == "failing"
+    for report in body["organisations"].values():
+        assert report["stale"] is True and report["ok"] is None and report["checked_at"]
+    assert body["checks"]["organisation_checks"]["ok"] is False
+    assert "achtergrondcontroles van de organisaties zijn verouderd" in body["checks"]["organisation_checks"]["error"]
+    assert readyz(app, token=None).get_json() == {"status": "failing"}
+
+
+def test_check_fails_when_the_background_results_are_stale(runner, app, connected):
+    check_in_background(app)
+    _age(app, "organisation_checks", "checked_at", _three_check_intervals(app))
+
+    code, output = check(runner)
+
+    assert code == 1, output
+    line = next(line for line in output.splitlines() if "organisation_checks" in line)
+    assert line.startswith("FAIL") and "background checks are stale" in line and "lerend-netwerk worker" in line
+
+
+def test_organisations_never_checked_in_the_background_for_three_intervals_fail_check_and_readyz(runner, app,
+                                                                                               connected):
+    _age(app, "organisations", "created_at", _three_check_intervals(app))  # no worker ever ran
+
+    code, output = check(runner)
+    body = readyz(app).get_json()
+
+    assert code == 1 and next(l for l in output.splitlines() if "organisation_checks" in l).startswith("FAIL")
+    assert body["status"] == "failing" and body["checks"]["organisation_checks"]["ok"] is False
+
+
+def test_fresh_background_results_keep_readyz_ok(app, connected):
+    check_in_background(app)
+    _age(app, "organisation_checks", "checked_at", float(app.config["READYZ_CACHE_SECONDS"]))
+
+    body = readyz(app).get_json()
+
+    assert body["status"] == "ok" and body["checks"]["organisation_checks"]["ok"] is True
+    assert all(report["ok"] and "stale" not in report for report in body["organisations"].values())

@@ -78,3 +78,35 @@ def test_a_worker_ended_mid_cycle_leaves_the_sync_to_the_other_worker(pg, redis_
 
     pair.start()  # another host's worker
     wait_for(lambda: scalar(pg, runs) > before, 120, "a completed cycle on the other worker", pair.logs)
+
+
+@pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGTERM], ids=["killed", "stopped"])
+def test_the_next_cycle_runs_after_the_worker_is_ended_mid_cycle_and_restarted(sandbox, tmp_path, workers, how):
+    database_url = f"sqlite:///{tmp_path / 'test.sqlite'}"
+    jobs = str(tmp_path / "jobs.sqlite")
+    with running_app(database_url, tmp_path, JOBS_SQLITE=jobs) as app:
+        _launched(app, sandbox, tmp_path)
+        with app.app_context():
+            db.session.remove()
+    single = workers(database_url, LN_JOBS_SQLITE=jobs, LN_SYNC_INTERVAL_SECONDS=3)
+    first = single.start()
+    _kill_at_first_report(sandbox, [first], how)
+    wait_for(lambda: first.poll() is not None, 120, "the end of the syncing worker", single.logs)
+    for org in sandbox.orgs.values():
+        org.faults.on_request = None
+    runs = "SELECT coalesce(max(runs), 0) FROM schedules WHERE name = 'sync_all'"
+    before = scalar(database_url, runs)
+    with running_app(database_url, tmp_path, JOBS_SQLITE=jobs, SYNC_INTERVAL_SECONDS=3) as app:
+        # Never "all is well" while no cycle completes: `check` fails once three intervals have passed.
+        wait_for(lambda: _check_fails_on_the_sync_cycle(app), 60, "`check` failing on the stalled sync")
+        with app.app_context():
+            db.session.remove()
+
+    single.start()  # the service manager starts it again
+    wait_for(lambda: scalar(database_url, runs) > before, 120, "a completed cycle after the restart", single.logs)
+
+
+def _check_fails_on_the_sync_cycle(app) -> bool:
+    result = app.test_cli_runner().invoke(args=["check"])
+    return result.exit_code == 1 and any(line.startswith("FAIL") and "sync_cycle" in line
+                                         for line in result.output.splitlines())
