@@ -37,7 +37,8 @@ ORGANISATIONS = (  # sandbox key, name, kind, e-mail domain
 # Everyone signing in: the kartrekker of every network, a participant in about 23, a manager, an admin.
 KARTREKKER, PARTICIPANT, MANAGER, ADMIN = "anna", "bram", "daan", "beheer"
 PEOPLE_PER_ORGANISATION = 290  # 1,000 networks × 20 members over 870 people: 23 networks each on average
-DONE_SHARE = 0.4
+DONE_SHARE, DONE_SHARE_EARLIER = 0.4, 0.85  # ticked off: in the current phase, in earlier ones
+STARTED_WITHIN_DAYS = 400  # start dates spread over the template's 47 weeks and a little after
 POSTGRES_ADMIN_URL = os.environ.get("LN_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
@@ -121,11 +122,27 @@ commitments:
 """
 
 
+BATCH = 100  # networks whose launch and sync are recorded together
+
+
 def fill(app, slugs: dict[str, str], domains: dict[str, str], networks: int, seed: int,
-         report: Callable[[str], None]) -> None:
-    """Create `networks` networks with the services, mark them launched and tick a share of their tasks."""
+         report: Callable[[str], None], first: int = 0) -> None:
+    """Create `networks` networks (numbered from `first`) with the services, mark them launched and tick a
+    share of their tasks.
+
+    Every network is a network file (the import format) validated by the same schema as
+    `network create --from FILE.yml` and stored by `create_network`; the first file goes through the loader
+    with its line-numbered parser, the rest through the C YAML parser (same data, a fraction of the time).
+    What a launch and later syncs record (status, tasks written, ticks, replies) is then written in batches
+    with the ORM's bulk updates by primary key. Commits skip the wait for the disk (synchronous_commit off
+    on the fill's own connections): a benchmark database needs no durability.
+    """
+    import yaml
+    from sqlalchemy import event
+
     from extension.extensions import db
-    from extension.network_templates import get_template, load_network_file
+    from extension.network_templates import check_network_references, get_template, load_network_file
+    from extension.network_templates.schema import NetworkSpec
     from extension.networks.models import KnowledgeTask, Network
     from extension.networks.service import create_network
 
@@ -135,43 +152,96 @@ def fill(app, slugs: dict[str, str], domains: dict[str, str], networks: int, see
     started = time.perf_counter()
     today = date.today()
     with app.app_context():
-        for number in range(networks):
-            path = folder / f"netwerk-{number}.yml"
-            start = today - timedelta(days=rng.randrange(0, 200))
-            path.write_text(network_file(number, rng, domains, slugs, start), encoding="utf-8")
-            spec = load_network_file(path, organisations=slugs.values(), templates=[template.id])
-            network = create_network(app, spec, template).network
-            _as_launched_and_synced(network, rng)
-            db.session.commit()
-            db.session.expunge_all()
-            if (number + 1) % 100 == 0:
-                report(f"  {number + 1} networks filled ({time.perf_counter() - started:.0f} s)")
-        tasks = db.session.query(KnowledgeTask).count()
-        report(f"  filled: {db.session.query(Network).count()} networks, {tasks} knowledge tasks "
-               f"in {time.perf_counter() - started:.0f} s")
+        engine = db.engine
+        engine.dispose()  # new connections get the setting below
+        postgres = engine.dialect.name == "postgresql"
+
+        def no_disk_wait(connection, record):
+            if postgres:
+                with connection.cursor() as cursor:
+                    cursor.execute("SET synchronous_commit TO off")
+                connection.commit()
+
+        event.listen(engine, "connect", no_disk_wait)
+        try:
+            created: list[int] = []
+            for number in range(first, first + networks):
+                start = today - timedelta(days=rng.randrange(0, STARTED_WITHIN_DAYS))
+                text = network_file(number, rng, domains, slugs, start)
+                if number == first:
+                    path = folder / f"netwerk-{number}.yml"
+                    path.write_text(text, encoding="utf-8")
+                    spec = load_network_file(path, organisations=slugs.values(), templates=[template.id])
+                else:
+                    spec = NetworkSpec.model_validate(yaml.load(text, Loader=yaml.CSafeLoader))
+                    check_network_references(spec, organisations=slugs.values(), templates=[template.id])
+                network = create_network(app, spec, template).network
+                _earlier_phases_tasks(network, template)
+                created.append(network.id)
+                db.session.expunge_all()
+                if len(created) == BATCH or number == first + networks - 1:
+                    _as_launched_and_synced(created, rng)
+                    created = []
+                if (number + 1 - first) % 100 == 0:
+                    report(f"  {number + 1} networks filled ({time.perf_counter() - started:.0f} s)")
+            tasks = db.session.query(KnowledgeTask).count()
+            report(f"  filled: {db.session.query(Network).count()} networks, {tasks} knowledge tasks "
+                   f"in {time.perf_counter() - started:.0f} s")
+        finally:
+            event.remove(engine, "connect", no_disk_wait)
+            db.session.remove()
+            engine.dispose()
 
 
-def _as_launched_and_synced(network, rng: random.Random) -> None:
-    """What a launch and later syncs record: the network active, tasks written, some ticked off."""
-    from extension.networks.models import KnowledgeTask
+def _earlier_phases_tasks(network, template) -> None:
+    """The knowledge tasks of the phases a network has gone through, as each advance created them."""
+    from extension.extensions import db
+    from extension.networks.service import add_phase_tasks
+
+    current = network.current_phase
+    earlier = [phase for phase in network.phases if phase.position < current.position]
+    for phase in earlier:
+        add_phase_tasks(network, template, phase)
+    if earlier:
+        db.session.commit()
+
+
+def _as_launched_and_synced(network_ids: list[int], rng: random.Random) -> None:
+    """What a launch and later syncs record for these networks: active, tasks written, some ticked off, every
+    meeting answered by its members. Bulk updates by primary key: one statement per table, many rows."""
+    from sqlalchemy import select, update
+
+    from extension.extensions import db
+    from extension.networks.models import (TASK_APP_ONLY, TASK_WRITTEN, KnowledgeTask, Meeting, Membership,
+                                           Network, Phase)
 
     now = datetime.now(timezone.utc)
-    network.status = "active"
-    network.launched_at = now
-    for task in network.tasks:
-        if task.sync_state != "app_only":
-            task.sync_state = "written"
-        if rng.random() < DONE_SHARE:
-            _tick(task, now - timedelta(days=rng.randrange(0, 30)))
-    for meeting in network.meetings:
-        meeting.replies = {m.email: rng.choice(["ACCEPTED", "DECLINED", "TENTATIVE", "NEEDS-ACTION"])
-                           for m in network.memberships}
-
-
-def _tick(task, when: datetime) -> None:
-    task.status = "COMPLETED"
-    task.percent_complete = 100
-    task.completed_at = when
+    db.session.execute(update(Network), [{"id": nid, "status": "active", "launched_at": now} for nid in network_ids])
+    tasks = []
+    current = (Phase.network_id == KnowledgeTask.network_id) & (Phase.key == Network.current_phase_key)
+    for task_id, sync_state, in_current_phase in db.session.execute(
+            select(KnowledgeTask.id, KnowledgeTask.sync_state, KnowledgeTask.phase_id == Phase.id)
+            .join(Network, Network.id == KnowledgeTask.network_id).join(Phase, current)
+            .where(KnowledgeTask.network_id.in_(network_ids)).order_by(KnowledgeTask.id)):
+        row = {"id": task_id, "sync_state": sync_state if sync_state == TASK_APP_ONLY else TASK_WRITTEN,
+               "status": "NEEDS-ACTION", "percent_complete": 0, "completed_at": None}
+        if rng.random() < (DONE_SHARE if in_current_phase else DONE_SHARE_EARLIER):
+            row.update(status="COMPLETED", percent_complete=100,
+                       completed_at=now - timedelta(days=rng.randrange(0, 30)))
+        tasks.append(row)
+    db.session.execute(update(KnowledgeTask), tasks)
+    emails: dict[int, list[str]] = {}
+    for network_id, email in db.session.execute(
+            select(Membership.network_id, Membership.email).where(Membership.network_id.in_(network_ids))
+            .order_by(Membership.network_id, Membership.position)):
+        emails.setdefault(network_id, []).append(email.casefold())
+    meetings = [{"id": meeting_id, "replies": {e: rng.choice(["ACCEPTED", "DECLINED", "TENTATIVE", "NEEDS-ACTION"])
+                                               for e in emails.get(network_id, [])}}
+                for meeting_id, network_id in db.session.execute(
+                    select(Meeting.id, Meeting.network_id).where(Meeting.network_id.in_(network_ids))
+                    .order_by(Meeting.id))]
+    db.session.execute(update(Meeting), meetings)
+    db.session.commit()
 
 
 @contextmanager

@@ -10,7 +10,7 @@ from datetime import date, datetime
 
 from flask import current_app
 from sqlalchemy import and_, case, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from extension.dashboard.access import is_admin
 from extension.dashboard.models import RUN_FAILED, ActionRun, WizardDraft
@@ -21,6 +21,7 @@ from extension.networks.models import (STEP_DONE, STEP_FAILED, STEP_RUNNING, Com
 from extension.networks.naming import NETWORKS_FOLDER
 from extension.networks.service import NetworkNotFound, local_zone, mix_warnings
 from extension.nextcloud_links import links_for
+from extension.organisations.models import Organisation
 
 
 @dataclass(frozen=True)
@@ -64,15 +65,20 @@ def drafts_of(account) -> list[WizardDraft]:
 
 
 def load_network(slug: str) -> Network:
-    """The network with everything its dashboard shows, loaded in one query per table."""
+    """The network with everything its dashboard shows, in five queries: the network with its host, phases
+    and commitments (few rows, joined), then one query each for its members, meetings, tasks and launch steps,
+    every row's organisation (and its connection account) joined in."""
+    def organisation(path):
+        return path.joinedload(Organisation.connection_account)
+
     network = db.session.scalar(select(Network).where(Network.slug == slug).options(
-        selectinload(Network.host_organisation),
-        selectinload(Network.phases),
-        selectinload(Network.memberships).selectinload(Membership.organisation),
-        selectinload(Network.commitments).selectinload(Commitment.organisation),
+        organisation(joinedload(Network.host_organisation)),
+        joinedload(Network.phases),
+        organisation(joinedload(Network.commitments).joinedload(Commitment.organisation)),
+        organisation(selectinload(Network.memberships).joinedload(Membership.organisation)),
         selectinload(Network.meetings),
-        selectinload(Network.tasks).selectinload(KnowledgeTask.organisation),
-        selectinload(Network.launch_steps).selectinload(LaunchStep.organisation)))
+        organisation(selectinload(Network.tasks).joinedload(KnowledgeTask.organisation)),
+        organisation(selectinload(Network.launch_steps).joinedload(LaunchStep.organisation))))
     if network is None:
         raise NetworkNotFound(slug)
     return network
@@ -155,10 +161,11 @@ def today_local() -> date:
     return datetime.now(local_zone(current_app)).date()
 
 
-def dashboard(slug: str, viewer) -> Dashboard:
-    network = load_network(slug)
+def dashboard(slug: str, viewer, network: Network | None = None) -> Dashboard:
+    """What the dashboard shows; `network` when the page has loaded it already with `load_network`."""
+    network = network if network is not None else load_network(slug)
     today = today_local()
-    state = network_status.network_status(slug, today)
+    state = network_status.network_status(slug, today, network=network)
     current = network.current_phase
     open_by_phase: dict[int, int] = {}
     for task in network.tasks:

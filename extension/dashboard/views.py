@@ -54,8 +54,12 @@ def index():
 
 @bp.get("/networks/<slug>")
 def show(slug: str):
-    _network(slug)
-    board = service.dashboard(slug, g.account)
+    try:
+        network = service.load_network(slug)
+    except NetworkNotFound:
+        abort(404)
+    require_manager(network)
+    board = service.dashboard(slug, g.account, network)
     run = board.latest_run
     return render_template("dashboard/show.html", board=board, network=board.network, status=board.status,
                            run=run if run is not None and not run.finished else None)
