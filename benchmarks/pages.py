@@ -378,6 +378,7 @@ def _pages(app, slugs: dict[str, str]) -> list[tuple[str, str]]:
         (MANAGER, f"/organisations/{slugs['a']}"),
         (ADMIN, "/admin/organisations"),
         (ADMIN, "/admin/templates"),
+        (ADMIN, "/admin/health"),
         (ADMIN, "/admin/jobs"),
     ]
     pages.append((f"link {link}", "/"))

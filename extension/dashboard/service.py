@@ -22,6 +22,7 @@ from extension.networks.naming import NETWORKS_FOLDER
 from extension.networks.service import NetworkNotFound, local_zone, mix_warnings
 from extension.nextcloud_links import links_for
 from extension.organisations.models import Organisation
+from extension.pagination import Page
 
 
 @dataclass(frozen=True)
@@ -36,16 +37,22 @@ class NetworkRow:
     tasks_open: int
 
 
-def network_list(account) -> list[NetworkRow]:
-    """The networks the account leads (all of them for an admin), with counts, in three queries."""
-    query = select(Network, Phase.name).outerjoin(
+NETWORKS_PER_PAGE = 50
+
+
+def network_list(account, page: int = 1, size: int = NETWORKS_PER_PAGE) -> tuple[list[NetworkRow], Page]:
+    """Page `page` of the networks the account leads (all of them for an admin), with counts, in three queries."""
+    query = select(Network, Phase.name, func.count().over()).outerjoin(
         Phase, and_(Phase.network_id == Network.id, Phase.key == Network.current_phase_key))
     if not is_admin(account):
         query = query.join(Membership, and_(Membership.network_id == Network.id, Membership.role == "kartrekker",
                                             Membership.organisation_id == account.organisation_id,
                                             Membership.user_id == account.user_id))
-    rows = db.session.execute(query.order_by(Network.name, Network.slug)).all()
-    ids = [network.id for network, _ in rows]
+    rows = db.session.execute(query.order_by(Network.name, Network.slug)
+                              .offset((page - 1) * size).limit(size)).all()
+    if not rows and page > 1:  # past the last page: the first (the list is short again)
+        return network_list(account, 1, size)
+    ids = [network.id for network, _, _ in rows]
     members = dict(db.session.execute(select(Membership.network_id, func.count()).where(
         Membership.network_id.in_(ids)).group_by(Membership.network_id)).all()) if ids else {}
     done = case((KnowledgeTask.status == "COMPLETED", 1), else_=0)
@@ -54,8 +61,9 @@ def network_list(account) -> list[NetworkRow]:
     tasks = {nid: (d or 0, o or 0) for nid, d, o in db.session.execute(
         select(KnowledgeTask.network_id, func.sum(done), func.sum(open_)).where(
             KnowledgeTask.network_id.in_(ids)).group_by(KnowledgeTask.network_id)).all()} if ids else {}
-    return [NetworkRow(n.slug, n.name, n.status, phase, n.starts_on, members.get(n.id, 0),
-                       *tasks.get(n.id, (0, 0))) for n, phase in rows]
+    shown = [NetworkRow(n.slug, n.name, n.status, phase, n.starts_on, members.get(n.id, 0),
+                        *tasks.get(n.id, (0, 0))) for n, phase, _ in rows]
+    return shown, Page(page, size, rows[0][2] if rows else 0)
 
 
 def drafts_of(account) -> list[WizardDraft]:

@@ -13,6 +13,7 @@ from extension.networks import export as network_export
 from extension.networks.models import as_utc
 from extension.networks.service import NetworkNotFound, get_network, local_zone
 from extension.organisations.models import Organisation
+from extension.pagination import requested_page
 from extension.network_templates import ROLES
 
 bp = Blueprint("dashboard", __name__)
@@ -48,7 +49,8 @@ def _network(slug: str):
 
 @bp.get("/networks")
 def index():
-    return render_template("dashboard/list.html", networks=service.network_list(g.account),
+    networks, page = service.network_list(g.account, requested_page())
+    return render_template("dashboard/list.html", networks=networks, page=page,
                            drafts=service.drafts_of(g.account))
 
 
