@@ -35,18 +35,19 @@ class Person:
     def is_admin(self) -> bool:
         return is_admin(self.account)
 
-    def membership_query(self, include_drafts: bool = False) -> Select:
-        """The select of the person's Membership rows (unordered), to load or to use as a subquery."""
-        query = select(Membership).join(Network)
+    def membership_filter(self, include_drafts: bool = False) -> list:
+        """The conditions on Membership (and its Network, which the query joins) that find the person's
+        memberships, for queries that join them to what they show."""
         if self.account is not None:
-            query = query.where(Membership.organisation_id == self.account.organisation_id,
-                                Membership.user_id == self.account.user_id)
+            found = [Membership.organisation_id == self.account.organisation_id,
+                     Membership.user_id == self.account.user_id]
         else:
-            query = query.where(Membership.network_id == self.link.network_id,
-                                func.lower(Membership.email) == self.link.email)
-        if not include_drafts:
-            query = query.where(Network.status != "draft")
-        return query
+            found = [Membership.network_id == self.link.network_id, func.lower(Membership.email) == self.link.email]
+        return found if include_drafts else found + [Network.status != "draft"]
+
+    def membership_query(self, include_drafts: bool = False) -> Select:
+        """The select of the person's Membership rows (unordered)."""
+        return select(Membership).join(Network).where(*self.membership_filter(include_drafts))
 
     def memberships(self, include_drafts: bool = False) -> list[Membership]:
         query = self.membership_query(include_drafts)

@@ -1,8 +1,8 @@
 """A person's own overview: their networks, next meetings with their reply, their tasks (database only).
 
 In a fixed number of queries whatever the number of networks the person is in: the next meetings, the first
-open tasks (with how many there are) and the recently done ones are each one query over the person's
-memberships as a subquery; the networks come a page at a time (extension.networks.mine).
+open tasks (with how many there are) and the recently done ones are each one query joined to the person's
+memberships; the networks come a page at a time (extension.networks.mine).
 """
 from __future__ import annotations
 
@@ -10,12 +10,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import contains_eager
 
 from extension.auth.identity import Person
 from extension.extensions import db
 from extension.networks.mine import MyNetwork, network_page
-from extension.networks.models import KnowledgeTask, Meeting, Membership
+from extension.networks.models import KnowledgeTask, Meeting, Membership, Network
 from extension.nextcloud_links import NextcloudLinks, links_for
 from extension.organisations.models import utcnow
 from extension.pagination import Page
@@ -62,20 +62,19 @@ def overview(person: Person, today: date | None = None, now: datetime | None = N
     now = now or utcnow()
     today = today or now.date()
     links = links_for(person.account) if person.account is not None else None
-    memberships = person.membership_query()
-    mine = memberships.subquery()
+    mine = person.membership_filter()
 
     pairs = db.session.execute(
-        select(Meeting, Membership).join(mine, mine.c.network_id == Meeting.network_id)
-        .join(Membership, Membership.id == mine.c.id)
-        .where(Meeting.deleted_at.is_(None), Meeting.ends_at >= now)
-        .options(joinedload(Meeting.network))
+        select(Meeting, Membership).join(Meeting.network).join(Membership, Membership.network_id == Network.id)
+        .where(*mine, Meeting.deleted_at.is_(None), Meeting.ends_at >= now)
+        .options(contains_eager(Meeting.network))
         .order_by(Meeting.starts_at, Meeting.id).limit(MEETINGS_SHOWN)).all()
     meetings = [MyMeeting(meeting, member, (meeting.replies or {}).get(member.email.casefold(), "NEEDS-ACTION"))
                 for meeting, member in pairs]
 
-    tasks = select(KnowledgeTask).join(mine, mine.c.id == KnowledgeTask.membership_id).where(
-        KnowledgeTask.deleted_at.is_(None)).options(joinedload(KnowledgeTask.network))
+    tasks = (select(KnowledgeTask).join(KnowledgeTask.network)
+             .join(Membership, Membership.id == KnowledgeTask.membership_id)
+             .where(*mine, KnowledgeTask.deleted_at.is_(None)).options(contains_eager(KnowledgeTask.network)))
     not_done = (KnowledgeTask.completed_at.is_(None)) & (KnowledgeTask.status != "COMPLETED")
     open_rows = db.session.execute(
         tasks.add_columns(func.count().over()).where(not_done)
@@ -85,7 +84,7 @@ def overview(person: Person, today: date | None = None, now: datetime | None = N
         tasks.where(~not_done, or_(KnowledgeTask.completed_at.is_(None), KnowledgeTask.completed_at >= recent))
         .order_by(KnowledgeTask.completed_at.desc(), KnowledgeTask.id).limit(DONE_SHOWN)).all()
 
-    networks, shown = network_page(memberships, links, page)
+    networks, shown = network_page(mine, links, page)
     return Overview(networks, shown, meetings,
                     [MyTask(t, t.due_on is not None and t.due_on < today) for t, _ in open_rows],
                     open_rows[0][1] if open_rows else 0, [MyTask(t, False) for t in done], links)

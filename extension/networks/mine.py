@@ -30,22 +30,21 @@ class MyNetwork:
     tasks_url: str | None
 
 
-def network_page(memberships, links: NextcloudLinks | None, number: int = 1,
+def network_page(mine: list, links: NextcloudLinks | None, number: int = 1,
                  size: int = PAGE_SIZE) -> tuple[list[MyNetwork], Page]:
-    """Page `number` of the networks of `memberships` (a select of the person's Membership rows, found by
-    identity: extension.auth.identity.Person), ordered by network name."""
-    mine = memberships.subquery()
+    """Page `number` of the networks of the person whose memberships `mine` finds (the conditions of
+    extension.auth.identity.Person.membership_filter), ordered by network name."""
     query = (select(Membership, Phase.name, func.count().over())
-             .join(mine, mine.c.id == Membership.id)
              .join(Membership.network)
              .outerjoin(Phase, and_(Phase.network_id == Network.id, Phase.key == Network.current_phase_key))
+             .where(*mine)
              .options(contains_eager(Membership.network).joinedload(Network.host_organisation))
              .order_by(Network.name, Membership.id))
     rows = db.session.execute(query.offset((number - 1) * size).limit(size)).all()
     if not rows and number > 1:  # past the last page: the last page
-        total = db.session.scalar(select(func.count()).select_from(mine))
+        total = db.session.scalar(select(func.count()).select_from(Membership).join(Membership.network).where(*mine))
         last = max(1, -(-total // size))
-        return network_page(memberships, links, last, size) if last < number else ([], Page(number, size, total))
+        return network_page(mine, links, last, size) if last < number else ([], Page(number, size, total))
     total = rows[0][2] if rows else 0
     ids = [membership.id for membership, _, _ in rows]
     open_tasks = dict(db.session.execute(

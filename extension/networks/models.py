@@ -201,7 +201,8 @@ class Meeting(db.Model):
     network: Mapped[Network] = relationship(back_populates="meetings")
     phase: Mapped[Phase] = relationship()
 
-    __table_args__ = (UniqueConstraint("network_id", "key"),)
+    # A person's next meetings, in the order they start.
+    __table_args__ = (UniqueConstraint("network_id", "key"), Index("ix_meetings_starts_at", "starts_at"))
 
     @property
     def start(self) -> datetime:
