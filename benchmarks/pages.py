@@ -226,8 +226,9 @@ def _as_launched_and_synced(network_ids: list[int], rng: random.Random) -> None:
         row = {"id": task_id, "sync_state": sync_state if sync_state == TASK_APP_ONLY else TASK_WRITTEN,
                "status": "NEEDS-ACTION", "percent_complete": 0, "completed_at": None}
         if rng.random() < (DONE_SHARE if in_current_phase else DONE_SHARE_EARLIER):
-            row.update(status="COMPLETED", percent_complete=100,
-                       completed_at=now - timedelta(days=rng.randrange(0, 30)))
+            # Ticked off this month in the current phase, in the months before in earlier ones.
+            days_ago = rng.randrange(0, 30) if in_current_phase else rng.randrange(30, STARTED_WITHIN_DAYS)
+            row.update(status="COMPLETED", percent_complete=100, completed_at=now - timedelta(days=days_ago))
         tasks.append(row)
     db.session.execute(update(KnowledgeTask), tasks)
     emails: dict[int, list[str]] = {}

@@ -250,9 +250,10 @@ class KnowledgeTask(db.Model):
     organisation = relationship("Organisation")
     membership: Mapped[Membership | None] = relationship()
 
-    # A person's own tasks and their counts per membership ("my networks").
+    # A person's own tasks and their counts per membership ("my networks"), the earliest due first.
     __table_args__ = (UniqueConstraint("network_id", "ical_uid"),
-                      Index("ix_knowledge_tasks_membership_id", "membership_id"))
+                      Index("ix_knowledge_tasks_membership_id", "membership_id"),
+                      Index("ix_knowledge_tasks_due_on", "due_on", "id"))
 
 
 class LaunchStep(db.Model):
