@@ -1,8 +1,10 @@
 """The pages benchmark: every page people use, at 1,000 networks × 20 members, over real HTTP against gunicorn.
 
-The database (PostgreSQL) is filled through the app's own services: each network is a network file
-created with `create_network` (phases, meetings, the current phase's knowledge tasks), marked launched and
-with a share of its tasks ticked off the way the sync records it. People sign in through the sandbox's
+The database (PostgreSQL) is filled through the app's own services: each network is a network file (the
+import format, checked by its schema) created with `create_network` (phases, meetings, the current phase's
+knowledge tasks), with the tasks of the phases it went through added by `add_phase_tasks` as each advance
+does; then, a hundred networks at a time, marked launched, its tasks written and a share ticked off, its
+meetings answered, with the ORM's bulk updates (see `fill`). People sign in through the sandbox's
 OAuth pages exactly as in production; the sandbox is not asked anything while pages render. Each page is
 requested `--requests` times; the gunicorn workers count the SQL statements of every request (see
 benchmarks.pages_app) and the figures printed are p50, p95 and statements per request.
@@ -446,7 +448,15 @@ def run(networks: int = 1000, requests_per_page: int = 200, seed: int = 7, as_js
                 slugs[org_key] = created.slug
         env["LN_ADMINS"] = json.dumps([f"{slugs['a']}:{ADMIN}"])
         say(f"Filling PostgreSQL with {networks} networks × 20 members …")
+        load_before = os.getloadavg()
+        started = time.perf_counter()
         fill(app, slugs, domains, networks, seed, say)
+        fill_s = time.perf_counter() - started
+        with app.app_context():
+            from extension.extensions import db
+            from extension.networks.models import KnowledgeTask
+
+            tasks = db.session.query(KnowledgeTask).count()
         figures = []
         with gunicorn(database_url, port, env, workers=2) as base:
             sessions = {}
@@ -462,7 +472,12 @@ def run(networks: int = 1000, requests_per_page: int = 200, seed: int = 7, as_js
                 result = measure(http, base, path, who, requests_per_page)
                 figures.append(result)
                 say(result.line())
-        return {"networks": networks, "members_per_network": 20, "requests_per_page": requests_per_page,
+        load_after = os.getloadavg()
+        say(f"load average (1 min) {load_before[0]:.1f} before the fill, {load_after[0]:.1f} after the pages; "
+            f"{os.cpu_count()} CPUs")
+        return {"networks": networks, "members_per_network": 20, "knowledge_tasks": tasks,
+                "requests_per_page": requests_per_page, "fill_s": round(fill_s, 1),
+                "load_average": [round(load_before[0], 2), round(load_after[0], 2)], "cpus": os.cpu_count(),
                 "pages": [asdict(f) for f in figures]}
     finally:
         sandbox.stop()
