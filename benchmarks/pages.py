@@ -52,10 +52,15 @@ class PageFigures:
     p95_ms: float
     queries: int
     status: int
+    # Measured inside the gunicorn worker (benchmarks.pages_app), medians: its CPU time for the request, and
+    # the wall time it waited for SQL results.
+    cpu_p50_ms: float = 0.0
+    db_p50_ms: float = 0.0
 
     def line(self) -> str:
         return (f"{self.path:<46} {self.who:<12} p50 {self.p50_ms:7.1f} ms   p95 {self.p95_ms:7.1f} ms   "
-                f"{self.queries:>3} queries   HTTP {self.status}")
+                f"{self.queries:>3} queries   worker CPU {self.cpu_p50_ms:5.1f} ms   SQL {self.db_p50_ms:5.1f} ms   "
+                f"HTTP {self.status}")
 
 
 def _free_port() -> int:
@@ -349,18 +354,22 @@ def _form_action(html: str) -> str | None:
 
 
 def measure(http: requests.Session, base: str, path: str, who: str, count: int) -> PageFigures:
-    timings, queries, status = [], [], 0
-    http.get(base + path, timeout=30)  # warm the worker's caches once
+    timings, queries, cpu, sql, status = [], [], [], [], 0
+    for _ in range(2):  # warm both workers' caches
+        http.get(base + path, timeout=30)
     for _ in range(count):
         started = time.perf_counter()
         response = http.get(base + path, timeout=30, allow_redirects=False)
         timings.append((time.perf_counter() - started) * 1000)
         status = response.status_code
         queries.append(int(response.headers.get("X-Bench-Queries", "-1")))
+        cpu.append(float(response.headers.get("X-Bench-CPU-Ms", "0")))
+        sql.append(float(response.headers.get("X-Bench-DB-Ms", "0")))
     timings.sort()
     return PageFigures(path=path, who=who, p50_ms=round(statistics.median(timings), 1),
                        p95_ms=round(timings[int(len(timings) * 0.95) - 1], 1), queries=max(queries),
-                       status=status)
+                       status=status, cpu_p50_ms=round(statistics.median(cpu), 1),
+                       db_p50_ms=round(statistics.median(sql), 1))
 
 
 def _pages(app, slugs: dict[str, str]) -> list[tuple[str, str]]:
