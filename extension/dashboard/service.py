@@ -37,7 +37,7 @@ class NetworkRow:
     tasks_open: int
 
 
-NETWORKS_PER_PAGE = 50
+NETWORKS_PER_PAGE = 25
 
 
 def network_list(account, page: int = 1, size: int = NETWORKS_PER_PAGE) -> tuple[list[NetworkRow], Page]:

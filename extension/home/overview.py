@@ -21,8 +21,8 @@ from extension.organisations.models import utcnow
 from extension.pagination import Page
 
 MEETINGS_SHOWN = 3
-OPEN_SHOWN = 25
-DONE_SHOWN = 10
+OPEN_SHOWN = 10
+DONE_SHOWN = 5
 DONE_SHOWN_DAYS = 30
 
 

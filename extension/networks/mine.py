@@ -16,7 +16,7 @@ from extension.networks.naming import NETWORKS_FOLDER
 from extension.nextcloud_links import NextcloudLinks
 from extension.pagination import Page
 
-PAGE_SIZE = 20
+PAGE_SIZE = 10
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from extension.pagination import Page, requested_page
 bp = Blueprint("organisations", __name__)
 
 REPLIES = ("ACCEPTED", "TENTATIVE", "DECLINED", "NEEDS-ACTION")
-NETWORKS_PER_PAGE = 10
+NETWORKS_PER_PAGE = 5
 
 
 @dataclass

@@ -15,6 +15,9 @@ from benchmarks.pages import ADMIN, KARTREKKER, MANAGER, ORGANISATIONS, PARTICIP
 from extension.accounts.models import Account
 from extension.extensions import db
 from extension.links import service as links
+from extension.dashboard import service as dashboard
+from extension.networks.mine import PAGE_SIZE
+from extension.organisations import views as organisation_views
 from extension.networks.models import Network
 from extension.organisations import service as organisations
 from tests.access.helpers import signed_in_client
@@ -88,16 +91,30 @@ def test_every_page_reads_the_database_in_at_most_ten_queries_whatever_the_numbe
         assert len(large[page]) <= MOST, f"{page} {counts[page]}:\n{listing}"
 
 
-def test_a_person_in_every_network_sees_them_page_by_page(world):
-    app, slugs, domains, clients, pages = world
-    fill(app, slugs, domains, 20, seed=4, report=lambda text: None, first=10)
-    with app.app_context():
-        slugs_by_name = [slug for slug in db.session.scalars(select(Network.slug).order_by(Network.name))]
+def _page_by_page(client, path: str, marks: dict[str, str]) -> tuple[list[str], int]:
+    """The keys of `marks` (key → text that shows it) in the order the pages of `path` show them, and the
+    number of pages, following the pager's rel="next" links."""
     seen, page = [], 0
     while True:
         page += 1
-        text = clients[KARTREKKER].get(f"/?page={page}").get_data(as_text=True)
-        seen += [slug for slug in slugs_by_name if f'id="network-{slug}"' in text]
+        text = client.get(f"{path}?page={page}").get_data(as_text=True)
+        seen += [key for key, mark in marks.items() if mark in text]
         if 'rel="next"' not in text:
-            break
-    assert seen == slugs_by_name and page == 2
+            return seen, page
+
+
+def test_long_lists_show_every_network_once_page_by_page(world):
+    app, slugs, domains, clients, pages = world
+    fill(app, slugs, domains, 20, seed=4, report=lambda text: None, first=10)
+    with app.app_context():
+        networks = db.session.execute(select(Network.id, Network.slug).order_by(Network.name)).all()
+    everything = [slug for _, slug in networks]
+    lists = [(KARTREKKER, "/", {slug: f'id="network-{slug}"' for _, slug in networks}, PAGE_SIZE),
+             (KARTREKKER, "/networks", {slug: f'href="/networks/{slug}"' for _, slug in networks},
+              dashboard.NETWORKS_PER_PAGE),
+             (MANAGER, f"/organisations/{slugs['a']}", {slug: f'id="network-{nid}"' for nid, slug in networks},
+              organisation_views.NETWORKS_PER_PAGE)]
+    for who, path, marks, size in lists:
+        seen, count = _page_by_page(clients[who], path, marks)
+        assert seen == everything, path
+        assert count == -(-len(everything) // size), path
