@@ -76,8 +76,8 @@ def overview(person: Person, today: date | None = None, now: datetime | None = N
              .join(Membership, Membership.id == KnowledgeTask.membership_id)
              .where(*mine, KnowledgeTask.deleted_at.is_(None)).options(contains_eager(KnowledgeTask.network)))
     not_done = (KnowledgeTask.completed_at.is_(None)) & (KnowledgeTask.status != "COMPLETED")
-    # The earliest due first, in the order of an index (ix_knowledge_tasks_due_on): the query stops after the
-    # first few of the person's, however many tasks there are; one more than shown says whether there are more.
+    # The earliest due first; one more than shown says whether there are more. The database walks the tasks by
+    # due date (ix_knowledge_tasks_due_on) or the person's memberships, whichever it estimates cheaper.
     open_tasks = db.session.scalars(
         tasks.where(not_done).order_by(KnowledgeTask.due_on.asc().nulls_last(), KnowledgeTask.id)
         .limit(OPEN_SHOWN + 1)).all()
