@@ -73,20 +73,24 @@ def drafts_of(account) -> list[WizardDraft]:
 
 
 def load_network(slug: str) -> Network:
-    """The network with everything its dashboard shows, in five queries: the network with its host, phases
-    and commitments (few rows, joined), then one query each for its members, meetings, tasks and launch steps,
-    every row's organisation (and its connection account) joined in."""
-    def organisation(path):
+    """The network with everything its dashboard shows, in six queries: the network with its host, phases
+    and commitments (few rows, joined), then one query each for its members, their organisations, its
+    meetings, tasks and launch steps.
+
+    Organisations are loaded once each, not joined to every task or step: a row's organisation is decrypted
+    (its client secret, its connection's tokens) each time a query returns it. The organisation of a task or
+    step is one of the network's own, which the members and commitments loaded, so reading it asks nothing."""
+    def with_connection(path):
         return path.joinedload(Organisation.connection_account)
 
     network = db.session.scalar(select(Network).where(Network.slug == slug).options(
-        organisation(joinedload(Network.host_organisation)),
+        with_connection(joinedload(Network.host_organisation)),
         joinedload(Network.phases),
-        organisation(joinedload(Network.commitments).joinedload(Commitment.organisation)),
-        organisation(selectinload(Network.memberships).joinedload(Membership.organisation)),
+        with_connection(joinedload(Network.commitments).joinedload(Commitment.organisation)),
+        with_connection(selectinload(Network.memberships).selectinload(Membership.organisation)),
         selectinload(Network.meetings),
-        organisation(selectinload(Network.tasks).joinedload(KnowledgeTask.organisation)),
-        organisation(selectinload(Network.launch_steps).joinedload(LaunchStep.organisation))))
+        selectinload(Network.tasks),
+        selectinload(Network.launch_steps)))
     if network is None:
         raise NetworkNotFound(slug)
     return network

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import and_, func, select
-from sqlalchemy.orm import contains_eager, joinedload
+from sqlalchemy.orm import contains_eager, selectinload
 
 from extension.extensions import db
 from extension.networks.models import KnowledgeTask, Membership, Network, Phase
@@ -38,7 +38,8 @@ def network_page(mine: list, links: NextcloudLinks | None, number: int = 1,
              .join(Membership.network)
              .outerjoin(Phase, and_(Phase.network_id == Network.id, Phase.key == Network.current_phase_key))
              .where(*mine)
-             .options(contains_eager(Membership.network).joinedload(Network.host_organisation))
+             # Each host once (not joined to every row: an organisation row is decrypted each time it is read).
+             .options(contains_eager(Membership.network).selectinload(Network.host_organisation))
              .order_by(Network.name, Membership.id))
     rows = db.session.execute(query.offset((number - 1) * size).limit(size)).all()
     if not rows and number > 1:  # past the last page: the last page
