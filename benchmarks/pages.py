@@ -4,13 +4,16 @@ The database (PostgreSQL) is filled through the app's own services: each network
 import format, checked by its schema) created with `create_network` (phases, meetings, the current phase's
 knowledge tasks), with the tasks of the phases it went through added by `add_phase_tasks` as each advance
 does; then, a hundred networks at a time, marked launched, its tasks written and a share ticked off, its
-meetings answered, with the ORM's bulk updates (see `fill`). People sign in through the sandbox's
+meetings answered, with the ORM's bulk updates (see `fill`). The filled database is kept as a pg_dump in
+.bench-cache/, keyed by a hash of what the fill depends on (`FILL_SOURCES`, size, seed and day); the next run
+restores it instead of filling again (`--no-cache` fills anyway). People sign in through the sandbox's
 OAuth pages exactly as in production; the sandbox is not asked anything while pages render. Each page is
 requested `--requests` times; the gunicorn workers count the SQL statements of every request (see
 benchmarks.pages_app) and the figures printed are p50, p95 and statements per request.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import random
@@ -372,6 +375,62 @@ def measure(http: requests.Session, base: str, path: str, who: str, count: int) 
                        db_p50_ms=round(statistics.median(sql), 1))
 
 
+CACHE = ROOT / ".bench-cache"
+# What the filled database depends on: the fill (this file), the schema, the services and model it goes
+# through, and the template. A change to any of them, another size or seed, or another day (dates are
+# relative to today) makes a new fill.
+FILL_SOURCES = ("benchmarks/pages.py", "extension/migrations/versions", "extension/networks/service.py",
+                "extension/networks/models.py", "extension/networks/schedule.py", "extension/network_templates",
+                "extension/organisations", "templates/doorgaande-lijn")
+
+
+def _cached_fill(networks: int, seed: int) -> Path:
+    """Where the dump of this fill is kept (it may not exist yet): keyed by a hash of what the fill depends on."""
+    digest = hashlib.sha256(f"{networks}:{seed}:{date.today().isoformat()}".encode())
+    for source in FILL_SOURCES:
+        path = ROOT / source
+        for file in sorted(path.rglob("*") if path.is_dir() else [path]):
+            if file.is_file() and "__pycache__" not in file.parts:
+                digest.update(str(file.relative_to(ROOT)).encode() + b"\0" + file.read_bytes())
+    return CACHE / f"pages-{networks}-{digest.hexdigest()[:16]}.dump"
+
+
+def _libpq(database_url: str) -> str:
+    return database_url.replace("postgresql+psycopg://", "postgresql://", 1)
+
+
+def _save(database_url: str, dump: Path) -> None:
+    CACHE.mkdir(exist_ok=True)
+    partial = dump.with_suffix(".partial")
+    subprocess.run(["pg_dump", "--format=custom", "--no-owner", f"--file={partial}", _libpq(database_url)],
+                   check=True, timeout=600)
+    partial.replace(dump)
+
+
+def _restore(dump: Path, database_url: str) -> None:
+    subprocess.run(["pg_restore", "--no-owner", "--exit-on-error", f"--dbname={_libpq(database_url)}", str(dump)],
+                   check=True, timeout=600)
+
+
+def _reconnect(sandbox, clients: dict[str, tuple[str, str]]) -> dict[str, str]:
+    """Point the restored organisations at this run's sandbox: its addresses and OAuth clients. The client
+    secrets are written anew, encrypted with this run's key (an update, without reading the old ones)."""
+    from sqlalchemy import select, update
+
+    from extension.extensions import db
+    from extension.organisations.models import Organisation
+
+    slugs = {}
+    for org_key, org_name, _, _ in ORGANISATIONS:
+        slug = db.session.scalar(select(Organisation.slug).where(Organisation.name == org_name))
+        client_id, secret = clients[org_key]
+        db.session.execute(update(Organisation).where(Organisation.slug == slug).values(
+            nextcloud_url=sandbox.org(org_key).base_url, client_id=client_id, client_secret=secret))
+        slugs[org_key] = slug
+    db.session.commit()
+    return slugs
+
+
 def _pages(app, slugs: dict[str, str]) -> list[tuple[str, str]]:
     """(who, path) of every page measured, with the rows they show taken from the filled database."""
     from sqlalchemy import select
@@ -413,7 +472,8 @@ def _personal_link(app, slug: str) -> str:
         return "/l/" + links.token_for(link)
 
 
-def run(networks: int = 1000, requests_per_page: int = 200, seed: int = 7, as_json: bool = False) -> dict:
+def run(networks: int = 1000, requests_per_page: int = 200, seed: int = 7, as_json: bool = False,
+        use_cache: bool = True) -> dict:
     import flask_migrate
     from cryptography.fernet import Fernet
 
@@ -446,21 +506,43 @@ def run(networks: int = 1000, requests_per_page: int = 200, seed: int = 7, as_js
                     "JOBS_SQLITE": str(root / "jobs.sqlite")}
         app = create_app(settings)
         app.instance_path = str(root / "instance")
-        with app.app_context():
-            flask_migrate.upgrade(directory=str(app.config["MIGRATIONS_DIR"]))
-            for org_key, org_name, kind, _ in ORGANISATIONS:
-                org = sandbox.org(org_key)
-                client_id, secret = org.register_client("Lerend Netwerk", redirect_uri=app_url + "/oauth/callback")
-                created = organisations.add_organisation(organisations.OrganisationInput(
-                    name=org_name, kind=kind, nextcloud_url=org.base_url, client_id=client_id,
-                    client_secret=secret))
-                slugs[org_key] = created.slug
-        env["LN_ADMINS"] = json.dumps([f"{slugs['a']}:{ADMIN}"])
-        say(f"Filling PostgreSQL with {networks} networks × 20 members …")
         load_before = os.getloadavg()
         started = time.perf_counter()
-        fill(app, slugs, domains, networks, seed, say)
+        dump = _cached_fill(networks, seed) if use_cache else None
+        restored = dump is not None and dump.exists()
+        clients = {}
+        for org_key, org_name, kind, _ in ORGANISATIONS:
+            clients[org_key] = sandbox.org(org_key).register_client("Lerend Netwerk",
+                                                                    redirect_uri=app_url + "/oauth/callback")
+        if restored:
+            say(f"Restoring the filled database ({networks} networks × 20 members) from {dump.relative_to(ROOT)} …")
+            _restore(dump, database_url)
+            with app.app_context():
+                slugs.update(_reconnect(sandbox, clients))
+        else:
+            with app.app_context():
+                flask_migrate.upgrade(directory=str(app.config["MIGRATIONS_DIR"]))
+                for org_key, org_name, kind, _ in ORGANISATIONS:
+                    client_id, secret = clients[org_key]
+                    created = organisations.add_organisation(organisations.OrganisationInput(
+                        name=org_name, kind=kind, nextcloud_url=sandbox.org(org_key).base_url, client_id=client_id,
+                        client_secret=secret))
+                    slugs[org_key] = created.slug
+            say(f"Filling PostgreSQL with {networks} networks × 20 members …")
+            fill(app, slugs, domains, networks, seed, say)
+            if dump is not None:
+                _save(database_url, dump)
+                say(f"  kept as {dump.relative_to(ROOT)} for the next run (--no-cache fills again)")
+        with app.app_context():
+            # Statistics for the planner, as a database in use has them (neither a fill nor a restore makes them).
+            from sqlalchemy import text
+
+            from extension.extensions import db
+
+            db.session.execute(text("ANALYZE"))
+            db.session.commit()
         fill_s = time.perf_counter() - started
+        env["LN_ADMINS"] = json.dumps([f"{slugs['a']}:{ADMIN}"])
         with app.app_context():
             from extension.extensions import db
             from extension.networks.models import KnowledgeTask
@@ -486,6 +568,7 @@ def run(networks: int = 1000, requests_per_page: int = 200, seed: int = 7, as_js
             f"{os.cpu_count()} CPUs")
         return {"networks": networks, "members_per_network": 20, "knowledge_tasks": tasks,
                 "requests_per_page": requests_per_page, "fill_s": round(fill_s, 1),
+                "fill_from_cache": restored,
                 "load_average": [round(load_before[0], 2), round(load_after[0], 2)], "cpus": os.cpu_count(),
                 "pages": [asdict(f) for f in figures]}
     finally:
@@ -501,7 +584,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--networks", type=int, default=1000)
     parser.add_argument("--requests", type=int, default=200, help="requests per page")
     parser.add_argument("--json", action="store_true", help="print one JSON object (the lines go to stderr)")
+    parser.add_argument("--no-cache", action="store_true",
+                        help="fill the database even when .bench-cache/ holds a dump of the same fill")
     args = parser.parse_args(argv)
-    result = run(args.networks, args.requests, as_json=args.json)
+    result = run(args.networks, args.requests, as_json=args.json, use_cache=not args.no_cache)
     if args.json:
         print(json.dumps(result))
