@@ -405,6 +405,10 @@ def _save(database_url: str, dump: Path) -> None:
     subprocess.run(["pg_dump", "--format=custom", "--no-owner", f"--file={partial}", _libpq(database_url)],
                    check=True, timeout=600)
     partial.replace(dump)
+    prefix = dump.name.rsplit("-", 1)[0]  # pages-<networks>: older fills of this size are stale now
+    for stale in CACHE.glob(f"{prefix}-*.dump"):
+        if stale != dump:
+            stale.unlink()
 
 
 def _restore(dump: Path, database_url: str) -> None:
