@@ -1,14 +1,19 @@
 """The pages benchmark: every page people use, at 1,000 networks × 20 members, over real HTTP against gunicorn.
 
-The database (PostgreSQL) is filled through the app's own services: each network is a network file
-created with `create_network` (phases, meetings, the current phase's knowledge tasks), marked launched and
-with a share of its tasks ticked off the way the sync records it. People sign in through the sandbox's
+The database (PostgreSQL) is filled through the app's own services: each network is a network file (the
+import format, checked by its schema) created with `create_network` (phases, meetings, the current phase's
+knowledge tasks), with the tasks of the phases it went through added by `add_phase_tasks` as each advance
+does; then, a hundred networks at a time, marked launched, its tasks written and a share ticked off, its
+meetings answered, with the ORM's bulk updates (see `fill`). The filled database is kept as a pg_dump in
+.bench-cache/, keyed by a hash of what the fill depends on (`FILL_SOURCES`, size, seed and day); the next run
+restores it instead of filling again (`--no-cache` fills anyway). People sign in through the sandbox's
 OAuth pages exactly as in production; the sandbox is not asked anything while pages render. Each page is
 requested `--requests` times; the gunicorn workers count the SQL statements of every request (see
 benchmarks.pages_app) and the figures printed are p50, p95 and statements per request.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import random
@@ -37,7 +42,8 @@ ORGANISATIONS = (  # sandbox key, name, kind, e-mail domain
 # Everyone signing in: the kartrekker of every network, a participant in about 23, a manager, an admin.
 KARTREKKER, PARTICIPANT, MANAGER, ADMIN = "anna", "bram", "daan", "beheer"
 PEOPLE_PER_ORGANISATION = 290  # 1,000 networks × 20 members over 870 people: 23 networks each on average
-DONE_SHARE = 0.4
+DONE_SHARE, DONE_SHARE_EARLIER = 0.4, 0.85  # ticked off: in the current phase, in earlier ones
+STARTED_WITHIN_DAYS = 400  # start dates spread over the template's 47 weeks and a little after
 POSTGRES_ADMIN_URL = os.environ.get("LN_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
@@ -49,10 +55,15 @@ class PageFigures:
     p95_ms: float
     queries: int
     status: int
+    # Measured inside the gunicorn worker (benchmarks.pages_app), medians: its CPU time for the request, and
+    # the wall time it waited for SQL results.
+    cpu_p50_ms: float = 0.0
+    db_p50_ms: float = 0.0
 
     def line(self) -> str:
         return (f"{self.path:<46} {self.who:<12} p50 {self.p50_ms:7.1f} ms   p95 {self.p95_ms:7.1f} ms   "
-                f"{self.queries:>3} queries   HTTP {self.status}")
+                f"{self.queries:>3} queries   worker CPU {self.cpu_p50_ms:5.1f} ms   SQL {self.db_p50_ms:5.1f} ms   "
+                f"HTTP {self.status}")
 
 
 def _free_port() -> int:
@@ -121,11 +132,27 @@ commitments:
 """
 
 
+BATCH = 100  # networks whose launch and sync are recorded together
+
+
 def fill(app, slugs: dict[str, str], domains: dict[str, str], networks: int, seed: int,
-         report: Callable[[str], None]) -> None:
-    """Create `networks` networks with the services, mark them launched and tick a share of their tasks."""
+         report: Callable[[str], None], first: int = 0) -> None:
+    """Create `networks` networks (numbered from `first`) with the services, mark them launched and tick a
+    share of their tasks.
+
+    Every network is a network file (the import format) validated by the same schema as
+    `network create --from FILE.yml` and stored by `create_network`; the first file goes through the loader
+    with its line-numbered parser, the rest through the C YAML parser (same data, a fraction of the time).
+    What a launch and later syncs record (status, tasks written, ticks, replies) is then written in batches
+    with the ORM's bulk updates by primary key. Commits skip the wait for the disk (synchronous_commit off
+    on the fill's own connections): a benchmark database needs no durability.
+    """
+    import yaml
+    from sqlalchemy import event
+
     from extension.extensions import db
-    from extension.network_templates import get_template, load_network_file
+    from extension.network_templates import check_network_references, get_template, load_network_file
+    from extension.network_templates.schema import NetworkSpec
     from extension.networks.models import KnowledgeTask, Network
     from extension.networks.service import create_network
 
@@ -135,43 +162,97 @@ def fill(app, slugs: dict[str, str], domains: dict[str, str], networks: int, see
     started = time.perf_counter()
     today = date.today()
     with app.app_context():
-        for number in range(networks):
-            path = folder / f"netwerk-{number}.yml"
-            start = today - timedelta(days=rng.randrange(0, 200))
-            path.write_text(network_file(number, rng, domains, slugs, start), encoding="utf-8")
-            spec = load_network_file(path, organisations=slugs.values(), templates=[template.id])
-            network = create_network(app, spec, template).network
-            _as_launched_and_synced(network, rng)
-            db.session.commit()
-            db.session.expunge_all()
-            if (number + 1) % 100 == 0:
-                report(f"  {number + 1} networks filled ({time.perf_counter() - started:.0f} s)")
-        tasks = db.session.query(KnowledgeTask).count()
-        report(f"  filled: {db.session.query(Network).count()} networks, {tasks} knowledge tasks "
-               f"in {time.perf_counter() - started:.0f} s")
+        engine = db.engine
+        engine.dispose()  # new connections get the setting below
+        postgres = engine.dialect.name == "postgresql"
+
+        def no_disk_wait(connection, record):
+            if postgres:
+                with connection.cursor() as cursor:
+                    cursor.execute("SET synchronous_commit TO off")
+                connection.commit()
+
+        event.listen(engine, "connect", no_disk_wait)
+        try:
+            created: list[int] = []
+            for number in range(first, first + networks):
+                start = today - timedelta(days=rng.randrange(0, STARTED_WITHIN_DAYS))
+                text = network_file(number, rng, domains, slugs, start)
+                if number == first:
+                    path = folder / f"netwerk-{number}.yml"
+                    path.write_text(text, encoding="utf-8")
+                    spec = load_network_file(path, organisations=slugs.values(), templates=[template.id])
+                else:
+                    spec = NetworkSpec.model_validate(yaml.load(text, Loader=yaml.CSafeLoader))
+                    check_network_references(spec, organisations=slugs.values(), templates=[template.id])
+                network = create_network(app, spec, template).network
+                _earlier_phases_tasks(network, template)
+                created.append(network.id)
+                db.session.expunge_all()
+                if len(created) == BATCH or number == first + networks - 1:
+                    _as_launched_and_synced(created, rng)
+                    created = []
+                if (number + 1 - first) % 100 == 0:
+                    report(f"  {number + 1} networks filled ({time.perf_counter() - started:.0f} s)")
+            tasks = db.session.query(KnowledgeTask).count()
+            report(f"  filled: {db.session.query(Network).count()} networks, {tasks} knowledge tasks "
+                   f"in {time.perf_counter() - started:.0f} s")
+        finally:
+            event.remove(engine, "connect", no_disk_wait)
+            db.session.remove()
+            engine.dispose()
 
 
-def _as_launched_and_synced(network, rng: random.Random) -> None:
-    """What a launch and later syncs record: the network active, tasks written, some ticked off."""
-    from extension.networks.models import KnowledgeTask
+def _earlier_phases_tasks(network, template) -> None:
+    """The knowledge tasks of the phases a network has gone through, as each advance created them."""
+    from extension.extensions import db
+    from extension.networks.service import add_phase_tasks
+
+    current = network.current_phase
+    earlier = [phase for phase in network.phases if phase.position < current.position]
+    for phase in earlier:
+        add_phase_tasks(network, template, phase)
+    if earlier:
+        db.session.commit()
+
+
+def _as_launched_and_synced(network_ids: list[int], rng: random.Random) -> None:
+    """What a launch and later syncs record for these networks: active, tasks written, some ticked off, every
+    meeting answered by its members. Bulk updates by primary key: one statement per table, many rows."""
+    from sqlalchemy import select, update
+
+    from extension.extensions import db
+    from extension.networks.models import (TASK_APP_ONLY, TASK_WRITTEN, KnowledgeTask, Meeting, Membership,
+                                           Network, Phase)
 
     now = datetime.now(timezone.utc)
-    network.status = "active"
-    network.launched_at = now
-    for task in network.tasks:
-        if task.sync_state != "app_only":
-            task.sync_state = "written"
-        if rng.random() < DONE_SHARE:
-            _tick(task, now - timedelta(days=rng.randrange(0, 30)))
-    for meeting in network.meetings:
-        meeting.replies = {m.email: rng.choice(["ACCEPTED", "DECLINED", "TENTATIVE", "NEEDS-ACTION"])
-                           for m in network.memberships}
-
-
-def _tick(task, when: datetime) -> None:
-    task.status = "COMPLETED"
-    task.percent_complete = 100
-    task.completed_at = when
+    db.session.execute(update(Network), [{"id": nid, "status": "active", "launched_at": now} for nid in network_ids])
+    tasks = []
+    current = (Phase.network_id == KnowledgeTask.network_id) & (Phase.key == Network.current_phase_key)
+    for task_id, sync_state, in_current_phase in db.session.execute(
+            select(KnowledgeTask.id, KnowledgeTask.sync_state, KnowledgeTask.phase_id == Phase.id)
+            .join(Network, Network.id == KnowledgeTask.network_id).join(Phase, current)
+            .where(KnowledgeTask.network_id.in_(network_ids)).order_by(KnowledgeTask.id)):
+        row = {"id": task_id, "sync_state": sync_state if sync_state == TASK_APP_ONLY else TASK_WRITTEN,
+               "status": "NEEDS-ACTION", "percent_complete": 0, "completed_at": None}
+        if rng.random() < (DONE_SHARE if in_current_phase else DONE_SHARE_EARLIER):
+            # Ticked off this month in the current phase, in the months before in earlier ones.
+            days_ago = rng.randrange(0, 30) if in_current_phase else rng.randrange(30, STARTED_WITHIN_DAYS)
+            row.update(status="COMPLETED", percent_complete=100, completed_at=now - timedelta(days=days_ago))
+        tasks.append(row)
+    db.session.execute(update(KnowledgeTask), tasks)
+    emails: dict[int, list[str]] = {}
+    for network_id, email in db.session.execute(
+            select(Membership.network_id, Membership.email).where(Membership.network_id.in_(network_ids))
+            .order_by(Membership.network_id, Membership.position)):
+        emails.setdefault(network_id, []).append(email.casefold())
+    meetings = [{"id": meeting_id, "replies": {e: rng.choice(["ACCEPTED", "DECLINED", "TENTATIVE", "NEEDS-ACTION"])
+                                               for e in emails.get(network_id, [])}}
+                for meeting_id, network_id in db.session.execute(
+                    select(Meeting.id, Meeting.network_id).where(Meeting.network_id.in_(network_ids))
+                    .order_by(Meeting.id))]
+    db.session.execute(update(Meeting), meetings)
+    db.session.commit()
 
 
 @contextmanager
@@ -276,18 +357,82 @@ def _form_action(html: str) -> str | None:
 
 
 def measure(http: requests.Session, base: str, path: str, who: str, count: int) -> PageFigures:
-    timings, queries, status = [], [], 0
-    http.get(base + path, timeout=30)  # warm the worker's caches once
+    timings, queries, cpu, sql, status = [], [], [], [], 0
+    for _ in range(2):  # warm both workers' caches
+        http.get(base + path, timeout=30)
     for _ in range(count):
         started = time.perf_counter()
         response = http.get(base + path, timeout=30, allow_redirects=False)
         timings.append((time.perf_counter() - started) * 1000)
         status = response.status_code
         queries.append(int(response.headers.get("X-Bench-Queries", "-1")))
+        cpu.append(float(response.headers.get("X-Bench-CPU-Ms", "0")))
+        sql.append(float(response.headers.get("X-Bench-DB-Ms", "0")))
     timings.sort()
     return PageFigures(path=path, who=who, p50_ms=round(statistics.median(timings), 1),
                        p95_ms=round(timings[int(len(timings) * 0.95) - 1], 1), queries=max(queries),
-                       status=status)
+                       status=status, cpu_p50_ms=round(statistics.median(cpu), 1),
+                       db_p50_ms=round(statistics.median(sql), 1))
+
+
+CACHE = ROOT / ".bench-cache"
+# What the filled database depends on: the fill (this file), the schema, the services and model it goes
+# through, and the template. A change to any of them, another size or seed, or another day (dates are
+# relative to today) makes a new fill.
+FILL_SOURCES = ("benchmarks/pages.py", "extension/migrations/versions", "extension/networks/service.py",
+                "extension/networks/models.py", "extension/networks/schedule.py", "extension/network_templates",
+                "extension/organisations", "templates/doorgaande-lijn")
+
+
+def _cached_fill(networks: int, seed: int) -> Path:
+    """Where the dump of this fill is kept (it may not exist yet): keyed by a hash of what the fill depends on."""
+    digest = hashlib.sha256(f"{networks}:{seed}:{date.today().isoformat()}".encode())
+    for source in FILL_SOURCES:
+        path = ROOT / source
+        for file in sorted(path.rglob("*") if path.is_dir() else [path]):
+            if file.is_file() and "__pycache__" not in file.parts:
+                digest.update(str(file.relative_to(ROOT)).encode() + b"\0" + file.read_bytes())
+    return CACHE / f"pages-{networks}-{digest.hexdigest()[:16]}.dump"
+
+
+def _libpq(database_url: str) -> str:
+    return database_url.replace("postgresql+psycopg://", "postgresql://", 1)
+
+
+def _save(database_url: str, dump: Path) -> None:
+    CACHE.mkdir(exist_ok=True)
+    partial = dump.with_suffix(".partial")
+    subprocess.run(["pg_dump", "--format=custom", "--no-owner", f"--file={partial}", _libpq(database_url)],
+                   check=True, timeout=600)
+    partial.replace(dump)
+    prefix = dump.name.rsplit("-", 1)[0]  # pages-<networks>: older fills of this size are stale now
+    for stale in CACHE.glob(f"{prefix}-*.dump"):
+        if stale != dump:
+            stale.unlink()
+
+
+def _restore(dump: Path, database_url: str) -> None:
+    subprocess.run(["pg_restore", "--no-owner", "--exit-on-error", f"--dbname={_libpq(database_url)}", str(dump)],
+                   check=True, timeout=600)
+
+
+def _reconnect(sandbox, clients: dict[str, tuple[str, str]]) -> dict[str, str]:
+    """Point the restored organisations at this run's sandbox: its addresses and OAuth clients. The client
+    secrets are written anew, encrypted with this run's key (an update, without reading the old ones)."""
+    from sqlalchemy import select, update
+
+    from extension.extensions import db
+    from extension.organisations.models import Organisation
+
+    slugs = {}
+    for org_key, org_name, _, _ in ORGANISATIONS:
+        slug = db.session.scalar(select(Organisation.slug).where(Organisation.name == org_name))
+        client_id, secret = clients[org_key]
+        db.session.execute(update(Organisation).where(Organisation.slug == slug).values(
+            nextcloud_url=sandbox.org(org_key).base_url, client_id=client_id, client_secret=secret))
+        slugs[org_key] = slug
+    db.session.commit()
+    return slugs
 
 
 def _pages(app, slugs: dict[str, str]) -> list[tuple[str, str]]:
@@ -308,6 +453,7 @@ def _pages(app, slugs: dict[str, str]) -> list[tuple[str, str]]:
         (MANAGER, f"/organisations/{slugs['a']}"),
         (ADMIN, "/admin/organisations"),
         (ADMIN, "/admin/templates"),
+        (ADMIN, "/admin/health"),
         (ADMIN, "/admin/jobs"),
     ]
     pages.append((f"link {link}", "/"))
@@ -330,7 +476,8 @@ def _personal_link(app, slug: str) -> str:
         return "/l/" + links.token_for(link)
 
 
-def run(networks: int = 1000, requests_per_page: int = 200, seed: int = 7, as_json: bool = False) -> dict:
+def run(networks: int = 1000, requests_per_page: int = 200, seed: int = 7, as_json: bool = False,
+        use_cache: bool = True) -> dict:
     import flask_migrate
     from cryptography.fernet import Fernet
 
@@ -363,18 +510,48 @@ def run(networks: int = 1000, requests_per_page: int = 200, seed: int = 7, as_js
                     "JOBS_SQLITE": str(root / "jobs.sqlite")}
         app = create_app(settings)
         app.instance_path = str(root / "instance")
+        load_before = os.getloadavg()
+        started = time.perf_counter()
+        dump = _cached_fill(networks, seed) if use_cache else None
+        restored = dump is not None and dump.exists()
+        clients = {}
+        for org_key, org_name, kind, _ in ORGANISATIONS:
+            clients[org_key] = sandbox.org(org_key).register_client("Lerend Netwerk",
+                                                                    redirect_uri=app_url + "/oauth/callback")
+        if restored:
+            say(f"Restoring the filled database ({networks} networks × 20 members) from {dump.relative_to(ROOT)} …")
+            _restore(dump, database_url)
+            with app.app_context():
+                slugs.update(_reconnect(sandbox, clients))
+        else:
+            with app.app_context():
+                flask_migrate.upgrade(directory=str(app.config["MIGRATIONS_DIR"]))
+                for org_key, org_name, kind, _ in ORGANISATIONS:
+                    client_id, secret = clients[org_key]
+                    created = organisations.add_organisation(organisations.OrganisationInput(
+                        name=org_name, kind=kind, nextcloud_url=sandbox.org(org_key).base_url, client_id=client_id,
+                        client_secret=secret))
+                    slugs[org_key] = created.slug
+            say(f"Filling PostgreSQL with {networks} networks × 20 members …")
+            fill(app, slugs, domains, networks, seed, say)
+            if dump is not None:
+                _save(database_url, dump)
+                say(f"  kept as {dump.relative_to(ROOT)} for the next run (--no-cache fills again)")
         with app.app_context():
-            flask_migrate.upgrade(directory=str(app.config["MIGRATIONS_DIR"]))
-            for org_key, org_name, kind, _ in ORGANISATIONS:
-                org = sandbox.org(org_key)
-                client_id, secret = org.register_client("Lerend Netwerk", redirect_uri=app_url + "/oauth/callback")
-                created = organisations.add_organisation(organisations.OrganisationInput(
-                    name=org_name, kind=kind, nextcloud_url=org.base_url, client_id=client_id,
-                    client_secret=secret))
-                slugs[org_key] = created.slug
+            # Statistics for the planner, as a database in use has them (neither a fill nor a restore makes them).
+            from sqlalchemy import text
+
+            from extension.extensions import db
+
+            db.session.execute(text("ANALYZE"))
+            db.session.commit()
+        fill_s = time.perf_counter() - started
         env["LN_ADMINS"] = json.dumps([f"{slugs['a']}:{ADMIN}"])
-        say(f"Filling PostgreSQL with {networks} networks × 20 members …")
-        fill(app, slugs, domains, networks, seed, say)
+        with app.app_context():
+            from extension.extensions import db
+            from extension.networks.models import KnowledgeTask
+
+            tasks = db.session.query(KnowledgeTask).count()
         figures = []
         with gunicorn(database_url, port, env, workers=2) as base:
             sessions = {}
@@ -390,7 +567,13 @@ def run(networks: int = 1000, requests_per_page: int = 200, seed: int = 7, as_js
                 result = measure(http, base, path, who, requests_per_page)
                 figures.append(result)
                 say(result.line())
-        return {"networks": networks, "members_per_network": 20, "requests_per_page": requests_per_page,
+        load_after = os.getloadavg()
+        say(f"load average (1 min) {load_before[0]:.1f} before the fill, {load_after[0]:.1f} after the pages; "
+            f"{os.cpu_count()} CPUs")
+        return {"networks": networks, "members_per_network": 20, "knowledge_tasks": tasks,
+                "requests_per_page": requests_per_page, "fill_s": round(fill_s, 1),
+                "fill_from_cache": restored,
+                "load_average": [round(load_before[0], 2), round(load_after[0], 2)], "cpus": os.cpu_count(),
                 "pages": [asdict(f) for f in figures]}
     finally:
         sandbox.stop()
@@ -405,7 +588,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--networks", type=int, default=1000)
     parser.add_argument("--requests", type=int, default=200, help="requests per page")
     parser.add_argument("--json", action="store_true", help="print one JSON object (the lines go to stderr)")
+    parser.add_argument("--no-cache", action="store_true",
+                        help="fill the database even when .bench-cache/ holds a dump of the same fill")
     args = parser.parse_args(argv)
-    result = run(args.networks, args.requests, as_json=args.json)
+    result = run(args.networks, args.requests, as_json=args.json, use_cache=not args.no_cache)
     if args.json:
         print(json.dumps(result))

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import JSON, DateTime, String, Text, select
+from sqlalchemy import JSON, DateTime, Index, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from extension.extensions import db
@@ -33,6 +33,9 @@ class JobRun(db.Model):
     state: Mapped[str] = mapped_column(String(20))
     error: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    # The jobs page lists the newest rows of each state.
+    __table_args__ = (Index("ix_job_runs_state", "state", "updated_at"),)
 
 
 def init_app(app: Flask) -> None:

@@ -12,11 +12,12 @@ from dataclasses import dataclass
 from functools import wraps
 
 from flask import abort, g, redirect, url_for
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
 from extension.auth import is_admin
 from extension.extensions import db
 from extension.networks.models import Commitment, Membership, Network
+from extension.organisations.models import Organisation
 
 
 @dataclass(frozen=True)
@@ -34,34 +35,49 @@ class Person:
     def is_admin(self) -> bool:
         return is_admin(self.account)
 
-    def memberships(self, include_drafts: bool = False) -> list[Membership]:
-        query = select(Membership).join(Network)
+    def membership_filter(self, include_drafts: bool = False) -> list:
+        """The conditions on Membership (and its Network, which the query joins) that find the person's
+        memberships, for queries that join them to what they show."""
         if self.account is not None:
-            query = query.where(Membership.organisation_id == self.account.organisation_id,
-                                Membership.user_id == self.account.user_id)
+            found = [Membership.organisation_id == self.account.organisation_id,
+                     Membership.user_id == self.account.user_id]
         else:
-            query = query.where(Membership.network_id == self.link.network_id,
-                                func.lower(Membership.email) == self.link.email)
-        if not include_drafts:
-            query = query.where(Network.status != "draft")
+            found = [Membership.network_id == self.link.network_id, func.lower(Membership.email) == self.link.email]
+        return found if include_drafts else found + [Network.status != "draft"]
+
+    def membership_query(self, include_drafts: bool = False) -> Select:
+        """The select of the person's Membership rows (unordered)."""
+        return select(Membership).join(Network).where(*self.membership_filter(include_drafts))
+
+    def memberships(self, include_drafts: bool = False) -> list[Membership]:
+        query = self.membership_query(include_drafts)
         return list(db.session.scalars(query.order_by(Network.name, Membership.id)))
 
     def membership_in(self, network_id: int) -> Membership | None:
         """The person's membership of a launched network (drafts have nothing in Nextcloud to answer to)."""
-        return next((m for m in self.memberships() if m.network_id == network_id), None)
+        return db.session.scalars(self.membership_query().where(Membership.network_id == network_id)
+                                  .order_by(Membership.id).limit(1)).first()
+
+    def _commitment_query(self) -> Select:
+        if self.account is not None:
+            return select(Commitment).where(Commitment.organisation_id == self.account.organisation_id,
+                                            Commitment.manager_user_id == self.account.user_id)
+        return select(Commitment).where(Commitment.network_id == self.link.network_id,
+                                        func.lower(Commitment.manager_email) == self.link.email)
 
     def commitments(self) -> list[Commitment]:
         """The commitments this person is the named manager of."""
-        if self.account is not None:
-            query = select(Commitment).where(Commitment.organisation_id == self.account.organisation_id,
-                                             Commitment.manager_user_id == self.account.user_id)
-        else:
-            query = select(Commitment).where(Commitment.network_id == self.link.network_id,
-                                             func.lower(Commitment.manager_email) == self.link.email)
-        return list(db.session.scalars(query))
+        return list(db.session.scalars(self._commitment_query()))
+
+    def managed_organisations(self) -> list[Organisation]:
+        """The organisations this person is a named manager of (in any network), by name; one query."""
+        managed = self._commitment_query().with_only_columns(Commitment.organisation_id)
+        return list(db.session.scalars(select(Organisation).where(Organisation.id.in_(managed))
+                                       .order_by(Organisation.name)))
 
     def manages(self, organisation_id: int) -> bool:
-        return any(c.organisation_id == organisation_id for c in self.commitments())
+        query = self._commitment_query().where(Commitment.organisation_id == organisation_id)
+        return db.session.scalar(select(query.exists())) is True
 
     def is_kartrekker(self, network_id: int) -> bool:
         member = self.membership_in(network_id)

@@ -10,8 +10,11 @@ import hashlib
 import secrets
 
 from flask import g, session
+from sqlalchemy.orm import joinedload
 
+from extension.accounts.models import Account
 from extension.auth.models import WebSession
+from extension.links.models import PersonalLink
 from extension.extensions import db
 from extension.organisations.models import utcnow
 
@@ -45,7 +48,11 @@ def current_session() -> WebSession | None:
     raw = session.get(SESSION_KEY)
     if not raw or not isinstance(raw, str):
         return None
-    row = db.session.get(WebSession, _digest(raw))
+    # One query for the session, its account with the account's organisation, or its link with the link's
+    # network: every page needs them.
+    row = db.session.get(WebSession, _digest(raw), options=[
+        joinedload(WebSession.account).joinedload(Account.organisation),
+        joinedload(WebSession.link).joinedload(PersonalLink.network)])
     if row is None or row.ended_at is not None:
         return None
     if row.link_id is not None:

@@ -10,7 +10,7 @@ from datetime import date, datetime
 
 from flask import current_app
 from sqlalchemy import and_, case, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from extension import engine
 from extension.dashboard.access import is_admin
@@ -24,6 +24,8 @@ from extension.networks.naming import folder_seen_by
 from extension.networks.service import NetworkNotFound, local_zone, mix_warnings
 from extension.engine.plan import conversation_url
 from extension.nextcloud_links import links_for
+from extension.organisations.models import Organisation
+from extension.pagination import Page
 
 
 @dataclass(frozen=True)
@@ -38,16 +40,22 @@ class NetworkRow:
     tasks_open: int
 
 
-def network_list(account) -> list[NetworkRow]:
-    """The networks the account leads (all of them for an admin), with counts, in three queries."""
-    query = select(Network, Phase.name).outerjoin(
+NETWORKS_PER_PAGE = 25
+
+
+def network_list(account, page: int = 1, size: int = NETWORKS_PER_PAGE) -> tuple[list[NetworkRow], Page]:
+    """Page `page` of the networks the account leads (all of them for an admin), with counts, in three queries."""
+    query = select(Network, Phase.name, func.count().over()).outerjoin(
         Phase, and_(Phase.network_id == Network.id, Phase.key == Network.current_phase_key))
     if not is_admin(account):
         query = query.join(Membership, and_(Membership.network_id == Network.id, Membership.role == "kartrekker",
                                             Membership.organisation_id == account.organisation_id,
                                             Membership.user_id == account.user_id))
-    rows = db.session.execute(query.order_by(Network.name, Network.slug)).all()
-    ids = [network.id for network, _ in rows]
+    rows = db.session.execute(query.order_by(Network.name, Network.slug)
+                              .offset((page - 1) * size).limit(size)).all()
+    if not rows and page > 1:  # past the last page: the first (the list is short again)
+        return network_list(account, 1, size)
+    ids = [network.id for network, _, _ in rows]
     members = dict(db.session.execute(select(Membership.network_id, func.count()).where(
         Membership.network_id.in_(ids)).group_by(Membership.network_id)).all()) if ids else {}
     done = case((KnowledgeTask.status == "COMPLETED", 1), else_=0)
@@ -56,8 +64,9 @@ def network_list(account) -> list[NetworkRow]:
     tasks = {nid: (d or 0, o or 0) for nid, d, o in db.session.execute(
         select(KnowledgeTask.network_id, func.sum(done), func.sum(open_)).where(
             KnowledgeTask.network_id.in_(ids)).group_by(KnowledgeTask.network_id)).all()} if ids else {}
-    return [NetworkRow(n.slug, n.name, n.status, phase, n.starts_on, members.get(n.id, 0),
-                       *tasks.get(n.id, (0, 0))) for n, phase in rows]
+    shown = [NetworkRow(n.slug, n.name, n.status, phase, n.starts_on, members.get(n.id, 0),
+                        *tasks.get(n.id, (0, 0))) for n, phase, _ in rows]
+    return shown, Page(page, size, rows[0][2] if rows else 0)
 
 
 def drafts_of(account) -> list[WizardDraft]:
@@ -67,15 +76,24 @@ def drafts_of(account) -> list[WizardDraft]:
 
 
 def load_network(slug: str) -> Network:
-    """The network with everything its dashboard shows, loaded in one query per table."""
+    """The network with everything its dashboard shows, in six queries: the network with its host, phases
+    and commitments (few rows, joined), then one query each for its members, their organisations, its
+    meetings, tasks and launch steps.
+
+    Organisations are loaded once each, not joined to every task or step: a row's organisation is decrypted
+    (its client secret, its connection's tokens) each time a query returns it. The organisation of a task or
+    step is one of the network's own, which the members and commitments loaded, so reading it asks nothing."""
+    def with_connection(path):
+        return path.joinedload(Organisation.connection_account)
+
     network = db.session.scalar(select(Network).where(Network.slug == slug).options(
-        selectinload(Network.host_organisation),
-        selectinload(Network.phases),
-        selectinload(Network.memberships).selectinload(Membership.organisation),
-        selectinload(Network.commitments).selectinload(Commitment.organisation),
+        with_connection(joinedload(Network.host_organisation)),
+        joinedload(Network.phases),
+        with_connection(joinedload(Network.commitments).joinedload(Commitment.organisation)),
+        with_connection(selectinload(Network.memberships).selectinload(Membership.organisation)),
         selectinload(Network.meetings),
-        selectinload(Network.tasks).selectinload(KnowledgeTask.organisation),
-        selectinload(Network.launch_steps).selectinload(LaunchStep.organisation)))
+        selectinload(Network.tasks),
+        selectinload(Network.launch_steps)))
     if network is None:
         raise NetworkNotFound(slug)
     return network
@@ -161,10 +179,11 @@ def today_local() -> date:
     return datetime.now(local_zone(current_app)).date()
 
 
-def dashboard(slug: str, viewer) -> Dashboard:
-    network = load_network(slug)
+def dashboard(slug: str, viewer, network: Network | None = None) -> Dashboard:
+    """What the dashboard shows; `network` when the page has loaded it already with `load_network`."""
+    network = network if network is not None else load_network(slug)
     today = today_local()
-    state = network_status.network_status(slug, today)
+    state = network_status.network_status(slug, today, network=network)
     current = network.current_phase
     open_by_phase: dict[int, int] = {}
     for task in network.tasks:

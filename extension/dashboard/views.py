@@ -14,6 +14,7 @@ from extension.networks import export as network_export
 from extension.networks.models import as_utc
 from extension.networks.service import NetworkNotFound, get_network, local_zone
 from extension.organisations.models import Organisation
+from extension.pagination import requested_page
 from extension.network_templates import ROLES
 
 bp = Blueprint("dashboard", __name__)
@@ -49,14 +50,19 @@ def _network(slug: str):
 
 @bp.get("/networks")
 def index():
-    return render_template("dashboard/list.html", networks=service.network_list(g.account),
+    networks, page = service.network_list(g.account, requested_page())
+    return render_template("dashboard/list.html", networks=networks, page=page,
                            drafts=service.drafts_of(g.account))
 
 
 @bp.get("/networks/<slug>")
 def show(slug: str):
-    _network(slug)
-    board = service.dashboard(slug, g.account)
+    try:
+        network = service.load_network(slug)
+    except NetworkNotFound:
+        abort(404)
+    require_manager(network)
+    board = service.dashboard(slug, g.account, network)
     run = board.latest_run
     return render_template("dashboard/show.html", board=board, network=board.network, status=board.status,
                            run=run if run is not None and not run.finished else None,

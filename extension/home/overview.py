@@ -1,19 +1,28 @@
-"""A person's own overview: their networks, next meetings with their reply, their tasks (database only)."""
+"""A person's own overview: their networks, next meetings with their reply, their tasks (database only).
+
+In a fixed number of queries whatever the number of networks the person is in: the next meetings, the first
+open tasks and the recently done ones are each one query joined to the person's
+memberships; the networks come a page at a time (extension.networks.mine).
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
+from sqlalchemy.orm import contains_eager
 
 from extension.auth.identity import Person
 from extension.extensions import db
-from extension.networks.mine import MyNetwork, entries
-from extension.networks.models import KnowledgeTask, Meeting, Membership, as_utc
+from extension.networks.mine import MyNetwork, network_page
+from extension.networks.models import KnowledgeTask, Meeting, Membership, Network
 from extension.nextcloud_links import NextcloudLinks, links_for
 from extension.organisations.models import utcnow
+from extension.pagination import Page
 
 MEETINGS_SHOWN = 3
+OPEN_SHOWN = 10
+DONE_SHOWN = 5
 DONE_SHOWN_DAYS = 30
 
 
@@ -48,30 +57,43 @@ class MyTask:
 @dataclass(frozen=True)
 class Overview:
     networks: list[MyNetwork]
+    page: Page
     meetings: list[MyMeeting]
     open_tasks: list[MyTask]
+    more_open: bool
     done_tasks: list[MyTask]
     links: NextcloudLinks | None
 
 
-def overview(person: Person, today: date | None = None, now: datetime | None = None) -> Overview:
+def overview(person: Person, today: date | None = None, now: datetime | None = None, page: int = 1) -> Overview:
     now = now or utcnow()
     today = today or now.date()
-    memberships = person.memberships()
     links = links_for(person.account) if person.account is not None else None
-    by_network = {m.network_id: m for m in memberships}
-    meetings, tasks = [], []
-    if memberships:
-        meetings = db.session.scalars(
-            select(Meeting).where(Meeting.network_id.in_(by_network), Meeting.deleted_at.is_(None),
-                                  Meeting.ends_at >= now).order_by(Meeting.starts_at).limit(MEETINGS_SHOWN)).all()
-        tasks = db.session.scalars(
-            select(KnowledgeTask).where(KnowledgeTask.membership_id.in_([m.id for m in memberships]),
-                                        KnowledgeTask.deleted_at.is_(None))
-            .order_by(KnowledgeTask.due_on.is_(None), KnowledgeTask.due_on, KnowledgeTask.id)).all()
-    mine = [MyMeeting(m, by_network[m.network_id], (m.replies or {}).get(by_network[m.network_id].email.casefold(),
-                                                                          "NEEDS-ACTION")) for m in meetings]
-    rows = [MyTask(t, t.due_on is not None and t.due_on < today) for t in tasks]
+    mine = person.membership_filter()
+
+    pairs = db.session.execute(
+        select(Meeting, Membership).join(Meeting.network).join(Membership, Membership.network_id == Network.id)
+        .where(*mine, Meeting.deleted_at.is_(None), Meeting.ends_at >= now)
+        .options(contains_eager(Meeting.network))
+        .order_by(Meeting.starts_at, Meeting.id).limit(MEETINGS_SHOWN)).all()
+    meetings = [MyMeeting(meeting, member, (meeting.replies or {}).get(member.email.casefold(), "NEEDS-ACTION"))
+                for meeting, member in pairs]
+
+    tasks = (select(KnowledgeTask).join(KnowledgeTask.network)
+             .join(Membership, Membership.id == KnowledgeTask.membership_id)
+             .where(*mine, KnowledgeTask.deleted_at.is_(None)).options(contains_eager(KnowledgeTask.network)))
+    not_done = (KnowledgeTask.completed_at.is_(None)) & (KnowledgeTask.status != "COMPLETED")
+    # The earliest due first; one more than shown says whether there are more. The database walks the tasks by
+    # due date (ix_knowledge_tasks_due_on) or the person's memberships, whichever it estimates cheaper.
+    open_tasks = db.session.scalars(
+        tasks.where(not_done).order_by(KnowledgeTask.due_on.asc().nulls_last(), KnowledgeTask.id)
+        .limit(OPEN_SHOWN + 1)).all()
     recent = now - timedelta(days=DONE_SHOWN_DAYS)
-    done = [r for r in rows if r.done and (r.task.completed_at is None or as_utc(r.task.completed_at) >= recent)]
-    return Overview(entries(memberships, links), mine, [r for r in rows if not r.done], done, links)
+    done = db.session.scalars(
+        tasks.where(~not_done, or_(KnowledgeTask.completed_at.is_(None), KnowledgeTask.completed_at >= recent))
+        .order_by(KnowledgeTask.completed_at.desc(), KnowledgeTask.id.desc()).limit(DONE_SHOWN)).all()
+
+    networks, shown = network_page(mine, links, page)
+    return Overview(networks, shown, meetings,
+                    [MyTask(t, t.due_on is not None and t.due_on < today) for t in open_tasks[:OPEN_SHOWN]],
+                    len(open_tasks) > OPEN_SHOWN, [MyTask(t, False) for t in done], links)

@@ -5,6 +5,7 @@ from flask import Blueprint, render_template
 
 from extension.auth.identity import current_person
 from extension.home.overview import overview
+from extension.pagination import requested_page
 
 bp = Blueprint("home", __name__)
 
@@ -14,4 +15,4 @@ def index():
     person = current_person()
     if person is None:
         return render_template("home/index.html")
-    return render_template("home/mine.html", person=person, overview=overview(person))
+    return render_template("home/mine.html", person=person, overview=overview(person, page=requested_page()))

@@ -5,7 +5,7 @@ from datetime import date, datetime, timezone
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Date, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from extension.extensions import db
@@ -132,7 +132,9 @@ class Membership(db.Model):
     network: Mapped[Network] = relationship(back_populates="memberships")
     organisation = relationship("Organisation")
 
-    __table_args__ = (UniqueConstraint("network_id", "email"),)
+    # A person's memberships are found by identity: (organisation, Nextcloud user id).
+    __table_args__ = (UniqueConstraint("network_id", "email"),
+                      Index("ix_memberships_organisation_id", "organisation_id", "user_id"))
 
 
 class Commitment(db.Model):
@@ -153,7 +155,9 @@ class Commitment(db.Model):
     network: Mapped[Network] = relationship(back_populates="commitments")
     organisation = relationship("Organisation")
 
-    __table_args__ = (UniqueConstraint("network_id", "organisation_id"),)
+    # An organisation's page, and a manager's commitments found by identity.
+    __table_args__ = (UniqueConstraint("network_id", "organisation_id"),
+                      Index("ix_commitments_organisation_id", "organisation_id", "manager_user_id"))
 
 
 class Phase(db.Model):
@@ -199,7 +203,8 @@ class Meeting(db.Model):
     network: Mapped[Network] = relationship(back_populates="meetings")
     phase: Mapped[Phase] = relationship()
 
-    __table_args__ = (UniqueConstraint("network_id", "key"),)
+    # A person's next meetings, in the order they start.
+    __table_args__ = (UniqueConstraint("network_id", "key"), Index("ix_meetings_starts_at", "starts_at"))
 
     @property
     def start(self) -> datetime:
@@ -247,7 +252,10 @@ class KnowledgeTask(db.Model):
     organisation = relationship("Organisation")
     membership: Mapped[Membership | None] = relationship()
 
-    __table_args__ = (UniqueConstraint("network_id", "ical_uid"),)
+    # A person's own tasks and their counts per membership ("my networks"), the earliest due first.
+    __table_args__ = (UniqueConstraint("network_id", "ical_uid"),
+                      Index("ix_knowledge_tasks_membership_id", "membership_id"),
+                      Index("ix_knowledge_tasks_due_on", "due_on", "id"))
 
 
 class LaunchStep(db.Model):

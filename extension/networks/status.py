@@ -15,6 +15,7 @@ from datetime import date, datetime
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from extension.extensions import db
 from extension.i18n import Text, translate
@@ -135,11 +136,13 @@ class NetworkStatus:
     unreadable: tuple[UnreadableObject, ...] = ()
 
 
-def network_status(slug: str, today: date | None = None) -> NetworkStatus:
-    """The network's status as the last sync left it; `today` (in the app's time zone) decides what is overdue."""
-    network = get_network(slug)
+def network_status(slug: str, today: date | None = None, network: Network | None = None) -> NetworkStatus:
+    """The network's status as the last sync left it; `today` (in the app's time zone) decides what is overdue.
+    A page that has the network loaded already (extension.dashboard.service.load_network) passes it."""
+    network = network if network is not None else get_network(slug)
     today = today or datetime.now(local_zone(current_app)).date()
     collections = db.session.scalars(select(SyncCollection).where(SyncCollection.network_id == network.id)
+                                     .options(joinedload(SyncCollection.organisation))
                                      .order_by(SyncCollection.kind, SyncCollection.organisation_id)).all()
     synced = [as_utc(c.last_synced_at) for c in collections if c.last_synced_at]
     drift = _drift(network)

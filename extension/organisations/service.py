@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 
 from slugify import slugify
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from extension.extensions import db
 from extension.i18n import Text
@@ -96,7 +97,8 @@ def get_by_slug(slug: str) -> Organisation | None:
 
 
 def list_organisations() -> list[Organisation]:
-    return list(db.session.scalars(select(Organisation).order_by(Organisation.name)))
+    return list(db.session.scalars(select(Organisation).options(joinedload(Organisation.connection_account))
+                                   .order_by(Organisation.name)))
 
 
 def redirect_uri(app_url: str) -> str:

@@ -1,7 +1,7 @@
 """An organisation's page for its managers and the admins: its people's progress in every network it joins.
 
-Rendered from the database only, with one query per kind of row (memberships, tasks, commitments,
-meetings), whatever the number of networks.
+Rendered from the database only, a page of networks at a time, with one query per kind of row (networks,
+memberships, task counts, commitments, meetings), whatever the number of networks.
 """
 from __future__ import annotations
 
@@ -10,17 +10,19 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flask import Blueprint, abort, redirect, render_template, url_for
-from sqlalchemy import select
+from sqlalchemy import and_, case, func, or_, select
 
 from extension.auth.identity import current_person, signed_in
 from extension.extensions import db
-from extension.networks.models import Commitment, KnowledgeTask, Meeting, Membership, Network
+from extension.networks.models import Commitment, KnowledgeTask, Meeting, Membership, Network, Phase
 from extension.organisations import service
 from extension.organisations.models import utcnow
+from extension.pagination import Page, requested_page
 
 bp = Blueprint("organisations", __name__)
 
 REPLIES = ("ACCEPTED", "TENTATIVE", "DECLINED", "NEEDS-ACTION")
+NETWORKS_PER_PAGE = 5
 
 
 @dataclass
@@ -46,6 +48,7 @@ class MeetingAttendance:
 class NetworkSection:
     network: Network
     commitment: Commitment | None
+    phase: str | None = None
     members: list[MemberProgress] = field(default_factory=list)
     meetings: list[MeetingAttendance] = field(default_factory=list)
 
@@ -69,54 +72,69 @@ def show(slug: str):
     person = current_person()
     if not (person.is_admin or person.manages(organisation.id)):
         abort(403)
-    return render_template("organisations/show.html", organisation=organisation,
-                           sections=sections(organisation.id), bar=bar_geometry)
+    shown, page = sections(organisation.id, page=requested_page())
+    return render_template("organisations/show.html", organisation=organisation, sections=shown, page=page,
+                           bar=bar_geometry)
 
 
-def sections(organisation_id: int, today: date | None = None) -> list[NetworkSection]:
+def sections(organisation_id: int, today: date | None = None, page: int = 1,
+             size: int = NETWORKS_PER_PAGE) -> tuple[list[NetworkSection], Page]:
+    """Page `page` of the networks the organisation takes part in (by name), each with its people's task
+    counts, its commitment and its meetings: five queries whatever the number of networks or tasks."""
     now = utcnow()
     today = today or now.date()
-    members = db.session.scalars(select(Membership).join(Network).where(
-        Membership.organisation_id == organisation_id, Network.status != "draft").order_by(Membership.position)).all()
-    commitments = db.session.scalars(select(Commitment).join(Network).where(
-        Commitment.organisation_id == organisation_id, Network.status != "draft")).all()
-    network_ids = {m.network_id for m in members} | {c.network_id for c in commitments}
-    if not network_ids:
-        return []
-    networks = db.session.scalars(select(Network).where(Network.id.in_(network_ids)).order_by(Network.name)).all()
-    tasks = db.session.scalars(select(KnowledgeTask).where(
-        KnowledgeTask.organisation_id == organisation_id, KnowledgeTask.network_id.in_(network_ids),
-        KnowledgeTask.deleted_at.is_(None))).all()
+    joins = or_(Network.id.in_(select(Membership.network_id).where(Membership.organisation_id == organisation_id)),
+                Network.id.in_(select(Commitment.network_id).where(Commitment.organisation_id == organisation_id)))
+    rows = db.session.execute(
+        select(Network, Phase.name, func.count().over())
+        .outerjoin(Phase, and_(Phase.network_id == Network.id, Phase.key == Network.current_phase_key))
+        .where(joins, Network.status != "draft").order_by(Network.name, Network.id)
+        .offset((page - 1) * size).limit(size)).all()
+    if not rows:
+        total = db.session.scalar(select(func.count()).select_from(Network).where(joins, Network.status != "draft"))
+        last = max(1, -(-total // size))
+        if page > last:
+            return sections(organisation_id, today, last, size)
+        return [], Page(page, size, total)
+    network_ids = [network.id for network, _, _ in rows]
+    members = db.session.scalars(select(Membership).where(
+        Membership.organisation_id == organisation_id, Membership.network_id.in_(network_ids))
+        .order_by(Membership.position)).all()
+    commitments = db.session.scalars(select(Commitment).where(
+        Commitment.organisation_id == organisation_id, Commitment.network_id.in_(network_ids))).all()
+    is_done = or_(KnowledgeTask.completed_at.is_not(None), KnowledgeTask.status == "COMPLETED")
+    is_overdue = and_(~is_done, KnowledgeTask.due_on.is_not(None), KnowledgeTask.due_on < today)
+    counts = db.session.execute(
+        select(KnowledgeTask.membership_id, func.sum(case((is_done, 1), else_=0)),
+               func.sum(case((is_overdue, 1), else_=0)), func.count())
+        .where(KnowledgeTask.organisation_id == organisation_id, KnowledgeTask.network_id.in_(network_ids),
+               KnowledgeTask.deleted_at.is_(None), KnowledgeTask.membership_id.is_not(None))
+        .group_by(KnowledgeTask.membership_id)).all()
     meetings = db.session.scalars(select(Meeting).where(
         Meeting.network_id.in_(network_ids), Meeting.deleted_at.is_(None)).order_by(Meeting.starts_at)).all()
 
     progress = {m.id: MemberProgress(m) for m in members}
-    for task in tasks:
-        row = progress.get(task.membership_id)
-        if row is None:
-            continue
-        if task.completed_at is not None or task.status == "COMPLETED":
-            row.done += 1
-        elif task.due_on is not None and task.due_on < today:
-            row.overdue += 1
-        else:
-            row.open += 1
+    for membership_id, done, overdue, total in counts:
+        row = progress.get(membership_id)
+        if row is not None:
+            row.done, row.overdue = int(done or 0), int(overdue or 0)
+            row.open = total - row.done - row.overdue
     by_network: dict[int, NetworkSection] = {}
     commitment_of = {c.network_id: c for c in commitments}
-    for network in networks:
-        by_network[network.id] = NetworkSection(network, commitment_of.get(network.id))
+    for network, phase, _ in rows:
+        by_network[network.id] = NetworkSection(network, commitment_of.get(network.id), phase)
     for member in members:
         by_network[member.network_id].members.append(progress[member.id])
     emails = defaultdict(set)
     for member in members:
         emails[member.network_id].add(member.email.casefold())
     for meeting in meetings:
-        counts = dict.fromkeys(REPLIES, 0)
+        counts_of = dict.fromkeys(REPLIES, 0)
         for email in emails[meeting.network_id]:
             reply = (meeting.replies or {}).get(email, "NEEDS-ACTION")
-            counts[reply if reply in counts else "NEEDS-ACTION"] += 1
-        by_network[meeting.network_id].meetings.append(MeetingAttendance(meeting, counts, meeting.end < now))
-    return list(by_network.values())
+            counts_of[reply if reply in counts_of else "NEEDS-ACTION"] += 1
+        by_network[meeting.network_id].meetings.append(MeetingAttendance(meeting, counts_of, meeting.end < now))
+    return list(by_network.values()), Page(page, size, rows[0][2])
 
 
 def bar_geometry(progress: MemberProgress, scale: int, width: int = 300) -> list[dict]:
