@@ -6,13 +6,13 @@ jobs page's newest rows per state. Without them the "my networks" page counted e
 scan of every task.
 
 Revision ID: 0012
-Revises: 0008
+Revises: 0010
 Create Date: 2026-11-29
 """
 from alembic import op
 
 revision = "0012"
-down_revision = "0008"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
