@@ -45,7 +45,7 @@ def _request_id():
 class Org:
     """One sandbox Nextcloud: its users and tokens (`state`), DAV storage, faults, log and outbox."""
 
-    def __init__(self, sandbox, key, name, root, port=0):
+    def __init__(self, sandbox, key, name, root, port=0, threads=10):
         self.sandbox = sandbox
         self.key = key
         self.name = name or key
@@ -63,6 +63,9 @@ class Org:
         self._server = None
         self._thread = None
         self._requested_port = port
+        # Requests served at the same time, as a Nextcloud's PHP workers; the injected latency sleeps in
+        # one of them, holding no lock, so up to this many requests overlap their latency.
+        self.threads = threads
         self.port = None
         self.files = FilesDav(self, self.root / "files")
         self.calendars = CalendarDav(self, self.root / "calendars")
@@ -170,7 +173,7 @@ class Org:
     def start(self):
         if self._server is not None:
             return
-        self._server = cheroot_wsgi.Server(("127.0.0.1", self._requested_port), self.app, numthreads=10,
+        self._server = cheroot_wsgi.Server(("127.0.0.1", self._requested_port), self.app, numthreads=self.threads,
                                            server_name=f"sandbox-{self.key}", shutdown_timeout=1)
         # cheroot's serve loop notices stop() only after this poll interval (0.5 s by default).
         self._server.expiration_interval = 0.05
@@ -296,8 +299,9 @@ class _LogMiddleware:
 class Sandbox:
     """Several sandbox Nextclouds that can find each other by host (for federation, reference §7)."""
 
-    def __init__(self, root=None, smtp_port=0):
+    def __init__(self, root=None, smtp_port=0, threads=10):
         self._own_root = root is None
+        self.threads = threads
         self.root = Path(tempfile.mkdtemp(prefix="ln-sandbox-") if root is None else root)
         self._orgs = {}
         self._lock = threading.RLock()
@@ -311,7 +315,7 @@ class Sandbox:
         with self._lock:
             if key in self._orgs:
                 raise ValueError(f"organisation {key!r} already exists")
-            org = Org(self, key, name, self.root / key, port)
+            org = Org(self, key, name, self.root / key, port, threads=self.threads)
             self._orgs[key] = org
             if self._started:
                 org.start()
