@@ -27,6 +27,7 @@ from sandbox.smtp import MailStore, SmtpServer
 from sandbox.state import OrgState
 
 _ALPHANUMERIC = string.ascii_letters + string.digits
+LISTEN_BACKLOG = 511
 
 
 @dataclass(frozen=True)
@@ -173,8 +174,11 @@ class Org:
     def start(self):
         if self._server is not None:
             return
+        # The listen backlog of Apache and nginx (511), not cheroot's 5: with 5, a client opening more connections
+        # at once than that loses the surplus SYNs and waits for TCP's one-second retransmit.
         self._server = cheroot_wsgi.Server(("127.0.0.1", self._requested_port), self.app, numthreads=self.threads,
-                                           server_name=f"sandbox-{self.key}", shutdown_timeout=1)
+                                           server_name=f"sandbox-{self.key}", shutdown_timeout=1,
+                                           request_queue_size=LISTEN_BACKLOG)
         # cheroot's serve loop notices stop() only after this poll interval (0.5 s by default).
         self._server.expiration_interval = 0.05
         self._server.prepare()
