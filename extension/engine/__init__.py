@@ -28,7 +28,8 @@ A progress bar reads the database only: `engine.progress(network_id)` returns th
 `RunProgress(run_id, kind, status, done, total, failed, failed_label, failed_error, notes)` — `status` is
 "running", "done" or "failed"; `failed_label` names the first failed step's target, `failed_error` says
 why. Each step's journal row (`LaunchStep`: key, kind, label, status, last_error, run_id) gives the detail.
-The journal is committed once per batch of steps started or finished, so the figures move as it runs.
+The journal is committed when the run starts (every step it will make marked as started), at most every
+`runner.JOURNAL_INTERVAL` seconds while steps finish, and at the end, so the figures move as it runs.
 
 `engine.dry_run(app, slug)` gives the launch plan without any request (steps, requests, critical path).
 """

@@ -8,8 +8,11 @@ before its first request goes out, so a run killed at any point is finished by r
 first creation that finds its folder or calendar already there while the journal never started it knows
 the resource is not this installation's: it takes the next free name instead of adopting it.
 
-The journal is written in batches: one commit per batch of steps handed to the workers and finished by
-them (extension.engine.fanout). The calling thread owns the database; the workers only talk HTTP.
+The journal is written in batches: the run's first commit marks every step it will make as started (before
+any request), then what finished is committed at most every JOURNAL_INTERVAL, while the next requests are
+in flight (extension.engine.fanout), and the last commit closes the run. The calling thread owns the
+database; the workers only talk HTTP (their tokens come from BearerAuth, which reads the store once every
+few seconds, not per request).
 """
 from __future__ import annotations
 
