@@ -15,7 +15,6 @@ from caldav.davclient import DAVClient
 from caldav.elements import dav
 from caldav.lib.python_utilities import to_wire
 from caldav.response import DAVResponse
-from icalendar import Calendar as ICalendar
 
 from connectors.errors import (
     AlreadyExists,
@@ -624,9 +623,25 @@ def _normalise_color(color: str | None) -> str | None:
     return color[:7] if len(color) == 9 and color.endswith("FF") else color
 
 
-def _uids(ical: bytes) -> set[str]:
-    calendar = ICalendar.from_ical(ical)
-    return {str(c["UID"]) for c in calendar.subcomponents if "UID" in c}
+def _uids(ical: bytes | str) -> set[str]:
+    """The UIDs of the calendar's components (not of components nested in them, such as a VALARM), read from
+    the unfolded content lines (RFC 5545 §3.1) instead of parsing the whole object: this runs before every
+    object PUT, and parsing would cost as much as rendering the object did."""
+    text = ical.decode("utf-8", "replace") if isinstance(ical, bytes) else ical
+    depth, found = 0, set()
+    for line in _FOLD.sub("", text).splitlines():
+        name, _, value = line.partition(":")
+        name = name.split(";", 1)[0].strip().upper()
+        if name == "BEGIN":
+            depth += 1
+        elif name == "END":
+            depth -= 1
+        elif name == "UID" and depth == 2:
+            found.add(value.strip())
+    return found
+
+
+_FOLD = re.compile(r"\r?\n[ \t]")
 
 
 def _is_uid_conflict(response) -> bool:

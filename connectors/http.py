@@ -118,8 +118,13 @@ def _log_response(response, *args, **kwargs):
     return response
 
 
+# Connections kept open per instance: above any MAX_PARALLEL_REQUESTS a deployment sets (a pool smaller than
+# the requests in flight closes a connection after each surplus request and opens a new one for the next).
+POOL_MAXSIZE = 32
+
+
 def make_session(timeout=DEFAULT_TIMEOUT, retries: int = 3, max_retry_after: float = 30,
-                 backoff_factor: float = 0.5, pool_maxsize: int = 10) -> requests.Session:
+                 backoff_factor: float = 0.5, pool_maxsize: int = POOL_MAXSIZE) -> requests.Session:
     """A requests.Session for one Nextcloud instance: keep-alive pool, no cookies, default timeout, retries.
 
     Retries on 429/503 apply to IDEMPOTENT_METHODS only and honour Retry-After up to `max_retry_after`
@@ -175,8 +180,24 @@ def session_for(base_url: str, **options) -> requests.Session:
     with _sessions_lock:
         session = _sessions.get(key)
         if session is None:
-            session = _sessions[key] = make_session(**options)
+            session = _sessions[key] = settle_environment(make_session(**options), key)
         return session
+
+
+def settle_environment(session: requests.Session, base_url: str) -> requests.Session:
+    """Read the proxy and CA-bundle environment once for the session's one instance, not per request.
+
+    With `trust_env` on, requests scans the whole process environment on every request (proxies, no_proxy,
+    REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE) and looks in ~/.netrc for credentials; for a session that only
+    ever talks to `base_url` the answers never change. Credentials always come from the connection, never
+    from a .netrc file.
+    """
+    session.proxies.update(requests.utils.get_environ_proxies(base_url))
+    bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+    if bundle and session.verify is True:
+        session.verify = bundle
+    session.trust_env = False
+    return session
 
 
 def close_sessions() -> None:

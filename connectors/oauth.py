@@ -207,18 +207,27 @@ class _ResendOn401:
 
 
 class BearerAuth(requests.auth.AuthBase):
-    """requests auth for Nextcloud resource calls: a fresh bearer token on every request, refresh-safe.
+    """requests auth for Nextcloud resource calls: a valid bearer token on every request, refresh-safe.
 
     Before sending, an access token expiring within `leeway` seconds is refreshed. On a 401 the token is
     refreshed once (unless another worker already replaced it) and the request is resent once.
+
+    A token read from the store is reused for `reuse` seconds (not past its leeway) instead of being read
+    again for every request: the engine's workers send dozens of requests a second through one auth, and a
+    store read per request is a database round trip that also waits on the journal's commits. A token
+    another process rotated meanwhile is answered with 401, which re-reads the store before anything else
+    (`refresh_after_401`), so reuse costs at most that one refused request.
     """
 
     def __init__(self, store: TokenStore, oauth_client: OAuthClient, leeway: float = 60,
-                 clock: Callable[[], float] = time.time):
+                 clock: Callable[[], float] = time.time, reuse: float = 5.0):
         self.store = store
         self.oauth_client = oauth_client
         self.leeway = leeway
         self.clock = clock
+        self.reuse = reuse
+        # (token, time.monotonic() it was read or made); replaced as a whole, so threads need no lock.
+        self._held: tuple[Token, float] | None = None
 
     def __repr__(self) -> str:
         return f"BearerAuth({self.oauth_client!r})"
@@ -230,22 +239,34 @@ class BearerAuth(requests.auth.AuthBase):
         return request
 
     def current_token(self) -> Token:
-        """The stored token, refreshed first when it is (nearly) expired."""
+        """The stored token (or the one read less than `reuse` seconds ago), refreshed first when it is
+        (nearly) expired."""
+        held = self._held
+        if (held is not None and time.monotonic() - held[1] < self.reuse
+                and not held[0].expired(self.leeway, now=self.clock())):
+            return held[0]
         token = self.store.load()
         if token is None:
+            self._held = None
             raise ReconnectNeeded("no token stored for this connection", reason="no token")
         if token.expired(self.leeway, now=self.clock()):
             token = self._refresh(stale=token, force=False)
-        return token
+        return self._hold(token)
 
     def refresh_after_401(self, used: Token) -> Token:
         """A token to resend with after `used` was refused: the stored one if it changed, else a refreshed one."""
-        return self._refresh(stale=used, force=True)
+        self._held = None
+        return self._hold(self._refresh(stale=used, force=True))
+
+    def _hold(self, token: Token) -> Token:
+        self._held = (token, time.monotonic())
+        return token
 
     def _refresh(self, stale: Token, force: bool) -> Token:
         with self.store.refresh_lock():
             current = self.store.load()
             if current is None:
+                self._held = None
                 raise ReconnectNeeded("no token stored for this connection", reason="no token")
             if current.access_token != stale.access_token and not current.expired(self.leeway, self.clock()):
                 # another thread or process refreshed while we waited for the lock
@@ -255,6 +276,7 @@ class BearerAuth(requests.auth.AuthBase):
             try:
                 fresh = self.oauth_client.refresh(current)
             except ReconnectNeeded as exc:
+                self._held = None
                 log.warning("Refresh refused for %s (%s): reconnect needed", current.user_id, exc.reason)
                 self.store.mark_reconnect_needed(exc.reason)
                 raise

@@ -124,7 +124,7 @@ def _info(events):
     return info
 
 
-def _request(events, attendee, instances):
+def _request(events, instances):
     """The REQUEST body: the instances the attendee is invited to, without scheduling parameters."""
     calendar = _calendar("REQUEST")
     for event in events:
@@ -187,6 +187,7 @@ def _broker(old_events, new_events, addresses):
         return []  # the owner is (at most) an attendee: a REPLY, not emulated
     master = next((e for e in base if _recurrence_id(e) == "master"), base[0])
     messages = []
+    requests = {}  # the REQUEST body depends only on the instances invited to: made once per set
     for href in list(old["attendees"]) + [h for h in new["attendees"] if h not in old["attendees"]]:
         if href == new["organizer"]:
             continue
@@ -199,7 +200,10 @@ def _broker(old_events, new_events, addresses):
             continue
         significant = (now["force"] == "REQUEST" or before["instances"] != now["instances"]
                        or old["hash"] != new["hash"])
-        messages.append(Message("REQUEST", href, significant, _request(base, href, now["instances"])))
+        instances = frozenset(now["instances"])
+        if instances not in requests:
+            requests[instances] = _request(base, instances)
+        messages.append(Message("REQUEST", href, significant, requests[instances]))
     return messages
 
 

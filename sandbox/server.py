@@ -28,6 +28,7 @@ from sandbox.smtp import MailStore, SmtpServer
 from sandbox.state import OrgState
 
 _ALPHANUMERIC = string.ascii_letters + string.digits
+LISTEN_BACKLOG = 511
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,7 @@ def _request_id():
 class Org:
     """One sandbox Nextcloud: its users and tokens (`state`), DAV storage, faults, log and outbox."""
 
-    def __init__(self, sandbox, key, name, root, port=0):
+    def __init__(self, sandbox, key, name, root, port=0, threads=10):
         self.sandbox = sandbox
         self.key = key
         self.name = name or key
@@ -64,6 +65,9 @@ class Org:
         self._server = None
         self._thread = None
         self._requested_port = port
+        # Requests served at the same time, as a Nextcloud's PHP workers; the injected latency sleeps in
+        # one of them, holding no lock, so up to this many requests overlap their latency.
+        self.threads = threads
         self.port = None
         self.talk = TalkSandbox(self)  # Nextcloud Talk; `org.talk.enabled = False` is a Nextcloud without it
         self.files = FilesDav(self, self.root / "files")
@@ -172,8 +176,11 @@ class Org:
     def start(self):
         if self._server is not None:
             return
-        self._server = cheroot_wsgi.Server(("127.0.0.1", self._requested_port), self.app, numthreads=10,
-                                           server_name=f"sandbox-{self.key}", shutdown_timeout=1)
+        # The listen backlog of Apache and nginx (511), not cheroot's 5: with 5, a client opening more connections
+        # at once than that loses the surplus SYNs and waits for TCP's one-second retransmit.
+        self._server = cheroot_wsgi.Server(("127.0.0.1", self._requested_port), self.app, numthreads=self.threads,
+                                           server_name=f"sandbox-{self.key}", shutdown_timeout=1,
+                                           request_queue_size=LISTEN_BACKLOG)
         # cheroot's serve loop notices stop() only after this poll interval (0.5 s by default).
         self._server.expiration_interval = 0.05
         self._server.prepare()
@@ -298,8 +305,9 @@ class _LogMiddleware:
 class Sandbox:
     """Several sandbox Nextclouds that can find each other by host (for federation, reference §7)."""
 
-    def __init__(self, root=None, smtp_port=0):
+    def __init__(self, root=None, smtp_port=0, threads=10):
         self._own_root = root is None
+        self.threads = threads
         self.root = Path(tempfile.mkdtemp(prefix="ln-sandbox-") if root is None else root)
         self._orgs = {}
         self._lock = threading.RLock()
@@ -313,7 +321,7 @@ class Sandbox:
         with self._lock:
             if key in self._orgs:
                 raise ValueError(f"organisation {key!r} already exists")
-            org = Org(self, key, name, self.root / key, port)
+            org = Org(self, key, name, self.root / key, port, threads=self.threads)
             self._orgs[key] = org
             if self._started:
                 org.start()

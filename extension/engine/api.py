@@ -76,8 +76,9 @@ def desired(app: Flask, network: Network, kind: str, *, verify=False, redo=(), p
     notes: list[str] = []
     for _attempt in range(3):
         plan = build_plan(app, network, template_of(app, network))
+        # The status change rides in the run's last journal commit (no commit of its own).
         result = execute(app, network, plan, kind, verify=verify, redo=redo, only=only, progress=progress,
-                         client_for=client_for)
+                         client_for=client_for, finish=lambda done: network_status_after(network, kind, done))
         notes += [n for n in result.notes if n not in notes]
         if not result.renamed:
             break
@@ -97,7 +98,7 @@ def _launch(app, slug, *, progress, client_for, only=None):
         network.status = NetworkStatus.LAUNCHING
     if network.launched_at is None:
         network.launched_at = utcnow()
-    db.session.commit()
+    # Committed with the run's write-ahead journal, before its first request (no commit of its own).
     return desired(app, network, "launch", verify=True, progress=progress, client_for=client_for, only=only)
 
 

@@ -9,6 +9,7 @@ between them run side by side.
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import posixpath
 from dataclasses import dataclass, field
@@ -200,8 +201,11 @@ def _add_folders(app: Flask, builder: _Builder, network: Network, template: Temp
                     FolderParams(path, proof=below[0] if below else parent, claim=path == root),
                     phase_key=phase_folders.get(path),
                     after=(builder.key("folder", parent),) if parent in folders else ())
+    common = document_context(app, network, template)  # what every document sees, read once
     for document in documents:
-        context = document_context(app, network, template, document.phase, document.meeting)
+        context = dataclasses.replace(
+            common, phase=next((p for p in common.phases if p.key == document.phase), None),
+            meeting=next((m for m in common.meetings if m.key == document.meeting), None))
         text = render_document(template, document.source, context)
         path = f"{root}/{document.path}"
         params, after = DocumentParams(path, text.encode("utf-8")), (builder.key("folder", posixpath.dirname(path)),)

@@ -8,8 +8,11 @@ before its first request goes out, so a run killed at any point is finished by r
 first creation that finds its folder or calendar already there while the journal never started it knows
 the resource is not this installation's: it takes the next free name instead of adopting it.
 
-The journal is written in batches: one commit per batch of steps handed to the workers and finished by
-them (extension.engine.fanout). The calling thread owns the database; the workers only talk HTTP.
+The journal is written in batches: the run's first commit marks every step it will make as started (before
+any request), then what finished is committed at most every JOURNAL_INTERVAL, while the next requests are
+in flight (extension.engine.fanout), and the last commit closes the run. The calling thread owns the
+database; the workers only talk HTTP (their tokens come from BearerAuth, which reads the store once every
+few seconds, not per request).
 """
 from __future__ import annotations
 
@@ -123,21 +126,23 @@ def locked(app: Flask, slug: str):
 
 def execute(app: Flask, network: Network, plan: Plan, kind: str, *, verify: bool | Collection[str] = False,
             redo: Collection[str] = (), only: Collection[str] | None = None, removals: bool = True,
-            progress: Progress | None = None, client_for: ClientFor = nextcloud_client) -> RunResult:
+            progress: Progress | None = None, client_for: ClientFor = nextcloud_client,
+            finish: Callable[[RunResult], None] | None = None) -> RunResult:
     """Run `plan` against the journal of `network` (see the module docstring); call with the network's lock.
 
     `verify` (True, or keys) makes done steps be checked with reads; `redo` keys are made again; `only`
-    limits the run to those keys; `removals` turns journaled steps the plan dropped into their removal.
+    limits the run to those keys; `removals` turns journaled steps the plan dropped into their removal;
+    `finish(result)` changes what else the run's outcome means (the network's status) in its last commit.
     """
     session = db.session()
     expire, session.expire_on_commit = session.expire_on_commit, False  # this run is the network's only writer
     try:
-        return _execute(app, network, plan, kind, verify, redo, only, removals, progress, client_for)
+        return _execute(app, network, plan, kind, verify, redo, only, removals, progress, client_for, finish)
     finally:
         session.expire_on_commit = expire
 
 
-def _execute(app, network, plan, kind, verify, redo, only, removals, progress, client_for) -> RunResult:
+def _execute(app, network, plan, kind, verify, redo, only, removals, progress, client_for, finish) -> RunResult:
     result = RunResult(network.slug, kind, notes=list(plan.notes))
     journal = {row.key: row for row in network.launch_steps}
     planned = plan.by_key()
@@ -253,8 +258,8 @@ def _execute(app, network, plan, kind, verify, redo, only, removals, progress, c
         progress.start(len(work))  # a progress display that wants the total first
     limit = int(app.config.get("MAX_PARALLEL_REQUESTS", 4))
     try:
-        outcomes = walk(work, run_one, limit=limit, after=lambda item: item.step.after, started=started,
-                        finished=finished, settle=settle)
+        outcomes = walk(work, run_one, limit=limit, after=lambda item: item.step.after,
+                        weight=lambda item: item.step.requests, started=started, finished=finished, settle=settle)
     except BaseException:
         # The progress display or the database failed: keep what the journal learned, then let it go up.
         try:
@@ -274,6 +279,8 @@ def _execute(app, network, plan, kind, verify, redo, only, removals, progress, c
         run.status = RunState.DONE if result.ok else RunState.FAILED
         run.finished_at = utcnow()
     run.notes = list(result.notes)
+    if finish is not None:
+        finish(result)
     _commit()
     result.renamed = renamed
     log.info("%s of %s: %d done, %d verified, %d failed, %d not run", kind, network.slug, result.done,

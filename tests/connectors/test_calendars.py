@@ -230,6 +230,19 @@ def test_create_if_absent_creates_an_event(client):
     assert client.create_if_absent("ln-taal", uid, event) is False
 
 
+def test_create_if_absent_refuses_an_object_whose_uid_differs_but_ignores_an_alarm_uid(client):
+    client.ensure_calendar("ln-taal", "Lerend netwerk Taal")
+    uid = stable_uid("taal", "meeting", "alarm")
+    event = render_event(uid, "Bijeenkomst", STAMP, STAMP + timedelta(hours=2), OWNER_EMAIL, dtstamp=STAMP)
+    # An alarm may carry a UID of its own (RFC 9074); only the event's counts. Folded lines are joined.
+    with_alarm = event.replace(b"END:VEVENT", b"BEGIN:VALARM\r\nUID:alarm-1\r\nACTION:DISPLAY\r\n"
+                               b"TRIGGER:-PT15M\r\nDESCRIPTION:Herinnering\r\nEND:VALARM\r\nEND:VEVENT")
+    folded = with_alarm.replace(f"UID:{uid}".encode(), f"UID:{uid[:5]}\r\n {uid[5:]}".encode())
+    assert client.create_if_absent("ln-taal", uid, folded) is True
+    with pytest.raises(ValueError):
+        client.create_if_absent("ln-taal", stable_uid("taal", "meeting", "other"), event)
+
+
 def test_event_with_attendees_sends_invitations(org, client):
     client.ensure_calendar("ln-taal", "Lerend netwerk Taal")
     uid = stable_uid("taal", "meeting", "2")

@@ -7,6 +7,7 @@ import socket
 import time
 
 import pytest
+import requests
 from werkzeug.wrappers import Response
 
 from connectors import errors, http
@@ -146,6 +147,24 @@ def test_session_for_returns_one_session_per_instance():
     a = http.session_for("https://Cloud.example.org/")
     assert http.session_for("https://cloud.example.org") is a
     assert http.session_for("https://other.example.org") is not a
+
+
+def test_an_instance_session_reads_the_proxy_environment_once_and_never_a_netrc(monkeypatch, tmp_path):
+    netrc = tmp_path / "netrc"
+    netrc.write_text("machine proxied.example.org login someone password secret\n")
+    monkeypatch.setenv("NETRC", str(netrc))
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
+    monkeypatch.setenv("NO_PROXY", "direct.example.org")
+    http.close_sessions()
+    proxied = http.session_for("https://proxied.example.org")
+    direct = http.session_for("https://direct.example.org")
+    monkeypatch.setenv("HTTPS_PROXY", "http://changed.example:3128")
+    assert proxied.trust_env is False and direct.trust_env is False
+    assert proxied.proxies["https"] == "http://proxy.example:3128"
+    assert "https" not in direct.proxies
+    prepared = proxied.prepare_request(requests.Request("GET", "https://proxied.example.org/status.php"))
+    assert "Authorization" not in prepared.headers
+    http.close_sessions()
 
 
 # -- contract: against the sandbox ------------------------------------------------------------------------

@@ -304,3 +304,43 @@ def test_sandbox_code_exchange_gives_a_working_token_and_the_code_is_single_use(
     assert response.json()["ocs"]["data"]["id"] == "bram"
     with pytest.raises(errors.BadRequest):
         anna.oauth.exchange_code(code)
+
+
+class CountingStore(MemoryTokenStore):
+    def __init__(self, token):
+        super().__init__(token)
+        self.loads = 0
+
+    def load(self):
+        self.loads += 1
+        return super().load()
+
+
+def test_a_token_read_from_the_store_is_reused_for_the_next_requests(client, oauth_server, fake_server):
+    store = CountingStore(stored().load())
+    auth = BearerAuth(store, client)
+    for _ in range(5):
+        assert get(auth, fake_server.base_url + "/res").status_code == 200
+    assert store.loads == 1
+    assert oauth_server.token_calls() == 0
+
+
+def test_a_held_token_rotated_by_another_worker_is_replaced_from_the_store_without_a_refresh(
+        client, oauth_server, fake_server):
+    store = stored()
+    auth = BearerAuth(store, client)
+    assert get(auth, fake_server.base_url + "/res").status_code == 200  # holds access0
+    BearerAuth(store, client).refresh_after_401(store.load())  # another worker rotates to access1
+    assert oauth_server.token_calls() == 1
+    assert get(auth, fake_server.base_url + "/res").status_code == 200
+    sent = [hit.headers["Authorization"] for hit in fake_server.hits("GET", "/res")]
+    assert sent == ["Bearer access0", "Bearer access0", "Bearer access1"]  # refused once, resent with the stored one
+    assert oauth_server.token_calls() == 1
+
+
+def test_a_held_token_is_read_again_after_its_reuse_time(client, oauth_server, fake_server):
+    store = CountingStore(stored().load())
+    auth = BearerAuth(store, client, reuse=0)
+    for _ in range(3):
+        get(auth, fake_server.base_url + "/res")
+    assert store.loads == 3
