@@ -11,3 +11,8 @@ def command_line_in_its_default_language(monkeypatch):
     monkeypatch.delenv("LC_ALL", raising=False)
     monkeypatch.delenv("LC_MESSAGES", raising=False)
     monkeypatch.setenv("LANG", "C.UTF-8")
+    from extension.i18n import DEFAULT_LANGUAGE, set_cli_language
+
+    set_cli_language(DEFAULT_LANGUAGE)  # whatever a test before this one chose stays with that test
+    yield
+    set_cli_language(DEFAULT_LANGUAGE)

@@ -11,6 +11,8 @@ from extension.i18n import set_cli_language
 def dutch():
     """The advice reads in the command line's language outside a request: Dutch here, as by default."""
     set_cli_language("nl")
+    yield
+    set_cli_language("nl")
 
 
 def test_inspiring_and_meeting_each_other_gets_a_studiemiddag():
