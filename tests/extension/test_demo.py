@@ -42,8 +42,14 @@ def test_demo_serves_the_app_and_launches_the_demo_network_until_stopped(tmp_pat
         assert re.search(r"gert +Gert Mulder +Basisschool De Regenboog +geen lid", banner)
         assert "INFO" not in banner and "GET /" not in banner
         # The details of /readyz are for admins or the READYZ_TOKEN; the organisation checks run on the worker.
-        ready = requests.get(f"http://127.0.0.1:{port}/readyz", timeout=30,
-                             headers={"Authorization": "Bearer demo-test"}).json()
+        # They run shortly after the worker starts: wait for their first results, not for a time.
+        while True:
+            ready = requests.get(f"http://127.0.0.1:{port}/readyz", timeout=30,
+                                 headers={"Authorization": "Bearer demo-test"}).json()
+            if all(o["checked_at"] for o in ready["organisations"].values()):
+                break
+            assert time.monotonic() < deadline, f"the organisation checks did not run in time: {ready}"
+            time.sleep(0.5)
         assert len(ready["organisations"]) == 2 and all(o["ok"] for o in ready["organisations"].values())
     finally:
         demo.send_signal(signal.SIGINT)
