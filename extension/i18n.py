@@ -157,14 +157,44 @@ def local_time(moment: datetime) -> str:
 _STORED = '{"text": '
 
 
-def dump_text(message: "Text | str | None") -> str | None:
-    """`message` for a text column: a Text as JSON of its msgid and values, anything else as it is."""
-    if isinstance(message, Text):
-        import json
+def dump_text(message: "Text | str | None", limit: int | None = None) -> str | None:
+    """`message` for a text column: a Text as JSON of its msgid and values (values that are Text too, so they
+    are translated when read), anything else as it is; with `limit` (the column's length) the longest values
+    are shortened until it fits, as plain text was cut before."""
+    if not isinstance(message, Text):
+        return message[:limit] if limit is not None and message is not None else message
+    import json
 
-        values = {name: str(value) if isinstance(value, Text) else value for name, value in message.values.items()}
-        return json.dumps({"text": message.message, "values": values}, ensure_ascii=False)
-    return message
+    data = _as_data(message)
+    stored = json.dumps(data, ensure_ascii=False)
+    while limit is not None and len(stored) > limit:
+        leaves = list(_leaves(data))
+        if not leaves:
+            return str(message)[:limit]
+        values, name = max(leaves, key=lambda leaf: len(leaf[0][leaf[1]]))
+        longest = values[name]
+        excess = len(stored) - limit
+        if len(longest) <= 1:
+            return str(message)[:limit]
+        values[name] = longest[:max(0, len(longest) - excess - 1)] + "…"
+        stored = json.dumps(data, ensure_ascii=False)
+    return stored
+
+
+def _as_data(message: Text) -> dict:
+    values = {name: _as_data(value) if isinstance(value, Text) else
+              value if isinstance(value, (str, int, float, bool, type(None))) else str(value)
+              for name, value in message.values.items()}
+    return {"text": message.message, "values": values}
+
+
+def _leaves(data: dict):
+    """(values, name) of every string value in `data` and in the Texts within it."""
+    for name, value in data["values"].items():
+        if isinstance(value, dict) and "text" in value:
+            yield from _leaves(value)
+        elif isinstance(value, str):
+            yield data["values"], name
 
 
 def load_text(stored: str | None) -> "Text | str | None":
@@ -177,4 +207,9 @@ def load_text(stored: str | None) -> "Text | str | None":
         data = json.loads(stored)
     except ValueError:
         return stored
-    return Text(data["text"], **data.get("values", {}))
+    return _from_data(data)
+
+
+def _from_data(data: dict) -> Text:
+    return Text(data["text"], **{name: _from_data(value) if isinstance(value, dict) and "text" in value else value
+                                 for name, value in data.get("values", {}).items()})

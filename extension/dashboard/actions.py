@@ -199,7 +199,7 @@ def _end(app, slug, params, progress):
     result = engine.run(app, "end", slug, move_folder=bool(params.get("move_folder")), progress=progress)
     if not result.ok:
         raise EndFailed(Text("The network has been ended, but not everything in Nextcloud worked: %(failed)s Try "
-                             "again.", failed="; ".join(result.failed)))
+                             "again.", failed="; ".join(map(str, result.failed))))
     if result.moved_to:
         return Text("The network has been ended and archived. The folder is now in %(folder)s.",
                     folder=result.moved_to)

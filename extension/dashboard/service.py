@@ -16,7 +16,7 @@ from extension import engine
 from extension.dashboard.access import is_admin
 from extension.dashboard.models import WizardDraft
 from extension.extensions import db
-from extension.i18n import Text
+from extension.i18n import Text, load_text
 from extension.networks import status as network_status
 from extension.networks.models import (STEP_DONE, STEP_FAILED, STEP_RUNNING, Commitment, KnowledgeTask,
                                        LaunchStep, Meeting, Membership, Network, Phase)
@@ -241,7 +241,7 @@ def failed_steps(steps: list[LaunchStep]) -> list[FailedStep]:
 def explain(step: LaunchStep) -> FailedStep:
     """The failure of a step in plain Dutch: what it was doing, in whose Nextcloud, and what to do now."""
     where = step.organisation.name if step.organisation else str(Text("the app"))
-    error = step.last_error or ""
+    error = load_text(step.last_error) or ""
     if "HTTP 503" in error or "maintenance" in error.casefold() or "onderhoud" in error.casefold():
         advice = Text("The Nextcloud of %(where)s was temporarily unavailable (maintenance or too busy). Wait a few "
                       "minutes, then choose Try again; what is finished stays.", where=where)
@@ -260,7 +260,7 @@ def explain(step: LaunchStep) -> FailedStep:
     else:
         advice = Text("Something went wrong in the Nextcloud of %(where)s. Choose Try again; if it keeps going wrong, "
                       "pass the technical message below on to your administrator.", where=where)
-    return FailedStep(what=step.label, where=where, advice=advice, detail=error)
+    return FailedStep(what=load_text(step.label), where=where, advice=advice, detail=error)
 
 
 def run_failures(network_id: int, run: engine.RunProgress) -> list[FailedStep]:

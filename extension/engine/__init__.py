@@ -22,7 +22,8 @@ takes the network's lock (extension.locks.network_lock); a second run at the sam
 LaunchError (or the domain's MemberError / PhaseError), all with a Dutch message.
 
 `progress(step, status)` is called from the calling thread for every step: "running", then "done",
-"verified" or "failed"; `step.label` is a Dutch description of the target ("Map delen met Eva Smit").
+"verified" or "failed"; `step.label` describes the target as a Text, shown in the reader's language ("Map
+delen met Eva Smit" in Dutch) and journaled with extension.i18n.dump_text, as are the run's notes.
 
 A progress bar reads the database only: `engine.progress(network_id)` returns the network's latest run
 (`engine.progress(network_id, run_id)` that one run) as `RunProgress(run_id, kind, status, done, total,

@@ -73,7 +73,7 @@ def desired(app: Flask, network: Network, kind: str, *, verify=False, redo=(), p
             client_for=nextcloud_client, only=None) -> RunResult:
     """Run the network's desired state (its launch plan) against the journal; renames of resources found
     taken (never adopted) are followed by a new plan, up to three times."""
-    notes: list[str] = []
+    notes: list[Text | str] = []
     for _attempt in range(3):
         plan = build_plan(app, network, template_of(app, network))
         # The status change rides in the run's last journal commit (no commit of its own).
@@ -150,10 +150,12 @@ def _remove_member(app, slug, *, email, progress, client_for):
                 # Completed in Nextcloud meanwhile: kept and counted.
                 result.tasks_removed, result.tasks_kept = result.tasks_removed - 1, result.tasks_kept + 1
                 continue
-            word = {"share": f"gedeelde map '{network.folder_name}'", "calendar-share": f"agenda '{network.name}'",
-                    "tasklist-share": f"takenlijst bij {names.get(slug, slug)}",
-                    "task": f"open taken in de takenlijst bij {names.get(slug, slug)}",
-                    "conversation": f"gesprek '{network.name}' in Nextcloud Talk"}.get(kind)
+            organisation = names.get(slug, slug)
+            word = {"share": Text("shared folder '%(folder)s'", folder=network.folder_name),
+                    "calendar-share": Text("calendar '%(name)s'", name=network.name),
+                    "tasklist-share": Text("task list at %(organisation)s", organisation=organisation),
+                    "task": Text("open tasks in the task list at %(organisation)s", organisation=organisation),
+                    "conversation": Text("conversation '%(name)s' in Nextcloud Talk", name=network.name)}.get(kind)
             if kind == "conversation" and not value.get("removed"):
                 continue
             if word and (kind.endswith("-share") or value.get("removed") or value.get("deleted")) \
@@ -200,9 +202,10 @@ class EndResult:
     archived: bool = False
     moved_to: str | None = None
     folder_shares_removed: list[str] = field(default_factory=list)
-    calendar_sharees_removed: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    failed: list[str] = field(default_factory=list)
+    # Words for people (Text, shown in the reader's language).
+    calendar_sharees_removed: list[Text] = field(default_factory=list)
+    notes: list[Text | str] = field(default_factory=list)
+    failed: list[Text] = field(default_factory=list)
     launch: RunResult | None = None
 
     @property
@@ -242,18 +245,21 @@ def _end(app, slug, *, move_folder=False, progress, client_for):
         if step.kind == "unshare-tree":
             result.folder_shares_removed += value.get("removed", [])
         elif step.kind == "unshare-calendar" and value.get("removed"):
-            what = "agenda" if step.key.endswith("/agenda") else "takenlijst"
-            result.calendar_sharees_removed.append(f"{what} van {organisation}: {', '.join(value['removed'])}")
+            words = "calendar of %(organisation)s: %(names)s" if step.key.endswith("/agenda") else \
+                "task list of %(organisation)s: %(names)s"
+            result.calendar_sharees_removed.append(Text(words, organisation=organisation,
+                                                        names=", ".join(value["removed"])))
         elif step.kind == "move-folder" and value.get("moved"):
             result.moved_to = value["target"]
         elif step.kind == "close-conversation" and value.get("closed"):
-            result.notes.append(f"Het gesprek in Nextcloud Talk heet nu '{value['name']}' en is alleen nog te "
-                                "lezen; de deelnemers houden de geschiedenis.")
+            result.notes.append(Text("The conversation in Nextcloud Talk is now called '%(name)s' and can only be "
+                                     "read; the participants keep the history.", name=value["name"]))
     for key, error in run_result.failed:
         kind, organisation = key.split("/")[1], names.get(key.split("/")[0], "")
-        what = "Map" if kind in ("unshare-tree", "move-folder") else "Gesprek" if kind == "close-conversation" \
-            else "Agenda" if key.endswith("/agenda") else f"Takenlijst van {organisation}"
-        result.failed.append(f"{what}: {error}")
+        words = "Folder: %(error)s" if kind in ("unshare-tree", "move-folder") else \
+            "Conversation: %(error)s" if kind == "close-conversation" else \
+            "Calendar: %(error)s" if key.endswith("/agenda") else "Task list of %(organisation)s: %(error)s"
+        result.failed.append(Text(words, organisation=organisation, error=error))
     result.notes += run_result.notes
     return result
 
@@ -267,34 +273,39 @@ def end_plan(network: Network, result: EndResult) -> Plan:
     archive = naming.network_folder(naming.ARCHIVE_FOLDER)
     if network.folder_name == naming.ARCHIVE_FOLDER or _claimed(network, naming.ARCHIVE_FOLDER):
         # The archive would be a network's shared folder: what is archived there would be shared again.
-        result.failed.append(f"Map: '{archive}' is de map van een netwerk; hernoem die map en het netwerk eerst. "
-                             "Er is niets verplaatst.")
+        result.failed.append(Text("Folder: '%(archive)s' is the folder of a network; rename that folder and the "
+                                  "network first. Nothing was moved.", archive=archive))
     else:
-        tree = _step(host, "unshare-tree", "map", f"Delingen van de map '{network.folder_name}' opheffen",
+        tree = _step(host, "unshare-tree", "map",
+                     Text("Remove the shares of the folder '%(folder)s'", folder=network.folder_name),
                      TreeParams(naming.network_folder(network.folder_name)))
         plan.steps.append(tree)
         if not archived:
-            plan.steps.append(_step(host, "move-folder", "map", f"Map '{name}' naar het archief verplaatsen",
+            plan.steps.append(_step(host, "move-folder", "map",
+                                    Text("Move the folder '%(name)s' into the archive", name=name),
                                     MoveParams(naming.network_folder(name), f"{archive}/{name}", archive,
                                                f"{naming.ARCHIVE_FOLDER}/{name}"), after=(tree.key,)))
-    plan.steps.append(_step(host, "unshare-calendar", "agenda", f"Agenda '{network.name}' niet meer delen",
+    plan.steps.append(_step(host, "unshare-calendar", "agenda",
+                            Text("Stop sharing the calendar '%(name)s'", name=network.name),
                             CalendarUnshareParams(network.calendar_uri)))
     token = conversation_token(network)
     if token:
         # The conversation stays with its history and participants, but closed for new messages.
         plan.steps.append(_step(host, "close-conversation", CONVERSATION_IDENT,
-                                f"Gesprek '{network.name}' afsluiten", ConversationCloseParams(token, network.name)))
+                                Text("Close the conversation '%(name)s'", name=network.name),
+                                ConversationCloseParams(token, network.name)))
     for organisation in participating(network):
         if not organisation.has_nextcloud:
             continue
         if organisation.connection is None:
             if any(s.kind == "tasklist-share" and s.organisation_id == organisation.id
                    and s.status == StepState.DONE for s in network.launch_steps):
-                result.failed.append(f"Takenlijst van {organisation.name}: de organisatie is niet verbonden; de "
-                                     "takenlijst blijft gedeeld tot zij verbonden is en dit opnieuw wordt uitgevoerd.")
+                result.failed.append(Text("Task list of %(organisation)s: the organisation is not connected; the task "
+                                          "list stays shared until it is connected and this is run again.",
+                                          organisation=organisation.name))
             continue
         plan.steps.append(_step(organisation, "unshare-calendar", "takenlijst",
-                                f"Takenlijst bij {organisation.name} niet meer delen",
+                                Text("Stop sharing the task list at %(organisation)s", organisation=organisation.name),
                                 CalendarUnshareParams(network.tasklist_uri)))
     return plan
 
@@ -310,7 +321,7 @@ def _claimed(network: Network, folder_name: str) -> bool:
         Network.id != network.id).first() is not None
 
 
-def _step(organisation, kind: str, ident: str, label: str, params, after=()) -> Step:
+def _step(organisation, kind: str, ident: str, label: Text, params, after=()) -> Step:
     return Step(key=f"{organisation.slug}/{kind}/{ident}", kind=kind, organisation_id=organisation.id,
                 instance=organisation.instance, label=label, params=params, after=tuple(after))
 
@@ -330,8 +341,10 @@ def _record_reply(app, slug, *, meeting: str, email: str, partstat: str, progres
                   for r in network.launch_steps)
     if not written or host.connection is None:
         return RunResult(network.slug, "record-reply",
-                         notes=["Het antwoord is bewaard; het komt in de agenda zodra die bereikbaar is."])
-    step = _step(host, "reply", f"{found.key}/{email}", f"Antwoord van {email} op '{found.title}'",
+                         notes=[Text("The reply is kept; it goes into the calendar as soon as the calendar can be "
+                                     "reached.")])
+    step = _step(host, "reply", f"{found.key}/{email}",
+                 Text("Reply of %(email)s to '%(title)s'", email=email, title=found.title),
                  ReplyParams(network.calendar_uri, found.ical_uid, email, partstat.upper()))
     return execute(app, network, Plan(network.id, [step]), "record-reply", removals=False, redo={step.key},
                    progress=progress, client_for=client_for)
@@ -350,8 +363,9 @@ def _record_task_done(app, slug, *, task: str, done: bool, progress, client_for)
     db.session.commit()
     organisation = found.organisation
     if found.sync_state != "written" or not found.remote_href or organisation.connection is None:
-        return RunResult(network.slug, "record-task-done", notes=["De taak is bijgewerkt in de app."])
-    step = _step(organisation, "task-done", found.ical_uid, f"Taak '{found.title}' van {found.assignee_name}",
+        return RunResult(network.slug, "record-task-done", notes=[Text("The task was updated in the app.")])
+    step = _step(organisation, "task-done", found.ical_uid,
+                 Text("Task '%(title)s' of %(assignee)s", title=found.title, assignee=found.assignee_name),
                  TaskDoneParams(network.tasklist_uri, found.ical_uid, found.remote_href, done, now.isoformat()))
     return execute(app, network, Plan(network.id, [step]), "record-task-done", removals=False, redo={step.key},
                    progress=progress, client_for=client_for)
@@ -374,9 +388,9 @@ class RunProgress:
     done: int
     total: int
     failed: int
-    failed_label: str | None
+    failed_label: Text | str | None  # Text: shown in the reader's language
     failed_error: str | None
-    notes: tuple[str, ...]
+    notes: tuple[Text | str, ...]
     message: Any = None  # a Text (translated when shown) or plain text
     params: dict | None = None
 
@@ -411,7 +425,8 @@ def progress(network_id: int, run_id: int | None = None) -> RunProgress | None:
     if status == RunState.RUNNING and not network_busy(slug):
         status = INTERRUPTED
     return RunProgress(run_row.id, run_row.kind, status, run_row.done, run_row.total, run_row.failed,
-                       run_row.failed_label, run_row.failed_error, tuple(run_row.notes or ()),
+                       load_text(run_row.failed_label), run_row.failed_error,
+                       tuple(load_text(note) for note in run_row.notes or ()),
                        load_text(run_row.message),
                        dict(run_row.params) if run_row.params is not None else None)
 

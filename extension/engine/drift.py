@@ -24,7 +24,7 @@ from extension.engine.fanout import walk
 from extension.engine.plan import Plan, Step, build_plan
 from extension.engine.steps import CHANGED, GONE, KINDS, StepContext
 from extension.extensions import db
-from extension.i18n import Text
+from extension.i18n import Text, dump_text, load_text
 from extension.networks.models import STEP_DONE, STEP_DRIFT, Network
 from extension.networks.service import get_network
 from extension.organisations.models import Organisation
@@ -37,33 +37,43 @@ UNCHECKED = "unchecked"
 FROM_LAUNCH, FROM_SYNC = "launch", "sync"
 
 _GONE = {
-    "folder": "map '{path}' ontbreekt",
-    "document": "document '{path}' ontbreekt",
-    "share": "de map wordt niet meer gedeeld met {detail}",
-    "calendar": "de agenda '{uri}' ontbreekt",
-    "calendar-share": "de agenda wordt niet meer gedeeld met {detail}",
-    "meeting": "{label}: de bijeenkomst ontbreekt in de agenda",
-    "tasklist": "de takenlijst '{uri}' ontbreekt bij {organisation}",
-    "tasklist-share": "de takenlijst bij {organisation} wordt niet meer gedeeld met {detail}",
-    "task": "{label}: de taak ontbreekt in de takenlijst bij {organisation}",
-    "conversation": "het gesprek van het netwerk in Nextcloud Talk ontbreekt ({detail})",
+    "folder": "folder '%(path)s' is missing",
+    "document": "document '%(path)s' is missing",
+    "share": "the folder is no longer shared with %(detail)s",
+    "calendar": "the calendar '%(uri)s' is missing",
+    "calendar-share": "the calendar is no longer shared with %(detail)s",
+    "meeting": "%(label)s: the meeting is missing from the calendar",
+    "tasklist": "the task list '%(uri)s' is missing at %(organisation)s",
+    "tasklist-share": "the task list at %(organisation)s is no longer shared with %(detail)s",
+    "task": "%(label)s: the task is missing from the task list at %(organisation)s",
+    "conversation": "the network's conversation in Nextcloud Talk is missing (%(detail)s)",
 }
 _CHANGED = {
-    "share": "de rechten op de map voor {share_with} zijn gewijzigd ({detail})",
-    "calendar-share": "de toegang tot de agenda is gewijzigd voor {detail}",
-    "tasklist-share": "de toegang tot de takenlijst bij {organisation} is gewijzigd voor {detail}",
+    "share": "the permissions on the folder for %(share_with)s have changed (%(detail)s)",
+    "calendar-share": "the access to the calendar has changed for %(detail)s",
+    "tasklist-share": "the access to the task list at %(organisation)s has changed for %(detail)s",
+}
+_CHANGED_OTHER = "%(label)s: changed (%(detail)s)"
+_SYNC_MISSING = {
+    ("calendar", False): "the calendar '%(uri)s' at %(organisation)s is missing according to the synchronisation",
+    ("calendar", True): "the calendar '%(uri)s' at %(organisation)s is missing according to the synchronisation "
+                        "since %(since)s",
+    ("tasklist", False): "the task list '%(uri)s' at %(organisation)s is missing according to the synchronisation",
+    ("tasklist", True): "the task list '%(uri)s' at %(organisation)s is missing according to the synchronisation "
+                        "since %(since)s",
 }
 
 
 @dataclass(frozen=True)
 class DriftFinding:
-    """One launch step whose resource is gone or changed (or could not be checked), with a Dutch message."""
+    """One launch step whose resource is gone or changed (or could not be checked), with a message (a Text,
+    shown in the reader's language; journaled with dump_text)."""
 
     step_key: str
     kind: str
     organisation: str
     problem: str  # GONE, CHANGED or UNCHECKED
-    message: str
+    message: Text | str
     source: str = FROM_LAUNCH
 
     @property
@@ -96,7 +106,8 @@ def detect(app: Flask, slug: str, client_for: Callable[[Flask, Account], Any] = 
         outcome = outcomes.get(step.key)
         if isinstance(outcome, NextcloudError):
             findings.append(DriftFinding(step.key, step.kind, organisation, UNCHECKED,
-                                         f"niet te controleren bij {organisation}: {outcome}"))
+                                         Text("could not be checked at %(organisation)s: %(error)s",
+                                              organisation=organisation, error=str(outcome))))
         elif outcome is None and step.key in outcomes:
             in_place.add(step.key)
         elif outcome is not None:
@@ -113,7 +124,7 @@ def detect(app: Flask, slug: str, client_for: Callable[[Flask, Account], Any] = 
 def stored_findings(network: Network) -> list[DriftFinding]:
     """The drift the last check journaled, from the database only (for status pages)."""
     return [DriftFinding(row.key, row.kind, row.organisation.name if row.organisation else "", GONE,
-                         row.last_error or row.label)
+                         load_text(row.last_error or row.label))
             for row in network.launch_steps if row.status == STEP_DRIFT]
 
 
@@ -143,12 +154,12 @@ def _check(plan: Plan, clients: dict, limit: int) -> dict[str, Any]:
             if isinstance(value, NextcloudError) or plan.by_key()[key].instance not in failing}
 
 
-def _message(step: Step, problem: str, detail: str, organisation: str) -> str:
-    words = (_GONE if problem == GONE else _CHANGED).get(step.kind, "{label}: gewijzigd ({detail})")
+def _message(step: Step, problem: str, detail: Text | str, organisation: str) -> Text:
+    words = (_GONE if problem == GONE else _CHANGED).get(step.kind, _CHANGED_OTHER)
     p = step.params
-    return words.format(path=getattr(p, "path", ""), uri=getattr(p, "uri", ""),
-                        share_with=getattr(p, "share_with", ""), label=step.label, detail=detail,
-                        organisation=organisation)
+    values = {"path": getattr(p, "path", ""), "uri": getattr(p, "uri", ""), "share_with": getattr(p, "share_with", ""),
+              "label": step.label, "detail": detail, "organisation": organisation}
+    return Text(words, **{name: value for name, value in values.items() if f"%({name})s" in words})
 
 
 def _sync_findings(network: Network, plan: Plan, in_place: set[str], found: set[str]) -> list[DriftFinding]:
@@ -166,11 +177,11 @@ def _sync_findings(network: Network, plan: Plan, in_place: set[str], found: set[
                      and s.params.uri == collection.uri), None)
         if step is None or step.key in in_place or step.key in found:
             continue
-        what = "de agenda" if kind == "calendar" else "de takenlijst"
-        since = f" sinds {collection.missing_since:%Y-%m-%d %H:%M}" if collection.missing_since else ""
-        findings.append(DriftFinding(step.key, kind, collection.organisation.name, GONE,
-                                     f"{what} '{collection.uri}' bij {collection.organisation.name} ontbreekt "
-                                     f"volgens de synchronisatie{since}", FROM_SYNC))
+        values = {"uri": collection.uri, "organisation": collection.organisation.name}
+        if collection.missing_since:
+            values["since"] = f"{collection.missing_since:%Y-%m-%d %H:%M}"
+        message = Text(_SYNC_MISSING[kind, "since" in values], **values)
+        findings.append(DriftFinding(step.key, kind, collection.organisation.name, GONE, message, FROM_SYNC))
     return findings
 
 
@@ -178,7 +189,7 @@ def _journal(journal: dict, findings: list[DriftFinding], in_place: set[str]) ->
     for finding in findings:
         if finding.repairable:
             row = journal[finding.step_key]
-            row.status, row.last_error = STEP_DRIFT, finding.message
+            row.status, row.last_error = STEP_DRIFT, dump_text(finding.message)
     for key in in_place:
         row = journal[key]
         if row.status == STEP_DRIFT:

@@ -61,7 +61,7 @@ class Step:
     kind: str
     organisation_id: int
     instance: str
-    label: str
+    label: Text | str  # a Text: shown in the reader's language (stored with extension.i18n.dump_text)
     params: Any = field(compare=False, hash=False, repr=False)
     phase_key: str | None = None
     after: tuple[str, ...] = ()
@@ -77,7 +77,7 @@ class Step:
 class Plan:
     network_id: int
     steps: list[Step]
-    notes: list[str] = field(default_factory=list)
+    notes: list[Text | str] = field(default_factory=list)
 
     @property
     def requests(self) -> int:
@@ -131,12 +131,12 @@ class _Builder:
     def key(self, kind: str, ident: str, organisation: Organisation | None = None) -> str:
         return f"{(organisation or self.host).slug}/{kind}/{ident}"
 
-    def add(self, kind: str, ident: str, label: str, params, organisation: Organisation | None = None,
+    def add(self, kind: str, ident: str, label: Text, params, organisation: Organisation | None = None,
             phase_key: str | None = None, after: tuple[str, ...] = (), updatable: bool = True) -> str:
         organisation = organisation or self.host
         key = self.key(kind, ident, organisation)
         self.plan.steps.append(Step(key=key, kind=kind, organisation_id=organisation.id,
-                                    instance=organisation.instance, label=label[:600], params=params,
+                                    instance=organisation.instance, label=label, params=params,
                                     phase_key=phase_key, after=tuple(a for a in after if a), updatable=updatable))
         return key
 
@@ -154,21 +154,22 @@ def build_plan(app: Flask, network: Network, template: Template) -> Plan:
 
     organiser = None
     if not account.email:
-        organiser = builder.add("organiser", "organisator", "E-mailadres van het organisatieaccount opvragen",
+        organiser = builder.add("organiser", "organisator", Text("Look up the e-mail address of the organisation account"),
                                 NoParams())
     # The conversation is planned last (after the task lists); the Readme, which links it, waits for it.
     _add_folders(app, builder, network, template, root, builder.key("conversation", CONVERSATION_IDENT))
     root_key = builder.key("folder", root)
     for share_with, share_type, permissions, name in _folder_sharees(network):
-        builder.add("share", share_with, f"Map delen met {name}",
+        builder.add("share", share_with, Text("Share the folder with %(name)s", name=name),
                     ShareParams(f"/{root}", share_type, share_with, permissions), after=(root_key,))
 
-    calendar = builder.add("calendar", "agenda", f"Agenda '{network.name}' aanmaken",
+    calendar = builder.add("calendar", "agenda", Text("Create the calendar '%(name)s'", name=network.name),
                            CalendarParams(network.calendar_uri, network.name, CALENDAR_COLOR, ("VEVENT",),
                                           claim=True))
     calendar_sharees = _calendar_sharees(network, account)
     if calendar_sharees:
-        builder.add("calendar-share", "agenda", f"Agenda delen met {', '.join(calendar_sharees)}",
+        builder.add("calendar-share", "agenda",
+                    Text("Share the calendar with %(users)s", users=", ".join(calendar_sharees)),
                     CalendarShareParams(network.calendar_uri, calendar_sharees, network.name), after=(calendar,))
     _add_meetings(builder, network, host, (calendar, organiser))
     _add_task_lists(builder, network, plan.notes)
@@ -197,7 +198,7 @@ def _add_folders(app: Flask, builder: _Builder, network: Network, template: Temp
     for path in folders:
         below = sorted((f for f in listed if f == path or f.startswith(f"{path}/")), key=lambda f: f.count("/"))
         parent = posixpath.dirname(path)
-        builder.add("folder", path, f"Map '{path}' aanmaken",
+        builder.add("folder", path, Text("Create the folder '%(path)s'", path=path),
                     FolderParams(path, proof=below[0] if below else parent, claim=path == root),
                     phase_key=phase_folders.get(path),
                     after=(builder.key("folder", parent),) if parent in folders else ())
@@ -216,7 +217,7 @@ def _add_folders(app: Flask, builder: _Builder, network: Network, template: Temp
                 DocumentParams(path, text.encode("utf-8") + conversation_section("").encode("utf-8") + LINK_SLOT
                                + b">\n", link=CONVERSATION_URL, without=text.encode("utf-8"))
             after += (conversation,)
-        builder.add("document", document.path, f"Document '{document.path}' plaatsen", params,
+        builder.add("document", document.path, Text("Place the document '%(path)s'", path=document.path), params,
                     phase_key=document.phase, after=after)
 
 
@@ -270,7 +271,8 @@ def _add_conversation(builder: _Builder, network: Network) -> str:
     marker = "ref " + hashlib.sha256(f"{network.id}|{network.slug}|{as_utc(network.created_at).isoformat()}"
                                      .encode()).hexdigest()[:16]
     description = f"Gesprek van het lerend netwerk \"{network.name}\" ({marker})."
-    return builder.add("conversation", CONVERSATION_IDENT, f"Gesprek '{network.name}' in Nextcloud Talk",
+    return builder.add("conversation", CONVERSATION_IDENT,
+                       Text("Conversation '%(name)s' in Nextcloud Talk", name=network.name),
                        ConversationParams(network.name[:255], description, marker, tuple(dict.fromkeys(users)),
                                           tuple(dict.fromkeys(federated)), token))
 
@@ -300,14 +302,14 @@ def _calendar_sharees(network: Network, account) -> dict[str, bool]:
             and m.user_id != account.user_id}
 
 
-def _member_notes(network: Network, notes: list[str]) -> None:
+def _member_notes(network: Network, notes: list[Text | str]) -> None:
     for member in network.memberships:
         if not member.organisation.has_nextcloud:
-            notes.append(f"{member.name} ({member.organisation.name}, geen Nextcloud) krijgt de uitnodigingen per "
-                         "e-mail.")
+            notes.append(Text("%(name)s (%(organisation)s, no Nextcloud) gets the invitations by e-mail.",
+                              name=member.name, organisation=member.organisation.name))
         elif not member.user_id:
-            notes.append(f"{member.name} ({member.organisation.name}): geen Nextcloud-gebruiker opgegeven; alleen "
-                         "uitnodigingen per e-mail, geen gedeelde map.")
+            notes.append(Text("%(name)s (%(organisation)s): no Nextcloud user given; invitations by e-mail only, no "
+                              "shared folder.", name=member.name, organisation=member.organisation.name))
 
 
 def _add_meetings(builder: _Builder, network: Network, host: Organisation, after: tuple) -> None:
@@ -327,7 +329,8 @@ def _add_meetings(builder: _Builder, network: Network, host: Organisation, after
         lines.append(f"Alle documenten staan in de gedeelde map \"{network.folder_name}\".")
         url = (f"{host.nextcloud_url}/index.php/apps/files/?dir="
                + quote(f"/{network.folder_name}/{phase.folder}", safe="/"))
-        builder.add("meeting", meeting.key, f"Bijeenkomst '{meeting.title}' op {meeting.start:%Y-%m-%d}",
+        builder.add("meeting", meeting.key,
+                    Text("Meeting '%(title)s' on %(date)s", title=meeting.title, date=f"{meeting.start:%Y-%m-%d}"),
                     MeetingParams(network.calendar_uri, meeting.ical_uid, f"{meeting.title} – {network.name}",
                                   meeting.start.isoformat(), meeting.end.isoformat(), attendees,
                                   "\n".join(lines), meeting.location or None, url,
@@ -337,7 +340,7 @@ def _add_meetings(builder: _Builder, network: Network, host: Organisation, after
                     phase_key=phase.key, after=after, updatable=meeting.end > now)
 
 
-def _add_task_lists(builder: _Builder, network: Network, notes: list[str]) -> None:
+def _add_task_lists(builder: _Builder, network: Network, notes: list[Text | str]) -> None:
     """A task list per member organisation with a connection, shared with its members and its manager,
     holding the tasks of its people; the tasks of other organisations wait (`pending`) or stay in the app."""
     managers = {c.organisation_id: c.manager_user_id for c in network.commitments}
@@ -346,13 +349,15 @@ def _add_task_lists(builder: _Builder, network: Network, notes: list[str]) -> No
         account = organisation.connection
         if account is None:
             if organisation.has_nextcloud and tasks:
-                notes.append(f"{organisation.name} is nog niet verbonden: {len(tasks)} ta(a)k(en) worden geschreven "
-                             "zodra de organisatie verbonden is en het netwerk opnieuw gestart wordt.")
+                notes.append(Text("%(organisation)s is not connected yet: %(count)s task(s) will be written once the "
+                                  "organisation is connected and the network is launched again.",
+                                  organisation=organisation.name, count=len(tasks)))
             elif tasks:
-                notes.append(f"{organisation.name} heeft geen Nextcloud: {len(tasks)} ta(a)k(en) worden in de app "
-                             "bijgehouden.")
+                notes.append(Text("%(organisation)s has no Nextcloud: %(count)s task(s) are kept in the app.",
+                                  organisation=organisation.name, count=len(tasks)))
             continue
-        tasklist = builder.add("tasklist", "takenlijst", f"Takenlijst in {organisation.name} aanmaken",
+        tasklist = builder.add("tasklist", "takenlijst",
+                               Text("Create the task list in %(organisation)s", organisation=organisation.name),
                                CalendarParams(network.tasklist_uri, f"{network.name} – taken", TASKLIST_COLOR,
                                               ("VTODO",), claim=True), organisation=organisation)
         users = [m.user_id for m in network.memberships if m.organisation_id == organisation.id and m.user_id]
@@ -360,13 +365,14 @@ def _add_task_lists(builder: _Builder, network: Network, notes: list[str]) -> No
             users.append(managers[organisation.id])
         users = [u for u in dict.fromkeys(users) if u != account.user_id]
         if users:
-            builder.add("tasklist-share", "takenlijst", f"Takenlijst delen met {', '.join(users)}",
+            builder.add("tasklist-share", "takenlijst", Text("Share the task list with %(users)s", users=", ".join(users)),
                         CalendarShareParams(network.tasklist_uri, {u: True for u in users}, network.name),
                         organisation=organisation, after=(tasklist,))
         for task in tasks:
             if task.sync_state not in (TASK_PENDING, TASK_WRITTEN):
                 continue
-            builder.add("task", task.ical_uid, f"Taak '{task.title}' voor {task.assignee_name}",
+            builder.add("task", task.ical_uid,
+                        Text("Task '%(title)s' for %(assignee)s", title=task.title, assignee=task.assignee_name),
                         TaskParams(network.tasklist_uri, task.ical_uid, f"{task.title} ({task.assignee_name})",
                                    f"{task.description}\n\nLerend netwerk: {network.name}",
                                    task.due_on.isoformat() if task.due_on else None, ("Lerend netwerk",),
@@ -378,7 +384,7 @@ def _add_task_lists(builder: _Builder, network: Network, notes: list[str]) -> No
                         organisation=organisation, phase_key=task.phase.key, after=(tasklist,))
 
 
-def _calendar_quota_notes(network: Network) -> list[str]:
+def _calendar_quota_notes(network: Network) -> list[Text]:
     """Each network costs the host's account a calendar and every member organisation's account a task list;
     Nextcloud allows 30 calendars per account by default (dav maximumCalendarsSubscriptions)."""
     notes = []
@@ -391,7 +397,8 @@ def _calendar_quota_notes(network: Network) -> list[str]:
             Membership.organisation_id == organisation.id))
         owned = 1 + hosted + joined
         if owned > CALENDAR_QUOTA - 3:
-            notes.append(f"Het account van {organisation.name} heeft met dit netwerk {owned} agenda's en takenlijsten; "
-                         f"Nextcloud staat er standaard {CALENDAR_QUOTA} per account toe "
-                         "(dav maximumCalendarsSubscriptions).")
+            notes.append(Text("With this network the account of %(organisation)s has %(owned)s calendars and task "
+                              "lists; by default Nextcloud allows %(quota)s per account (dav "
+                              "maximumCalendarsSubscriptions).", organisation=organisation.name, owned=owned,
+                              quota=CALENDAR_QUOTA))
     return notes

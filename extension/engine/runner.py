@@ -34,7 +34,7 @@ from extension.engine.fanout import Outcome, walk
 from extension.engine.plan import Plan, Step
 from extension.engine.steps import KINDS, StepContext, Taken, params_json
 from extension.extensions import db
-from extension.i18n import Text
+from extension.i18n import Text, dump_text, load_text
 from extension.locks import LockBusy, network_lock
 from extension.networks.models import (TASK_WRITTEN, EngineRun, KnowledgeTask, LaunchStep, Network, NetworkStatus,
                                        RunState, StepState)
@@ -56,6 +56,9 @@ KILL_AFTER_ENV = "LN_ENGINE_KILL_AFTER"
 JOURNAL_INTERVAL = 0.25
 _commits = [0]
 
+
+# LaunchStep.label and EngineRun.failed_label: a label is kept as its msgid and values (dump_text), fitted.
+LABEL_LENGTH = 600
 
 # Kinds that record an action rather than something that must go on existing: forgotten once done.
 ONE_OFF = ("reply", "task-done")
@@ -93,7 +96,7 @@ class RunResult:
     done: int = 0
     verified: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+    notes: list[Text | str] = field(default_factory=list)  # each shown in the reader's language
     run_id: int | None = None
     outcomes: dict[str, dict] = field(default_factory=dict)
     renamed: list[Taken] = field(default_factory=list)
@@ -156,7 +159,8 @@ def _execute(app, network, plan, kind, verify, redo, only, removals, progress, c
     if run is None:
         run = EngineRun(network_id=network.id, kind=kind)
         db.session.add(run)
-    run.status, run.total, run.done, run.failed, run.notes = RunState.RUNNING, len(work), 0, 0, result.notes
+    run.status, run.total, run.done, run.failed = RunState.RUNNING, len(work), 0, 0
+    run.notes = [dump_text(note) for note in result.notes]
     run.failed_label = run.failed_error = None
     db.session.flush()
     result.run_id, result.steps = run.id, len(work)
@@ -208,8 +212,10 @@ def _execute(app, network, plan, kind, verify, redo, only, removals, progress, c
         if outcome.ok:
             value = dict(outcome.value or {})
             verified = value.pop("verified", False)
-            if value.get("note") and value["note"] not in result.notes:
-                result.notes.append(value["note"])  # a step's word for the run's result (no Talk, …)
+            notes = value.get("note") or ()
+            for note in map(load_text, [notes] if isinstance(notes, str) else notes):
+                if note not in result.notes:
+                    result.notes.append(note)  # a step's word for the run's result (no Talk, …), dump_text
             _apply(network, item, value)
             if not verified and item.mode != Mode.REMOVE:
                 # Made now, not found in place: a (re)created collection's stored sync token is void.
@@ -234,7 +240,7 @@ def _execute(app, network, plan, kind, verify, redo, only, removals, progress, c
             elif isinstance(error, Taken):
                 renamed.append(error)
                 _rename(network, item, error)
-                result.notes.append(str(error))
+                result.notes.append(error.args[0])  # a Text
                 row.status, row.last_error = StepState.PENDING, None
                 result.steps -= 1
                 run.total -= 1
@@ -249,7 +255,7 @@ def _execute(app, network, plan, kind, verify, redo, only, removals, progress, c
                 result.failed.append((item.key, message))
                 run.failed += 1
                 if run.failed_label is None:
-                    run.failed_label, run.failed_error = item.step.label, message
+                    run.failed_label, run.failed_error = dump_text(item.step.label, LABEL_LENGTH), message
                 status = FAILED
         if progress is not None and not isinstance(outcome.error, Taken):
             progress(item.step, status)
@@ -278,7 +284,7 @@ def _execute(app, network, plan, kind, verify, redo, only, removals, progress, c
         # A run queued by the web app is ended by its job, which adds the outcome in words (and may run again).
         run.status = RunState.DONE if result.ok else RunState.FAILED
         run.finished_at = utcnow()
-    run.notes = list(result.notes)
+    run.notes = [dump_text(note) for note in result.notes]
     if finish is not None:
         finish(result)
     _commit()
@@ -313,7 +319,7 @@ def _diff(network: Network, plan: Plan, journal: dict[str, LaunchStep], verify, 
             db.session.add(row)
         row.kind, row.organisation_id, row.phase_key, row.position = (step.kind, step.organisation_id,
                                                                       step.phase_key, position)
-        row.label, row.planned_requests = step.label, step.requests
+        row.label, row.planned_requests = dump_text(step.label, LABEL_LENGTH), step.requests
         if row.status != StepState.DONE:
             if row.params is None or row.status == StepState.PENDING:
                 row.params, row.digest = params_json(step.params), digest
@@ -338,7 +344,7 @@ def _diff(network: Network, plan: Plan, journal: dict[str, LaunchStep], verify, 
                 continue
             name, params = removal
             step = Step(key=key, kind=name, organisation_id=organisation.id, instance=organisation.instance,
-                        label=f"Ongedaan maken: {row.label}"[:600], params=params)
+                        label=Text("Undo: %(label)s", label=load_text(row.label)), params=params)
             work.append(Work(step, Mode.REMOVE, row, attempted=True))
     return work
 
@@ -404,7 +410,7 @@ def _settle_refused_lists(network: Network, refused: list[tuple[Work, Taken]], r
         taken = max((t for _, t in refused), key=lambda t: _number(t.free))
         network.tasklist_uri = taken.free
         renamed.append(taken)
-        result.notes.append(str(taken))
+        result.notes.append(taken.args[0])
         for item, _ in refused:
             item.row.status, item.row.last_error = StepState.PENDING, None
             result.steps -= 1
@@ -418,7 +424,7 @@ def _settle_refused_lists(network: Network, refused: list[tuple[Work, Taken]], r
         result.failed.append((item.key, message))
         run.failed += 1
         if run.failed_label is None:
-            run.failed_label, run.failed_error = item.step.label, message
+            run.failed_label, run.failed_error = dump_text(item.step.label, LABEL_LENGTH), message
 
 
 def _number(uri: str) -> int:

@@ -33,7 +33,7 @@ from connectors.ical import (parse_todo, render_event, render_todo, with_attende
 from connectors.ocs import SHARE_LINK, expected_permissions
 from connectors.talk import FEDERATED_USERS, OWNER, ROOM_GROUP, USERS, TalkRefused
 from extension.engine.errors import LaunchError
-from extension.i18n import Text
+from extension.i18n import Text, dump_text
 
 GONE, CHANGED = "gone", "changed"
 Check = tuple[str, str] | None
@@ -387,7 +387,9 @@ class Share(StepKind):
         if found is None:
             return GONE, p.share_with
         expected = expected_permissions(p.permissions, p.share_type, found.item_type)
-        return None if found.permissions == expected else (CHANGED, f"{found.permissions} in plaats van {expected}")
+        if found.permissions == expected:
+            return None
+        return CHANGED, Text("%(found)s instead of %(expected)s", found=found.permissions, expected=expected)
 
     def removal(self, params, result):
         return "unshare", UnshareParams(params["path"], params["share_type"], params["share_with"],
@@ -534,17 +536,19 @@ class Conversation(StepKind):
         talk = client.talk
         support = talk.support()
         if not support.available:
-            return {"skipped": True, "note": "Nextcloud Talk staat niet aan bij de gastorganisatie (of niet voor "
-                                             "haar organisatieaccount): er is geen gesprek voor het netwerk "
-                                             "gemaakt."}
+            return {"skipped": True, "note": [dump_text(Text(
+                "Nextcloud Talk is not enabled at the host organisation (or not for its organisation account): no "
+                "conversation was made for the network."))]}
         if not support.can_create:
-            return {"skipped": True, "note": "Het organisatieaccount mag in Nextcloud Talk geen gesprekken "
-                                             "starten: er is geen gesprek voor het netwerk gemaakt."}
+            return {"skipped": True, "note": [dump_text(Text(
+                "The organisation account may not start conversations in Nextcloud Talk: no conversation was made "
+                "for the network."))]}
         notes = []
         federated = p.federated if support.federation else ()
         if p.federated and not support.federation:
-            notes.append(f"Federatie staat uit in Nextcloud Talk van de gastorganisatie: {len(p.federated)} "
-                         "deelnemer(s) van andere Nextclouds staan niet in het gesprek.")
+            notes.append(Text("Federation is off in Nextcloud Talk of the host organisation: %(count)s "
+                              "participant(s) of other Nextclouds are not in the conversation.",
+                              count=len(p.federated)))
         token, removed = p.token, []
         if token is None and attempted:
             # The creation may have landed while its answer was lost: find ours by marker, never by name.
@@ -568,20 +572,20 @@ class Conversation(StepKind):
                 notes += _sync_participants(talk, token, [], p.users, federated, None)[0]
             elif made.invalid:
                 names = [n for group in made.invalid.values() for n in (group or ())]
-                notes.append(f"Niet aan het gesprek toegevoegd: {', '.join(map(str, names))}.")
+                notes.append(Text("Not added to the conversation: %(names)s.", names=", ".join(map(str, names))))
         url = talk.url(token)
         ctx.facts[CONVERSATION_URL] = url
         return {"token": token, "url": url, "users": sorted(p.users), "federated": sorted(federated),
-                "removed": removed, "note": " ".join(notes) or None}
+                "removed": removed, "note": [dump_text(note) for note in notes] or None}
 
     def verify(self, client, p, ctx):
         if p.token is None:
             # Skipped before: still nothing to check while the host has no Talk.
-            return None if not client.talk.support().available else (GONE, "Talk staat nu aan")
+            return None if not client.talk.support().available else (GONE, Text("Talk is on now"))
         try:
             client.talk.conversation(p.token)
         except NotFound:
-            return GONE, "verwijderd in Talk"
+            return GONE, Text("removed in Talk")
         return None
 
     def removal(self, params, result):
@@ -603,7 +607,8 @@ def _sync_participants(talk, token: str, current, users, federated, previous: di
                 talk.add(token, actor, source)
             except TalkRefused as exc:
                 if exc.status in (400, 404, 501):
-                    notes.append(f"{actor} kon niet aan het gesprek worden toegevoegd ({exc.reason or exc.status}).")
+                    notes.append(Text("%(actor)s could not be added to the conversation (%(reason)s).", actor=actor,
+                                      reason=exc.reason or exc.status))
                     continue
                 raise
     removed = []

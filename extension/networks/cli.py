@@ -95,7 +95,7 @@ def launch_command(slug: str, dry_run: bool, background: bool) -> None:
         print_plan(plan)
         return
     with click.progressbar(length=len(plan.steps), label=_("Launching the network"), show_pos=True,
-                           item_show_func=lambda step: step.label[:60] if step else "") as bar:
+                           item_show_func=lambda step: str(step.label)[:60] if step else "") as bar:
         def progress(step, status):
             if status == engine.RUNNING:
                 bar.current_item = step

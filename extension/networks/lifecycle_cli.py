@@ -22,7 +22,7 @@ class _StepBar:
     def start(self, total: int) -> None:
         if total and self.bar is None:
             self.bar = click.progressbar(length=total, label=self.label, show_pos=True,
-                                         item_show_func=lambda step: step.label[:60] if step else "")
+                                         item_show_func=lambda step: str(step.label)[:60] if step else "")
             self.bar.__enter__()
 
     def __call__(self, step, status) -> None:

@@ -51,7 +51,7 @@ class MemberResult:
     tasks: int = 0
     meetings: int = 0
     launch: object | None = None  # the engine's RunResult
-    notes: list[str] = field(default_factory=list)
+    notes: list[Text | str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -62,11 +62,11 @@ class MemberResult:
 class RemovalResult:
     network: str
     member: str
-    removed: list[str] = field(default_factory=list)  # what was taken away in Nextcloud, in Dutch
+    removed: list[Text] = field(default_factory=list)  # what was taken away in Nextcloud (shown translated)
     tasks_removed: int = 0
     tasks_kept: int = 0
     meetings: int = 0
-    notes: list[str] = field(default_factory=list)
+    notes: list[Text | str] = field(default_factory=list)
     launch: object | None = None  # the engine's RunResult
 
     @property
@@ -97,8 +97,9 @@ def join(app: Flask, network: Network, new: NewMember, template: Template) -> Me
         db.session.commit()
     result = MemberResult(network.slug, member.name, tasks=len(created))
     if network.status != NetworkStatus.ACTIVE:
-        result.notes.append("Het netwerk is nog niet (helemaal) gestart; de start zet alles voor het nieuwe lid in "
-                            f"Nextcloud: lerend-netwerk network launch {network.slug}")
+        result.notes.append(Text("The network has not been (completely) launched yet; the launch puts everything for "
+                                 "the new member in Nextcloud: %(command)s",
+                                 command=f"lerend-netwerk network launch {network.slug}"))
     return result
 
 
@@ -194,8 +195,9 @@ def leave(network: Network, email: str) -> RemovalResult:
                                user=organisation.connection_user))
     result = RemovalResult(network.slug, member.name)
     if manager_of is not None:
-        result.notes.append(f"{member.name} blijft manager van {organisation.name} in de toezegging: de "
-                            "managertaken en de toegang tot de takenlijst blijven.")
+        result.notes.append(Text("%(name)s stays manager of %(organisation)s in the commitment: the manager tasks "
+                                 "and the access to the task list stay.", name=member.name,
+                                 organisation=organisation.name))
     for task in tasks:
         task.membership = None
         if task in leaving and task.sync_state == TASK_WRITTEN:

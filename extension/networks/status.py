@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from extension.extensions import db
-from extension.i18n import Text, translate
+from extension.i18n import Text, load_text, translate
 from extension.networks import naming
 from extension.networks.models import (STEP_DONE, STEP_FAILED, STEP_PENDING, STEP_RUNNING, TASK_APP_ONLY,
                                        TASK_PENDING, TASK_WRITTEN, KnowledgeTask, LaunchStep, Network, as_utc)
@@ -375,5 +375,5 @@ def _status_lines(state: NetworkStatus) -> list[str]:
 def _step_line(step: LaunchStep) -> str:
     word = _word(STEP_WORDS, step.status)
     attempts = translate(", %(count)s attempts", count=step.attempts) if step.attempts > 1 else ""
-    error = f": {step.last_error}" if step.status == STEP_FAILED and step.last_error else ""
-    return f"  [{word}] {step.label}{attempts}{error}"
+    error = f": {load_text(step.last_error)}" if step.status == STEP_FAILED and step.last_error else ""
+    return f"  [{word}] {load_text(step.label)}{attempts}{error}"

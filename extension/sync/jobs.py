@@ -103,7 +103,7 @@ def resume_network(slug: str) -> None:
     result = _run("resume", slug)
     if not result.ok:
         # A RunResult lists (step, error) pairs; an EndResult (an ended network's run) lists messages.
-        failed = [f"{item[0]}: {item[1]}" if isinstance(item, tuple) else item for item in result.failed]
+        failed = [f"{item[0]}: {item[1]}" if isinstance(item, tuple) else str(item) for item in result.failed]
         raise LaunchIncomplete(f"resume of {slug} did not finish: " + "; ".join(failed))
     log.info("resume job of %s complete", slug)
 

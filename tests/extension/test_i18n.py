@@ -37,3 +37,20 @@ def test_compiled_catalogs_match_their_sources():
             source = {m.id: m.string for m in read_po(po) if m.id and m.string}
             compiled = {m.id: m.string for m in read_mo(mo) if m.id}
         assert compiled == source, f"run: pybabel compile -d extension/translations ({locale})"
+
+
+def test_a_stored_text_within_a_text_is_translated_when_read_and_fits_its_column():
+    from extension.i18n import Text, dump_text, load_text, set_cli_language
+
+    label = Text("Undo: %(label)s", label=Text("Share the folder with %(name)s", name="Anna " * 200))
+    stored = dump_text(label, 600)
+    assert len(stored) <= 600
+    read = load_text(stored)
+    try:
+        set_cli_language("en")
+        assert str(read).startswith("Undo: Share the folder with Anna Anna") and str(read).endswith("…")
+        set_cli_language("nl")
+        assert str(read).startswith("Ongedaan maken: Map delen met Anna Anna")
+    finally:
+        set_cli_language(None)
+    assert dump_text("a plain text " * 100, 600) == ("a plain text " * 100)[:600]

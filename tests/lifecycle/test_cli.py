@@ -100,3 +100,31 @@ def test_unknown_network_is_named_by_every_lifecycle_command(sqlite_world):
         result = _run(sqlite_world, command[0], "bestaat-niet", *command[1:])
         assert result.exit_code == 1, result.output
         assert "er is geen netwerk 'bestaat-niet'" in result.output
+
+
+def _run_en(world, *args):
+    return world.app.test_cli_runner().invoke(args=["--lang", "en", "network", *args])
+
+
+def test_drift_findings_and_the_journaled_drift_read_in_the_chosen_language(launched):
+    delete_calendar(connection(launched, "a"), CALENDAR)
+    drift = _run_en(launched, "drift", SLUG)
+    assert drift.exit_code == 2, drift.output
+    assert f"Kinderopvang De Zonnebloem: the calendar '{CALENDAR}' is missing    " in drift.output
+    assert "the calendar is no longer shared with anna, bram, chantal, fatima, daan" in drift.output
+    assert "ontbreekt" not in drift.output and "gedeeld" not in drift.output
+    # What the check journaled is shown from the database in whichever language reads it.
+    english = launched.app.test_cli_runner().invoke(args=["--lang", "en", "network", "status", SLUG]).output
+    dutch = launched.app.test_cli_runner().invoke(args=["network", "status", SLUG]).output
+    assert f"the calendar '{CALENDAR}' is missing" in english and f"de agenda '{CALENDAR}' ontbreekt" in dutch
+
+
+def test_remove_member_names_what_was_taken_away_in_the_chosen_language(launched):
+    added = _run(launched, "add-member", SLUG, "--name", "Femke de Jong", "--email", "femke@regenboog.example",
+                 "--organisation", "basisschool-de-regenboog", "--user", "femke", "--expertise", "leerkracht")
+    assert added.exit_code == 0, added.output
+    removed = _run_en(launched, "remove-member", SLUG, "femke@regenboog.example")
+    assert removed.exit_code == 0, removed.output
+    assert "- no access any more: shared folder 'Doorgaande lijn Taal Zuilen'" in removed.output
+    assert "- no access any more: task list at Basisschool De Regenboog" in removed.output
+    assert "takenlijst" not in removed.output and "gedeelde map" not in removed.output

@@ -111,3 +111,31 @@ def test_status_reads_in_the_chosen_language_with_times_in_the_local_zone_named(
     assert shown.endswith((" CET", " CEST"))  # the app's zone (BABEL_DEFAULT_TIMEZONE), named
     assert f"  {first.title} on {shown}: not read from the calendar yet" in english.output
     assert f"  {first.title} op {shown}: nog niet uit de agenda gelezen" in dutch.output
+
+
+def test_the_dry_run_names_its_steps_and_notes_in_the_chosen_language(sqlite_world):
+    slug = sqlite_world.create()
+    dutch = _invoke(sqlite_world, "network", "launch", "--dry-run", slug)
+    english = _invoke(sqlite_world, "--lang", "en", "network", "launch", "--dry-run", slug)
+    assert dutch.exit_code == english.exit_code == 0, dutch.output + english.output
+    assert "Agenda 'Doorgaande lijn Taal Zuilen' aanmaken" in dutch.output
+    assert "Map delen met " in dutch.output and "Gesprek 'Doorgaande lijn Taal Zuilen' in Nextcloud Talk" in dutch.output
+    assert "(Peuterspeelzaal Het Kompas, geen Nextcloud) krijgt de uitnodigingen per e-mail." in dutch.output
+    assert "Create the calendar 'Doorgaande lijn Taal Zuilen'" in english.output
+    assert "Share the folder with " in english.output
+    assert "Conversation 'Doorgaande lijn Taal Zuilen' in Nextcloud Talk" in english.output
+    assert "(Peuterspeelzaal Het Kompas, no Nextcloud) gets the invitations by e-mail." in english.output
+    for dutch_word in ("aanmaken", "plaatsen", "delen met", "krijgt de uitnodigingen", "Bijeenkomst '", "Taak '"):
+        assert dutch_word not in english.output
+
+
+def test_status_names_the_launched_steps_in_the_chosen_language(sqlite_world):
+    slug = sqlite_world.create()
+    assert sqlite_world.launch(slug).ok
+    dutch = _invoke(sqlite_world, "network", "status", slug)
+    english = _invoke(sqlite_world, "--lang", "en", "network", "status", slug)
+    assert dutch.exit_code == english.exit_code == 0, dutch.output + english.output
+    assert "] Agenda 'Doorgaande lijn Taal Zuilen' aanmaken" in dutch.output
+    assert "] Create the calendar 'Doorgaande lijn Taal Zuilen'" in english.output
+    assert "] Place the document '" in english.output and "] Document '" in dutch.output
+    assert "aanmaken" not in english.output and "plaatsen" not in english.output

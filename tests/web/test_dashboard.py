@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import json
 
+from extension import engine
 from extension.extensions import db
+from extension.i18n import Text
 from extension.locks import network_lock
 from extension.networks.models import EngineRun, LaunchStep, Network
 from tests.extension.connected import connect_account
@@ -86,6 +88,31 @@ def test_a_failed_launch_step_is_explained_in_dutch_and_try_again_finishes_it(an
     with launched.app.app_context():
         runs = db.session.query(EngineRun).filter(EngineRun.account_id.is_not(None)).order_by(EngineRun.id).all()
         assert [(r.kind, r.status) for r in runs] == [("launch", "failed"), ("launch", "done")]
+
+
+def test_a_failed_steps_label_reads_in_the_language_of_whoever_looks_at_it(anna, launched):
+    """The worker journals the step's label once; the progress page names it in Dutch, or in English on request."""
+    school = launched.sandbox.org("b")
+    with launched.app.app_context():
+        network = db.session.query(Network).filter_by(slug=SLUG).one()
+        for step in network.launch_steps:
+            if step.kind == "tasklist" and step.organisation.slug == "basisschool-de-regenboog":
+                step.status = "drift"
+        db.session.commit()
+    school.faults.fail_next(503, count=50)
+    run_url = anna.post(f"/networks/{SLUG}/actions/launch").headers["Location"]
+    school.faults.reset()
+    dutch = anna.get(run_url).get_data(as_text=True)
+    assert "Takenlijst in Basisschool De Regenboog aanmaken" in dutch
+    english = anna.get(run_url + "?lang=en").get_data(as_text=True)
+    assert "Create the task list in Basisschool De Regenboog" in english
+    assert "aanmaken" not in english
+    with launched.app.app_context():
+        run = db.session.get(EngineRun, int(run_url.rsplit("/", 1)[1]))
+        assert run.status == "failed"
+        # The run's record keeps the msgid, not the worker's words: read back it is a Text again.
+        assert engine.progress(run.network_id, run.id).failed_label == Text(
+            "Create the task list in %(organisation)s", organisation="Basisschool De Regenboog")
 
 
 def test_the_network_page_and_the_progress_endpoint_show_the_engines_record_of_a_running_launch(anna, launched):
