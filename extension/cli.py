@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import gc
 import gettext
 import importlib
 import os
@@ -172,6 +173,7 @@ def command(name: str | None = None, *, app: bool = True, database: bool = True,
                     _push_app_context(ctx, pages)
                 if database:
                     require_migrated_database()
+                _start_up_done()
                 return function(*args, **kwargs)
             except click.exceptions.Exit:
                 raise
@@ -193,10 +195,17 @@ def _push_app_context(ctx: click.Context, pages: bool) -> None:
 
     if current_app:
         return
-    info = script_info(ctx)
-    if not pages and info.create_app is _create_app:
-        info.create_app = _create_app_without_pages
-    ctx.with_resource(info.load_app().app_context())
+    # A caller's ScriptInfo (the tests pass one) builds the app; otherwise it is built here, without
+    # importing flask.cli, which brings Werkzeug's development server with it (a tenth of a quick start-up).
+    flask_cli = sys.modules.get("flask.cli")
+    info = ctx.find_object(flask_cli.ScriptInfo) if flask_cli is not None else None
+    if info is None:
+        app = _create_app() if pages else _create_app_without_pages()
+    else:
+        if not pages and info.create_app is _create_app:
+            info.create_app = _create_app_without_pages
+        app = info.load_app()
+    ctx.with_resource(app.app_context())
 
 
 def script_info(ctx: click.Context):
@@ -329,9 +338,10 @@ class LazyGroup(click.Group):
             if callable(loaded) and not isinstance(loaded, click.Command):
                 loaded = loaded()
         loaded.short_help = entry.help
-        if not hasattr(loaded, "needs_database"):
+        if not isinstance(loaded, LazyGroup) and not hasattr(loaded, "needs_database"):
             # Flask's and Flask-Migrate's own commands find the app through the context's ScriptInfo.
             script_info(ctx)
+            _start_up_done()
         self.commands[name] = loaded
         return loaded
 
@@ -430,5 +440,18 @@ def build() -> Root:
     ])
 
 
+def _start_up_done() -> None:
+    """The collector is off while a command starts: imports and the app's models make thousands of objects
+    that live as long as the process, and collecting them over and over is a tenth of a quick command's
+    start. What is there now is frozen (never scanned again); from here on the collector runs as usual."""
+    if not gc.isenabled():
+        gc.freeze()
+        gc.enable()
+
+
 def main() -> None:
-    build().main(prog_name=PROG)
+    gc.disable()
+    try:
+        build().main(prog_name=PROG)
+    finally:
+        _start_up_done()
