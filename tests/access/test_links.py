@@ -3,7 +3,6 @@ Nextcloud through the organisation connections, and links that expired or were r
 from __future__ import annotations
 
 import logging
-import threading
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -11,12 +10,12 @@ from connectors.ical import parse_event_replies, parse_todo
 from extension.extensions import db
 from extension.jobs.models import Job
 from extension.links.models import PersonalLink
-from extension.locks import network_lock
 from extension.mail.welcome import send_welcome_mails
 from extension.networks.models import KnowledgeTask, Meeting, Membership, Network
 from extension.organisations.models import utcnow
 from tests.access.helpers import csrf_token
 from tests.access.mailbox import use_mailbox
+from tests.fixtures.locks import network_held_elsewhere
 from tests.lifecycle.conftest import CALENDAR, TASKLIST, clear_logs, connection
 from tests.networks.conftest import SLUG
 
@@ -113,17 +112,7 @@ def test_a_tick_while_another_run_holds_the_network_shows_at_once_and_is_written
         task = db.session.query(KnowledgeTask).filter_by(membership_id=eva.id).filter(
             KnowledgeTask.remote_href.is_not(None)).first()
         task_id, href = task.id, task.remote_href
-    holding, release = threading.Event(), threading.Event()
-
-    def other_run():  # a launch, an advance or another tick holding the network's lock
-        with app.app_context(), network_lock(SLUG):
-            holding.set()
-            release.wait(30)
-
-    other = threading.Thread(target=other_run)
-    other.start()
-    assert holding.wait(30)
-    try:
+    with network_held_elsewhere(app, SLUG):  # a launch, an advance or another tick
         assert post(client, f"/tasks/{task_id}/done", {"done": "1"}).status_code == 302
         with app.app_context():
             assert db.session.get(KnowledgeTask, task_id).status == "COMPLETED"
@@ -131,9 +120,6 @@ def test_a_tick_while_another_run_holds_the_network_shows_at_once_and_is_written
             assert (job.state, job.attempts) == ("queued", 0)  # waits without spending an attempt
             job_id = job.id
         assert not parse_todo(connection(sqlite_world, "b").calendars.get_href(TASKLIST, href).data).is_completed
-    finally:
-        release.set()
-        other.join(30)
     with app.app_context():
         db.session.get(Job, job_id).run_after = utcnow()
         db.session.commit()

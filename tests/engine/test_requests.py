@@ -2,14 +2,13 @@
 and a first creation that never adopts what this installation did not make."""
 from __future__ import annotations
 
-import threading
 
 from icalendar import Calendar
 
 from extension import engine
 from extension.extensions import db
-from extension.locks import network_lock
 from extension.networks.models import KnowledgeTask, LaunchStep, Meeting, Network
+from tests.fixtures.locks import network_held_elsewhere
 from tests.networks.calls import launch
 from tests.networks.conftest import SLUG
 from tests.networks.snapshot import WRITE_METHODS, calendars
@@ -91,17 +90,7 @@ def test_a_task_ticked_for_someone_writes_status_percent_and_completed_together(
 def test_a_second_run_on_the_same_network_is_refused_in_dutch_and_journals_nothing(sqlite_world):
     world = sqlite_world
     slug = world.create()
-    holding, release = threading.Event(), threading.Event()
-
-    def first_run():  # another run, holding the network's lock (a lock is re-entrant within one thread)
-        with world.app.app_context(), network_lock(slug):
-            holding.set()
-            release.wait(30)
-
-    other = threading.Thread(target=first_run)
-    other.start()
-    assert holding.wait(30)
-    try:
+    with network_held_elsewhere(world.app, slug):
         with world.app.app_context():
             try:
                 launch(world.app, slug)
@@ -110,9 +99,6 @@ def test_a_second_run_on_the_same_network_is_refused_in_dutch_and_journals_nothi
             else:
                 raise AssertionError("a second run must be refused")
             assert db.session.query(LaunchStep).count() == 0
-    finally:
-        release.set()
-        other.join()
     assert _requests(world.sandbox) == [] or not [m for m, _ in _requests(world.sandbox) if m in WRITE_METHODS]
 
 

@@ -16,10 +16,10 @@ import pytest
 
 from extension import engine
 from extension.extensions import db
-from extension.locks import network_lock
 from extension.networks.members import NewMember
 from extension.networks.models import LaunchStep
 from tests.fixtures.app import TEST_KEY, running_app
+from tests.fixtures.locks import network_held_elsewhere
 from tests.networks.conftest import SCHOOL, build_world
 from tests.networks.snapshot import WRITE_METHODS, snapshot
 from tests.networks.test_crash import uninterrupted  # noqa: F401  (the module-scoped fixture)
@@ -179,23 +179,10 @@ def test_every_kind_of_run_is_refused_in_dutch_while_another_holds_the_network(s
         steps = {(s.key, s.status, s.attempts) for s in db.session.query(LaunchStep)}
     for org in sandbox.orgs.values():
         org.clear_log()
-    holding, release = threading.Event(), threading.Event()
-
-    def other_run():  # a run in another thread (locks are re-entrant within one thread only)
-        with sqlite_app.app_context(), network_lock(slug):
-            holding.set()
-            release.wait(30)
-
-    other = threading.Thread(target=other_run)
-    other.start()
-    assert holding.wait(30)
-    try:
+    with network_held_elsewhere(sqlite_app, slug):
         with sqlite_app.app_context():
             with pytest.raises(engine.Busy) as refused:
                 engine.run(sqlite_app, kind, slug, **RUNS[kind])
             assert BUSY in str(refused.value)
             assert {(s.key, s.status, s.attempts) for s in db.session.query(LaunchStep)} == steps
-    finally:
-        release.set()
-        other.join()
     assert not [r for org in sandbox.orgs.values() for r in org.request_log if r.method in WRITE_METHODS]

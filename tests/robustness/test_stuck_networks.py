@@ -17,10 +17,10 @@ import pytest
 from extension.extensions import db
 from extension.jobs import job_queue
 from extension.jobs.models import Job
-from extension.locks import network_lock
 from extension.networks.models import EngineRun, LaunchStep, Network
 from extension.sync.jobs import INTERRUPTED
 from tests.fixtures.app import TEST_KEY, running_app
+from tests.fixtures.locks import network_held_elsewhere
 from tests.networks.conftest import build_world
 from tests.networks.snapshot import WRITE_METHODS, snapshot
 from tests.networks.test_crash import uninterrupted  # noqa: F401  (the module-scoped fixture)
@@ -98,21 +98,8 @@ def test_the_reaper_leaves_a_run_whose_lock_is_held_alone(sqlite_world):
     world = sqlite_world
     slug = world.create()
     _cut_short(world, slug)
-    holding, release = threading.Event(), threading.Event()
-
-    def live_run():  # the run's process still lives and holds the network's lock
-        with world.app.app_context(), network_lock(slug):
-            holding.set()
-            release.wait(30)
-
-    other = threading.Thread(target=live_run)
-    other.start()
-    assert holding.wait(30)
-    try:
+    with network_held_elsewhere(world.app, slug):
         _reap(world.app)
-    finally:
-        release.set()
-        other.join()
     assert _jobs(world.app) == []
     with world.app.app_context():
         assert db.session.query(EngineRun).one().status == "running"

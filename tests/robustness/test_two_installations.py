@@ -71,7 +71,7 @@ def test_a_second_installation_never_adopts_or_shares_the_first_ones_folder_cale
     assert names[0] != folder and names[1] != calendar and names[2] != tasklist
     assert _shares_of(sandbox, f"/Lerende netwerken/{folder}") == shares_before  # nothing shared of the first's
     assert _collections(sandbox, calendar, tasklist) == collections_before
-    assert sorted(note for note in result.notes if "bestaat al en is niet door deze installatie gemaakt" in note) == [
+    assert sorted(str(note) for note in result.notes if "bestaat al en is niet door deze installatie gemaakt" in note) == [
         f"De agenda '{calendar}' bestaat al en is niet door deze installatie gemaakt; '{names[1]}' wordt gebruikt.",
         f"De map '{folder}' bestaat al en is niet door deze installatie gemaakt; '{names[0]}' wordt gebruikt.",
         f"De takenlijst '{tasklist}' bestaat al en is niet door deze installatie gemaakt; '{names[2]}' wordt "
