@@ -288,57 +288,6 @@ class CalendarClient:
         invite = self._propfind(url, [f"{{{NS_OC}}}invite"]).get(f"{{{NS_OC}}}invite")
         return [] if invite is None else parse_invite(invite)
 
-    def share_calendar(self, uri: str, sharees: Iterable[str], read_write: bool = True,
-                       summary: str | None = None) -> list[CalendarSharee]:
-        """Share the calendar with `sharees` (user ids, "group:<gid>" or principal hrefs); return all sharees.
-
-        Sharing is not idempotent in spirit, so the current sharees are read first and only those missing or
-        with another access level are posted. Nextcloud answers 200 even for sharees it skipped (unknown user,
-        the owner, reference §6.6, quirk `calendar_share_silent_skip`), so the result is read back and
-        ShareNotApplied names the skipped ones.
-        Requests: one PROPFIND when nothing is missing, else PROPFIND + POST + PROPFIND.
-        """
-        wanted = list(dict.fromkeys(sharee_href(s) for s in sharees))
-        current = {s.href: s for s in self.sharees(uri)}
-        to_post = [h for h in wanted
-                   if unquote(h) not in current or current[unquote(h)].read_write != read_write]
-        if not to_post:
-            return list(current.values())
-
-        share = ET.Element(f"{{{NS_OC}}}share")
-        for href in to_post:
-            entry = ET.SubElement(share, f"{{{NS_OC}}}set")
-            ET.SubElement(entry, f"{{{NS_DAV}}}href").text = href
-            if summary:
-                ET.SubElement(entry, f"{{{NS_OC}}}summary").text = summary
-            if read_write:
-                ET.SubElement(entry, f"{{{NS_OC}}}read-write")
-        self._post_share(uri, share)
-
-        after = {s.href: s for s in self.sharees(uri)}
-        skipped = [unquote(h) for h in to_post
-                   if unquote(h) not in after or after[unquote(h)].read_write != read_write]
-        if skipped:
-            raise ShareNotApplied(
-                f"Nextcloud did not share calendar {uri!r} of {self.user_id} with {', '.join(skipped)} "
-                f"(unknown user or group, or the owner, reference §6.6)",
-                sharees=skipped, url=self.calendar_url(uri))
-        log.info("Shared calendar %s of %s with %s", uri, self.user_id, ", ".join(to_post))
-        return list(after.values())
-
-    def unshare_calendar(self, uri: str, sharees: Iterable[str]) -> list[str]:
-        """Stop sharing the calendar with `sharees`; return the hrefs removed. PROPFIND (+ POST if any)."""
-        wanted = list(dict.fromkeys(sharee_href(s) for s in sharees))
-        current = {s.href for s in self.sharees(uri)}
-        to_remove = [h for h in wanted if unquote(h) in current]
-        if to_remove:
-            share = ET.Element(f"{{{NS_OC}}}share")
-            for href in to_remove:
-                ET.SubElement(ET.SubElement(share, f"{{{NS_OC}}}remove"), f"{{{NS_DAV}}}href").text = href
-            self._post_share(uri, share)
-            log.info("Unshared calendar %s of %s from %s", uri, self.user_id, ", ".join(to_remove))
-        return [unquote(h) for h in to_remove]
-
     def apply_shares(self, uri: str, access: dict[str, bool], remove: Iterable[str] = (),
                      summary: str | None = None) -> list[CalendarSharee]:
         """Set every sharee of `access` ({sharee: read-write?}) and drop those in `remove`, in one POST

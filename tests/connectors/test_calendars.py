@@ -166,36 +166,37 @@ def test_the_calendar_cap_is_a_calendar_limit_reached_error(org, client):
     assert isinstance(caught.value, Forbidden)
 
 
-def test_share_calendar_shares_and_reads_the_sharees_back(org, client):
+def test_apply_shares_shares_and_reads_the_sharees_back(org, client):
     client.ensure_calendar("ln-taal", "Lerend netwerk Taal")
-    sharees = client.share_calendar("ln-taal", ["anna", "group:taalteam"], read_write=True, summary="Taal")
+    org.clear_log()
+    sharees = client.apply_shares("ln-taal", {"anna": True, "group:taalteam": True}, summary="Taal")
     assert {(s.href, s.read_write) for s in sharees} == {
         ("principal:principals/users/anna", True), ("principal:principals/groups/taalteam", True)}
+    assert dav_requests(org) == [("POST", 200), ("PROPFIND", 207)]  # one POST for every sharee, one read-back
     assert set(client.sharees("ln-taal")) == set(sharees)
     assert ("principal:principals/users/anna", True) in org.calendar_sharees(OWNER, "ln-taal")
 
 
-def test_sharing_again_posts_nothing(org, client):
+def test_applying_the_same_shares_again_changes_nothing(org, client):
     client.ensure_calendar("ln-taal", "Lerend netwerk Taal")
-    client.share_calendar("ln-taal", ["anna"])
-    org.clear_log()
-    client.share_calendar("ln-taal", ["anna"])
-    assert dav_requests(org) == [("PROPFIND", 207)]
+    first = client.apply_shares("ln-taal", {"anna": True})
+    assert client.apply_shares("ln-taal", {"anna": True}) == first
 
 
 def test_share_with_an_unknown_user_raises_share_not_applied_naming_them(client):
     client.ensure_calendar("ln-taal", "Lerend netwerk Taal")
     with pytest.raises(ShareNotApplied) as caught:
-        client.share_calendar("ln-taal", ["anna", "niemand"])
+        client.apply_shares("ln-taal", {"anna": True, "niemand": True})
     assert caught.value.sharees == ["principal:principals/users/niemand"]
     assert [s.href for s in client.sharees("ln-taal")] == ["principal:principals/users/anna"]
 
 
-def test_changing_access_reposts_and_unshare_removes(client):
+def test_changing_access_and_removing_in_one_post(client):
     client.ensure_calendar("ln-taal", "Lerend netwerk Taal")
-    client.share_calendar("ln-taal", ["anna"], read_write=True)
-    assert [s.read_write for s in client.share_calendar("ln-taal", ["anna"], read_write=False)] == [False]
-    assert client.unshare_calendar("ln-taal", ["anna", "bram"]) == ["principal:principals/users/anna"]
+    client.apply_shares("ln-taal", {"anna": True, "bram": True})
+    after = client.apply_shares("ln-taal", {"anna": False}, remove=["bram"])
+    assert [(s.href, s.read_write) for s in after] == [("principal:principals/users/anna", False)]
+    assert client.apply_shares("ln-taal", {}, remove=["anna"]) == []
     assert client.sharees("ln-taal") == []
 
 

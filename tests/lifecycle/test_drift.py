@@ -50,11 +50,11 @@ def _narrow_folder_share(world):
 
 
 def _remove_calendar_share(world):
-    connection(world, "a").calendars.unshare_calendar(CALENDAR, ["bram"])
+    connection(world, "a").calendars.apply_shares(CALENDAR, {}, remove=["bram"])
 
 
 def _remove_task_list_share(world):
-    connection(world, "b").calendars.unshare_calendar(TASKLIST, ["eva"])
+    connection(world, "b").calendars.apply_shares(TASKLIST, {}, remove=["eva"])
 
 
 # case: (break it, the step keys the check reports, the writes the repair makes)
