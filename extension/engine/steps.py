@@ -696,19 +696,12 @@ class Reply(StepKind):
 
     def execute(self, client, p, ctx, **_):
         calendars = client.calendars
-        for _attempt in range(3):
-            found = calendars.get(p.uri, p.uid)
-            if found is None:
-                raise LaunchError(Text("The meeting is not (or no longer) in the calendar; repair the network first."))
-            data = with_replies(found.data, {p.email: p.partstat})
-            if data is None:
-                return {"partstat": p.partstat, "changed": False}
-            try:
-                calendars.update(p.uri, found.href, data, found.etag or "*")
-            except PreconditionFailed:
-                continue  # changed since the read (another reply): read again
-            return {"partstat": p.partstat, "changed": True}
-        raise LaunchError(Text("The meeting kept being changed at the same time; try again later."))
+        changed = _rewrite(
+            calendars, p.uri, lambda: calendars.get(p.uri, p.uid),
+            lambda data: with_replies(data, {p.email: p.partstat}),
+            gone=Text("The meeting is not (or no longer) in the calendar; repair the network first."),
+            busy=Text("The meeting kept being changed at the same time; try again later."))
+        return {"partstat": p.partstat, "changed": changed}
 
 
 class TaskDone(StepKind):
@@ -718,19 +711,30 @@ class TaskDone(StepKind):
 
     def execute(self, client, p, ctx, **_):
         calendars = client.calendars
-        for _attempt in range(3):
-            found = calendars.get_href(p.uri, p.href)
-            if found is None:
-                raise LaunchError(Text("The task is not (or no longer) in the task list; repair the network first."))
-            data = with_todo_status(found.data, p.done, datetime.fromisoformat(p.at))
-            if data is None:
-                return {"done": p.done, "changed": False}
-            try:
-                calendars.update(p.uri, found.href, data, found.etag or "*")
-            except PreconditionFailed:
-                continue
-            return {"done": p.done, "changed": True}
-        raise LaunchError(Text("The task kept being changed at the same time; try again later."))
+        changed = _rewrite(
+            calendars, p.uri, lambda: calendars.get_href(p.uri, p.href),
+            lambda data: with_todo_status(data, p.done, datetime.fromisoformat(p.at)),
+            gone=Text("The task is not (or no longer) in the task list; repair the network first."),
+            busy=Text("The task kept being changed at the same time; try again later."))
+        return {"done": p.done, "changed": changed}
+
+
+def _rewrite(calendars, uri: str, read, change, *, gone: Text, busy: Text) -> bool:
+    """Read one object, change it and write it back under its ETag; when someone else wrote in between (412),
+    read it again. False when the change was there already (nothing written)."""
+    for _attempt in range(3):
+        found = read()
+        if found is None:
+            raise LaunchError(gone)
+        data = change(found.data)
+        if data is None:
+            return False
+        try:
+            calendars.update(uri, found.href, data, found.etag or "*")
+        except PreconditionFailed:
+            continue  # changed since the read: read again
+        return True
+    raise LaunchError(busy)
 
 
 class UnshareTree(StepKind):
