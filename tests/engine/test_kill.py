@@ -28,7 +28,7 @@ from sandbox.demo import add_demo_orgs
 from tests.fixtures.app import TEST_KEY, make_test_app
 from tests.networks.calls import launch
 from tests.networks.conftest import SCHOOL, SLUG, build_world
-from tests.networks.snapshot import snapshot
+from tests.networks.snapshot import differences, snapshot
 
 GIJS = NewMember("Gijs de Boer", "gijs@zonnebloem.example", "kinderopvang-de-zonnebloem", "gijs", "deelnemer",
                  "pedagogisch medewerker")
@@ -134,4 +134,5 @@ def test_a_run_killed_at_a_step_boundary_resumes_to_the_state_of_an_uninterrupte
     with world.app.app_context():
         result = engine.run(world.app, resume, SLUG)
     assert getattr(result, "launch", result) is None or getattr(result, "launch", result).ok
-    assert snapshot(world.sandbox) == expected
+    found = snapshot(world.sandbox)
+    assert found == expected, differences(found, expected)

@@ -51,6 +51,28 @@ def snapshot(sandbox) -> dict:
     return picture
 
 
+def differences(found: dict, expected: dict, limit: int = 10) -> str:
+    """Where two snapshots differ, one line per differing leaf (path: found != expected), for an assertion
+    message that stays readable when the full diff of two large pictures is cut short."""
+    lines: list[str] = []
+
+    def walk(path: str, a, b) -> None:
+        if isinstance(a, dict) and isinstance(b, dict):
+            for key in sorted(set(a) | set(b), key=str):
+                walk(f"{path}/{key}", a.get(key, "<missing>"), b.get(key, "<missing>"))
+        elif a != b:
+            lines.append(f"{path}: {_short(a)} != {_short(b)}")
+
+    walk("", found, expected)
+    more = [f"… and {len(lines) - limit} more"] if len(lines) > limit else []
+    return "the sandbox differs from the expected state at\n" + "\n".join(lines[:limit] + more)
+
+
+def _short(value, width: int = 300) -> str:
+    text = repr(value)
+    return text if len(text) <= width else text[:width] + "…"
+
+
 def files(root: Path) -> dict[str, str]:
     """Every file and folder below the users' homes: folders as "/", files by their text."""
     return {path.relative_to(root).as_posix(): ("/" if path.is_dir() else path.read_text("utf-8"))

@@ -20,7 +20,7 @@ from sandbox import Sandbox
 from sandbox.demo import add_demo_orgs
 from tests.fixtures.app import TEST_KEY, make_test_app
 from tests.networks.conftest import build_world
-from tests.networks.snapshot import WRITE_METHODS, snapshot
+from tests.networks.snapshot import WRITE_METHODS, differences, snapshot
 
 # The first launch makes 52 writes: 7 MKCOL, 19 document PUTs, 7 share POSTs, the calendar, its share POST,
 # 6 meeting PUTs, and per organisation a task list, its share POST and its task PUTs. These kill points fall
@@ -85,4 +85,5 @@ def test_launch_killed_at_a_write_resumes_to_the_state_of_an_uninterrupted_launc
     world.app.config["NETWORK_LOCK_WAIT"] = 5
     result = world.launch(slug)
     assert result.ok, result.failed
-    assert snapshot(world.sandbox) == uninterrupted
+    found = snapshot(world.sandbox)
+    assert found == uninterrupted, differences(found, uninterrupted)

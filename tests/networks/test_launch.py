@@ -13,7 +13,7 @@ from extension.engine import plan_launch
 from extension.networks.models import TASK_APP_ONLY, TASK_PENDING, TASK_WRITTEN, KnowledgeTask, LaunchStep, Network
 from extension.organisations.models import Organisation
 from tests.networks.conftest import HOST, SCHOOL, SLUG
-from tests.networks.snapshot import calendars, files, snapshot, writes
+from tests.networks.snapshot import calendars, differences, files, snapshot, writes
 
 OWNER = "lerend-netwerk"
 SHARED = "/Lerende netwerken/Doorgaande lijn Taal Zuilen"
@@ -138,7 +138,8 @@ def test_second_launch_makes_no_write_request(world):
     assert sum(len(org.request_log) for org in world.sandbox.orgs.values()) == reads == 11  # 10 + the conversation
     assert result.done == 0 and result.verified == result.steps
     assert set(statuses) == {"running", "verified"}
-    assert snapshot(world.sandbox) == before
+    found = snapshot(world.sandbox)
+    assert found == before, differences(found, before)
 
 
 def test_document_edited_in_nextcloud_is_never_overwritten(sqlite_world):

@@ -21,7 +21,7 @@ from extension.networks.models import LaunchStep
 from tests.fixtures.app import TEST_KEY, running_app
 from tests.fixtures.locks import network_held_elsewhere
 from tests.networks.conftest import SCHOOL, build_world
-from tests.networks.snapshot import WRITE_METHODS, snapshot
+from tests.networks.snapshot import WRITE_METHODS, differences, snapshot
 from tests.networks.test_crash import uninterrupted  # noqa: F401  (the module-scoped fixture)
 from tests.robustness.conftest import FAST, scalar, wait_for
 
@@ -76,7 +76,8 @@ def test_three_launches_of_one_network_at_once_journal_no_failure_and_end_like_o
     assert scalar(database_url, "SELECT status FROM networks") == "active"
     assert scalar(database_url, "SELECT count(*) FROM launch_steps WHERE status <> 'done'") == 0
     assert scalar(database_url, "SELECT count(*) FROM engine_runs") == 1  # the refused ones journaled nothing
-    assert snapshot(sandbox) == uninterrupted
+    found = snapshot(sandbox)
+    assert found == uninterrupted, differences(found, uninterrupted)
 
 
 def _killed_at_first_write(sandbox, args: list[str], env: dict, cwd) -> None:
@@ -129,7 +130,8 @@ def test_the_lock_of_a_killed_launch_holds_a_background_launch_back_only_until_i
     # Waiting for the lock to lapse used no attempt: not failed, not retried as a failure.
     assert scalar(database_url, "SELECT attempts FROM jobs WHERE name = 'launch_network'") == 1
     assert scalar(database_url, "SELECT status FROM networks") == "active"
-    assert snapshot(sandbox) == uninterrupted
+    found = snapshot(sandbox)
+    assert found == uninterrupted, differences(found, uninterrupted)
 
 
 def test_the_lock_of_a_killed_advance_holds_a_background_catch_up_back_only_until_it_lapses(sandbox, tmp_path,

@@ -22,7 +22,7 @@ from extension.sync.jobs import INTERRUPTED
 from tests.fixtures.app import TEST_KEY, running_app
 from tests.fixtures.locks import network_held_elsewhere
 from tests.networks.conftest import build_world
-from tests.networks.snapshot import WRITE_METHODS, snapshot
+from tests.networks.snapshot import WRITE_METHODS, differences, snapshot
 from tests.networks.test_crash import uninterrupted  # noqa: F401  (the module-scoped fixture)
 from tests.robustness.conftest import FAST, queue_name, scalar, wait_for
 
@@ -189,6 +189,7 @@ def test_a_foreground_launch_killed_mid_run_is_finished_by_a_worker(store, reque
         worker.start()
         wait_for(lambda: _finished(database_url), 120, "the launch finished by the worker", worker.logs)
         worker.stop()
-    assert snapshot(sandbox) == uninterrupted
+    found = snapshot(sandbox)
+    assert found == uninterrupted, differences(found, uninterrupted)
     assert scalar(database_url, "SELECT count(*) FROM launch_steps WHERE status <> 'done'") == 0
     assert scalar(database_url, "SELECT count(*) FROM engine_runs WHERE status = 'running'") == 0

@@ -17,7 +17,7 @@ from extension.extensions import db
 from extension.sync import service
 from tests.fixtures.app import running_app
 from tests.networks.conftest import build_world
-from tests.networks.snapshot import WRITE_METHODS, snapshot
+from tests.networks.snapshot import WRITE_METHODS, differences, snapshot
 from tests.networks.test_crash import uninterrupted  # noqa: F401  (the module-scoped fixture)
 from tests.robustness.conftest import queue_name, scalar, wait_for
 
@@ -122,7 +122,8 @@ def test_a_worker_killed_mid_launch_on_redis_leaves_the_launch_to_the_other(pg, 
         assert scalar(pg, "SELECT worker FROM jobs WHERE name = 'launch_network'").endswith(
             f":{survivor.pid}")
         pair.stop()
-    assert snapshot(sandbox) == uninterrupted
+    found = snapshot(sandbox)
+    assert found == uninterrupted, differences(found, uninterrupted)
 
 
 def test_a_worker_killed_during_a_queued_launch_on_sqlite_is_resumed_after_a_restart(sandbox, tmp_path, workers,
@@ -146,4 +147,5 @@ def test_a_worker_killed_during_a_queued_launch_on_sqlite_is_resumed_after_a_res
         single.start()  # the service manager restarts it
         wait_for(lambda: _launch_job(database_url) == ("active", "done"), 120, "the resumed launch", single.logs)
         single.stop()
-    assert snapshot(sandbox) == uninterrupted
+    found = snapshot(sandbox)
+    assert found == uninterrupted, differences(found, uninterrupted)

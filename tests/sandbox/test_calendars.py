@@ -5,12 +5,25 @@ import re
 import caldav
 import pytest
 
-from tests.sandbox.util import bearer, dav, ical, mkcalendar, put_object
+from tests.sandbox.util import CALENDAR_XML, bearer, dav, ical, mkcalendar, put_object, send_cut_short
 
 PROPS = ('<d:propfind xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav"><d:prop>'
          '<d:displayname/><c:supported-calendar-component-set/></d:prop></d:propfind>')
 SYNC = ('<d:sync-collection xmlns:d="DAV:"><d:sync-token>{}</d:sync-token><d:sync-level>1</d:sync-level>'
         '<d:prop><d:getetag/></d:prop></d:sync-collection>')
+
+
+@pytest.mark.parametrize("sent", [b"", b"<?xml version="])
+def test_a_mkcalendar_whose_body_is_cut_short_makes_no_calendar(sandbox, sent):
+    """A client killed between its headers and its body: nginx never hands the request to Nextcloud, so no
+    calendar with Nextcloud's default components appears (sandbox.server._WholeBody)."""
+    org = sandbox.org("a")
+    body = CALENDAR_XML.format(name="Taken", components='<c:supported-calendar-component-set><c:comp name="VTODO"/>'
+                                                        '</c:supported-calendar-component-set>').encode()
+    answer = send_cut_short(org, "MKCALENDAR", "/remote.php/dav/calendars/anna/taken/", len(body), sent)
+    assert b" 400 " in answer.split(b"\r\n", 1)[0]
+    assert dav(org, "PROPFIND", "/remote.php/dav/calendars/anna/taken/", headers={"Depth": "0"}).status_code == 404
+    assert mkcalendar(org, "anna", "taken", ["VTODO"]).status_code == 201
 
 
 def test_mkcalendar_creates_then_refuses_an_existing_uri_with_405(sandbox):

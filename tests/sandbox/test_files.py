@@ -4,7 +4,7 @@ import re
 
 import requests
 
-from tests.sandbox.util import bearer, dav
+from tests.sandbox.util import bearer, dav, send_cut_short
 
 HOME = "/remote.php/dav/files/anna"
 FILEID = ('<d:propfind xmlns:d="DAV:" xmlns:oc="http://owncloud.org/ns"><d:prop><oc:fileid/><oc:id/>'
@@ -143,16 +143,7 @@ def test_another_users_files_are_an_empty_root_404_below_and_403_to_write(sandbo
 
 def test_an_upload_cut_short_is_refused_and_leaves_no_file(sandbox):
     """reference §3.1 / Nextcloud's .part uploads: a truncated body never becomes a (half) file."""
-    import socket
-    from urllib.parse import urlsplit
-
     org = sandbox.org("a")
-    authorization = bearer(org, "anna")["Authorization"]
-    parts = urlsplit(org.base_url)
-    with socket.create_connection((parts.hostname, parts.port)) as conn:
-        conn.sendall((f"PUT /remote.php/dav/files/anna/half.md HTTP/1.1\r\nHost: {parts.netloc}\r\n"
-                      f"Authorization: {authorization}\r\nContent-Length: 1000\r\n\r\n").encode() + b"only a part")
-        conn.shutdown(socket.SHUT_WR)
-        answer = conn.recv(200)
+    answer = send_cut_short(org, "PUT", "/remote.php/dav/files/anna/half.md", 1000, b"only a part")
     assert b" 400 " in answer.split(b"\r\n", 1)[0]
     assert dav(org, "PROPFIND", "/remote.php/dav/files/anna/half.md", headers={"Depth": "0"}).status_code == 404

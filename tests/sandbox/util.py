@@ -1,5 +1,8 @@
 """Small helpers for the sandbox's own tests: a bearer header for a demo user and raw DAV requests."""
 
+import socket
+from urllib.parse import urlsplit
+
 import requests
 
 CALENDAR_XML = ('<?xml version="1.0" encoding="utf-8"?>'
@@ -16,6 +19,18 @@ def dav(org, method, path, uid="anna", body=None, headers=None, auth=None):
     all_headers = dict(auth if auth is not None else bearer(org, uid))
     all_headers.update(headers or {})
     return requests.request(method, org.base_url + path, data=body, headers=all_headers, timeout=10)
+
+
+def send_cut_short(org, method, path, declared, sent, uid="anna"):
+    """Send `method path` announcing a body of `declared` bytes, send only `sent`, then go away (as a client
+    killed between its writes does); returns the start of the answer."""
+    parts = urlsplit(org.base_url)
+    authorization = bearer(org, uid)["Authorization"]
+    with socket.create_connection((parts.hostname, parts.port), timeout=10) as conn:
+        conn.sendall((f"{method} {path} HTTP/1.1\r\nHost: {parts.netloc}\r\nAuthorization: {authorization}\r\n"
+                      f"Content-Length: {declared}\r\n\r\n").encode() + sent)
+        conn.shutdown(socket.SHUT_WR)
+        return conn.recv(200)
 
 
 def mkcalendar(org, uid, uri, components=None, name="Kalender"):
