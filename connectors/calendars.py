@@ -42,7 +42,7 @@ NS_SABRE = "http://sabredav.org/ns"
 
 COMPONENTS = ("VEVENT", "VTODO", "VJOURNAL")
 
-# Reference §6.2: "inbox", "outbox" and "notifications" exist in every calendar home, "trashbin" and
+# Quirk `calendar_uri_rules`: "inbox", "outbox" and "notifications" exist in every calendar home, "trashbin" and
 # "app-generated*" are reserved; "contact_birthdays" cannot be produced by the slug pattern below.
 RESERVED_CALENDAR_URIS = frozenset({"inbox", "outbox", "notifications", "trashbin"})
 _CALENDAR_URI_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$")
@@ -56,7 +56,8 @@ for _prefix, _uri in (("d", NS_DAV), ("c", NS_CALDAV), ("a", NS_APPLE), ("oc", N
 
 
 class CalendarLimitReached(Forbidden):
-    """403 "Calendar limit reached": the account owns the maximum number of calendars (reference §6.2)."""
+    """403 "Calendar limit reached": the account owns the maximum number of calendars
+    (quirk `calendar_creation_limits`)."""
 
 
 class CalendarMismatch(NextcloudError):
@@ -77,7 +78,7 @@ class CalendarInfo:
 
 @dataclass(frozen=True)
 class CalendarSharee:
-    """One entry of a calendar's `oc:invite` property (reference §6.6)."""
+    """One entry of a calendar's `oc:invite` property (Nextcloud: apps/dav/lib/DAV/Sharing/Xml/Invite.php)."""
 
     href: str
     read_write: bool
@@ -114,14 +115,15 @@ class SyncResult:
 
 
 def calendar_uri(*parts: str) -> str:
-    """A calendar URI made of `parts`: lower case, [a-z0-9-], at most 255 characters (reference §6.2)."""
+    """A calendar URI made of `parts`: lower case, [a-z0-9-], at most 255 characters (quirk `calendar_uri_rules`)."""
     text = "-".join(parts).lower()
     slug = re.sub(r"[^a-z0-9]+", "-", text).strip("-")[:255].rstrip("-")
     return validate_calendar_uri(slug)
 
 
 def validate_calendar_uri(uri: str) -> str:
-    """Return `uri` if Nextcloud accepts it as a new calendar's URI (reference §6.2), else raise ValueError."""
+    """Return `uri` if Nextcloud accepts it as a new calendar's URI, else raise ValueError
+    (quirk `calendar_uri_rules`)."""
     if not isinstance(uri, str) or not _CALENDAR_URI_RE.match(uri) or len(uri) > 255:
         raise ValueError(f"calendar uri {uri!r} must be 1-255 characters of a-z, 0-9 and inner '-'")
     if uri in RESERVED_CALENDAR_URIS or uri.startswith("app-generated"):
@@ -168,7 +170,7 @@ class _SessionDAVClient(DAVClient):
 
 
 class CalendarClient:
-    """CalDAV operations in one account's calendar home `/remote.php/dav/calendars/<uid>/` (reference §6.1).
+    """CalDAV operations in one account's calendar home `/remote.php/dav/calendars/<uid>/` (quirk `uid_in_dav_paths`).
 
     `auth` is a requests auth object (normally `connectors.oauth.BearerAuth`, which refreshes the token before
     it expires and once more on a 401). `session` is the instance's shared session; without one, a session
@@ -204,7 +206,7 @@ class CalendarClient:
         A task list is `components=("VTODO",)`. Requests: one MKCALENDAR for a new calendar; for an existing
         one MKCALENDAR (405) + PROPFIND, + PROPPATCH only when the display name or colour differ.
         Raises CalendarMismatch when the existing collection lacks a requested component (the set cannot
-        change after creation, reference §6.2), RateLimited for "Too many calendars created" and
+        change after creation, quirk `calendar_default_components`), RateLimited for "Too many calendars created" and
         CalendarLimitReached for "Calendar limit reached" (quirk `calendar_creation_limits`).
         """
         validate_calendar_uri(uri)
@@ -232,14 +234,14 @@ class CalendarClient:
         except RateLimited as exc:
             raise RateLimited(
                 f"Nextcloud refused to create calendar {uri!r} for {self.user_id}: too many calendars created "
-                f"in the last hour (dav rateLimitCalendarCreation, reference §6.2)",
+                f"in the last hour (dav rateLimitCalendarCreation, quirk calendar_creation_limits)",
                 retry_after=exc.retry_after, status=exc.status, request_id=exc.request_id, url=exc.url,
             ) from exc
         except Forbidden as exc:
             if "calendar limit" in exc.message.lower():
                 raise CalendarLimitReached(
                     f"Nextcloud refused to create calendar {uri!r}: {self.user_id} owns the maximum number of "
-                    f"calendars (dav maximumCalendarsSubscriptions, reference §6.2)",
+                    f"calendars (dav maximumCalendarsSubscriptions, quirk calendar_creation_limits)",
                     status=exc.status, request_id=exc.request_id, url=exc.url,
                 ) from exc
             raise
@@ -258,7 +260,8 @@ class CalendarClient:
         if resourcetype is None or resourcetype.find(f"{{{NS_CALDAV}}}calendar") is None:
             raise CalendarMismatch(f"{url} exists but is not a calendar", url=url)
         component_set = props.get(f"{{{NS_CALDAV}}}supported-calendar-component-set")
-        # Without the property the server's default applies, VEVENT and VTODO in Nextcloud (reference §6.2).
+        # Without the property the server's default applies, VEVENT and VTODO in Nextcloud
+        # (quirk `calendar_default_components`).
         existing = ("VEVENT", "VTODO") if component_set is None else tuple(
             (comp.get("name") or "").upper() for comp in component_set.findall(f"{{{NS_CALDAV}}}comp"))
         missing = [c for c in components if c not in existing]
@@ -283,7 +286,10 @@ class CalendarClient:
     # -- sharing -----------------------------------------------------------------------------------------
 
     def sharees(self, uri: str) -> list[CalendarSharee]:
-        """The calendar's current sharees, from a PROPFIND of `oc:invite` (reference §6.6). One request."""
+        """The calendar's current sharees, from a PROPFIND of `oc:invite`. One request.
+
+        Nextcloud: apps/dav/lib/DAV/Sharing/Xml/Invite.php.
+        """
         url = self.calendar_url(uri)
         invite = self._propfind(url, [f"{{{NS_OC}}}invite"]).get(f"{{{NS_OC}}}invite")
         return [] if invite is None else parse_invite(invite)
@@ -291,7 +297,8 @@ class CalendarClient:
     def apply_shares(self, uri: str, access: dict[str, bool], remove: Iterable[str] = (),
                      summary: str | None = None) -> list[CalendarSharee]:
         """Set every sharee of `access` ({sharee: read-write?}) and drop those in `remove`, in one POST
-        (several `oc:set` and `oc:remove`, reference §6.6), then read the sharees back once.
+        (several `oc:set` and `oc:remove`, Nextcloud: apps/dav/lib/DAV/Sharing/Xml/ShareRequest.php), then
+        read the sharees back once.
 
         Setting a sharee that is already there at that level changes nothing, so the POST can be repeated.
         Nextcloud skips unknown users and the owner silently (quirk `calendar_share_silent_skip`), so the
@@ -318,7 +325,7 @@ class CalendarClient:
         if skipped:
             raise ShareNotApplied(
                 f"Nextcloud did not share calendar {uri!r} of {self.user_id} with {', '.join(skipped)} "
-                f"(unknown user or group, or the owner, reference §6.6)",
+                f"(unknown user or group, or the owner, quirk calendar_share_silent_skip)",
                 sharees=skipped, url=self.calendar_url(uri))
         return list(after.values())
 
@@ -352,7 +359,7 @@ class CalendarClient:
         return sharees, objects
 
     def _post_share(self, uri: str, share: ET.Element) -> None:
-        # Reference §6.6: the POST is only handled as a share request with an XML content type.
+        # Quirk `calendar_share_xml_only`: the POST is only handled as a share request with an XML content type.
         self._send("POST", self.calendar_url(uri), body=_xml(share),
                    headers={"Content-Type": "application/xml; charset=utf-8"})
 
@@ -365,7 +372,7 @@ class CalendarClient:
     def create_if_absent(self, uri: str, uid: str, ical: bytes) -> bool:
         """Store `ical` as `<uid>.ics` unless an object with that name or UID exists; True when created.
 
-        One PUT with If-None-Match: * (reference §6.3): 201/204 → True; 412 → False (the existing object
+        One PUT with If-None-Match: * (quirk `put_if_none_match`): 201/204 → True; 412 → False (the existing object
         is kept, whatever people changed in it). A 400 "uid already exists" (or the newer 409
         no-uid-conflict) means the UID lives under another name (quirk `uid_unique_per_calendar`): also
         present, so False, and logged.
@@ -406,7 +413,7 @@ class CalendarClient:
         """Replace the object if it still has `etag`; PreconditionFailed when someone changed it since.
 
         Returns the new ETag, or None when the server did not send one because it rewrote the object
-        (scheduling, reference §6.3); read it again before the next conditional write. One PUT.
+        (quirk `scheduling_rewrites_object`); read it again before the next conditional write. One PUT.
         """
         if not etag:
             raise ValueError("update needs the ETag the object was read with")
@@ -428,7 +435,7 @@ class CalendarClient:
     def sync(self, uri: str, token: str | None = None) -> SyncResult:
         """Objects changed and deleted in calendar `uri` since `token` (None: everything), with the new token.
 
-        Uses the sync-collection REPORT (RFC 6578, reference §6.4) and never caldav's silent full-fetch
+        Uses the sync-collection REPORT (RFC 6578) and never caldav's silent full-fetch
         fallback. An unknown or pruned token (Nextcloud/Radicale 403 DAV:valid-sync-token, Xandikos 412) is
         logged as a warning and answered with an explicit full resync, `full_resync=True` (quirk `sync_token_403`).
         So is an accepted token that comes back numerically lower than the one sent: Nextcloud never checks
@@ -441,7 +448,7 @@ class CalendarClient:
           (deleted objects cost nothing more);
         - initial sync or full resync of n objects: 1 REPORT + ceil(n / 200) calendar-multiget REPORTs,
           plus the refused REPORT before a resync.
-        A reply the server truncated (RFC 6578 §3.6) is followed by one more REPORT per page.
+        A reply the server truncated (RFC 6578 section 3.6) is followed by one more REPORT per page.
         """
         calendar = self._calendar(uri)
         try:
@@ -486,7 +493,8 @@ class CalendarClient:
                           token=_token(collection.sync_token), full_resync=full_resync)
 
     def _calendar(self, uri: str) -> DAVCalendar:
-        # Existing calendars may have URIs we would not create (e.g. "<uri>_shared_by_<owner>", reference §6.6).
+        # Existing calendars may have URIs we would not create (e.g. "<uri>_shared_by_<owner>",
+        # quirk `shared_calendar_uri`).
         if not uri or "/" in uri:
             raise ValueError(f"calendar uri {uri!r} is not a single path segment")
         with self._lock:
@@ -574,7 +582,7 @@ def _normalise_color(color: str | None) -> str | None:
 
 def _uids(ical: bytes | str) -> set[str]:
     """The UIDs of the calendar's components (not of components nested in them, such as a VALARM), read from
-    the unfolded content lines (RFC 5545 §3.1) instead of parsing the whole object: this runs before every
+    the unfolded content lines (RFC 5545 section 3.1) instead of parsing the whole object: this runs before every
     object PUT, and parsing would cost as much as rendering the object did."""
     text = ical.decode("utf-8", "replace") if isinstance(ical, bytes) else ical
     depth, found = 0, set()

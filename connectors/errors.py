@@ -11,7 +11,8 @@ from datetime import datetime, timezone
 DAV_NS = "DAV:"
 SABRE_NS = "http://sabredav.org/ns"
 
-# Methods whose 405 means "the collection is already there" (reference §3.1, §6.2).
+# Methods whose 405 means "the collection is already there"
+# (quirks `mkcol_405_exists_409_parent`, `calendar_uri_rules`).
 _CREATE_COLLECTION_METHODS = frozenset({"MKCOL", "MKCALENDAR"})
 
 
@@ -46,7 +47,7 @@ class BadRequest(NextcloudError):
 
 
 class Unauthorized(NextcloudError):
-    """401: the access token was refused (after the one refresh-and-resend, reference §2.3)."""
+    """401: the access token was refused (after the one refresh-and-resend, quirk `dav_401_basic_challenge`)."""
 
 
 class ReconnectNeeded(NextcloudError):
@@ -58,7 +59,7 @@ class ReconnectNeeded(NextcloudError):
 
 
 class Forbidden(NextcloudError):
-    """403: not allowed (or a limit such as the 30-calendar cap, reference §6.2)."""
+    """403: not allowed (or a limit such as the 30-calendar cap, quirk `calendar_creation_limits`)."""
 
 
 class NotFound(NextcloudError):
@@ -66,7 +67,7 @@ class NotFound(NextcloudError):
 
 
 class AlreadyExists(NextcloudError):
-    """405 on MKCOL/MKCALENDAR, or 403 "already shared" from the sharing API (reference §4.3)."""
+    """405 on MKCOL/MKCALENDAR, or 403 "already shared" from the sharing API (quirk `share_twice_403`)."""
 
 
 class ParentMissing(NextcloudError):
@@ -90,7 +91,7 @@ class RateLimited(NextcloudError):
 
 
 class ServiceUnavailable(NextcloudError):
-    """503: the server is down or in maintenance mode (reference §8)."""
+    """503: the server is down or in maintenance mode (quirk `maintenance_503`)."""
 
     def __init__(self, message: str, maintenance: bool = False, retry_after: float | None = None,
                  **kwargs):
@@ -100,11 +101,12 @@ class ServiceUnavailable(NextcloudError):
 
 
 class InvalidSyncToken(NextcloudError):
-    """403 with DAV:valid-sync-token: the sync token is unknown or pruned, a full resync is needed (§6.4)."""
+    """403 with DAV:valid-sync-token: the sync token is unknown or pruned, a full resync is needed
+    (quirk `sync_token_403`)."""
 
 
 class ShareNotApplied(NextcloudError):
-    """A calendar share answered 200 but some sharees were silently skipped (reference §6.6)."""
+    """A calendar share answered 200 but some sharees were silently skipped (quirk `calendar_share_silent_skip`)."""
 
     def __init__(self, message: str, sharees=(), **kwargs):
         super().__init__(message, **kwargs)
@@ -141,7 +143,7 @@ def parse_retry_after(value: str | None) -> float | None:
 
 
 def _ocs_http_status(statuscode: int) -> int:
-    """The HTTP status OCS v2 would use for an OCS statuscode (reference §2.3)."""
+    """The HTTP status OCS v2 would use for an OCS statuscode (quirk `ocs_v1_vs_v2`)."""
     if statuscode == 100 or 200 <= statuscode < 300:
         return 200
     if statuscode == 997:
@@ -171,7 +173,8 @@ def _read_body(response) -> tuple[str | None, int | None, set[str]]:
             code = meta.get("statuscode")
             return meta.get("message") or None, int(code) if str(code).isdigit() else None, set()
         if isinstance(data, dict):
-            # token endpoint {"error": ...} (reference §1.4) and strict-cookie {"error": ...} (§2.1)
+            # token endpoint {"error": ...} (quirk `token_errors_all_400`) and strict-cookie {"error": ...}
+            # (quirk `no_cookie_jar`)
             message = data.get("error_description") or data.get("error") or data.get("message")
             return (str(message) if message else None), None, set()
         return None, None, set()
@@ -195,7 +198,7 @@ def _read_body(response) -> tuple[str | None, int | None, set[str]]:
 def raise_for_response(response) -> None:
     """Raise the typed NextcloudError for a failed response; return None for a success.
 
-    A 2xx OCS answer whose envelope reports a failure (OCS v1, reference §2.3) is treated as failed.
+    A 2xx OCS answer whose envelope reports a failure (OCS v1, quirk `ocs_v1_vs_v2`) is treated as failed.
     """
     status = response.status_code
     if 200 <= status < 300 and "json" not in response.headers.get("Content-Type", ""):

@@ -1,4 +1,4 @@
-"""WebDAV files client for /remote.php/dav/files/<uid>/ (reference §3).
+"""WebDAV files client for /remote.php/dav/files/<uid>/ (quirk `uid_in_dav_paths`).
 
 Hand-written on requests + the stdlib ElementTree: no small, well-kept WebDAV client covers Nextcloud's
 own properties (oc:fileid, oc:permissions) together with our error mapping, and webdav4 is httpx-based
@@ -114,9 +114,10 @@ class FilesClient:
         """MOVE a file or folder (with everything in it) to `destination`; True when created, False when it
         replaced what was there (only with `overwrite`).
 
-        Reference §3.1: 201 created, 204 replaced; 412 → PreconditionFailed when the destination exists and
-        `Overwrite: F`; 409 → ParentMissing when the destination's parent is missing; 404 → NotFound when
-        the source is missing; 423 → Locked. MOVE is not idempotent, so it is never resent (connectors.http).
+        Quirk `move_no_overwrite_412`: 201 created, 204 replaced; 412 → PreconditionFailed when the
+        destination exists and `Overwrite: F`; 409 → ParentMissing when the destination's parent is missing;
+        404 → NotFound when the source is missing; 423 → Locked. MOVE is not idempotent, so it is never resent
+        (connectors.http).
         """
         if not split_path(source) or not split_path(destination):
             raise ValueError("the user's root cannot be moved, nor be a move's destination")
@@ -142,7 +143,7 @@ class FilesClient:
         return response.status_code != 404
 
     def file_id(self, path: str) -> int | None:
-        """oc:fileid, the durable key of a node across renames (reference §3.2)."""
+        """oc:fileid, the durable key of a node across renames (quirk `fileid_stable`)."""
         return self.stat(path).file_id
 
     def list(self, path: str = "") -> list[Entry]:

@@ -21,8 +21,8 @@ wire_log = logging.getLogger("connectors.wire")
 DEFAULT_TIMEOUT = (5, 30)
 
 # Methods that may be sent twice with the same effect. PUT counts: our PUTs carry the whole body, and
-# create-only PUTs carry If-None-Match: * (reference §3.1, §6.3). POST never does (sharing is not
-# idempotent, reference §4.3; token refresh rotates the grant, §1.5).
+# create-only PUTs carry If-None-Match: * (quirk `put_if_none_match`). POST never does (sharing is not
+# idempotent, quirk `share_twice_403`; token refresh rotates the grant, quirk `single_use_refresh_token`).
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PROPFIND", "REPORT", "PUT", "DELETE",
                                 "MKCOL", "MKCALENDAR", "PROPPATCH"})
 RETRY_STATUSES = frozenset({429, 503})
@@ -31,7 +31,7 @@ _REDACTED_HEADERS = frozenset({"authorization", "cookie", "set-cookie", "proxy-a
 
 
 class RejectAllCookies(http.cookiejar.DefaultCookiePolicy):
-    """A cookie policy that neither stores nor returns cookies (quirk `no_cookie_jar`, reference §2.1)."""
+    """A cookie policy that neither stores nor returns cookies (quirk `no_cookie_jar`)."""
 
     def set_ok(self, cookie, request):
         return False
@@ -51,7 +51,7 @@ class NextcloudRetry(Retry):
 
     The final response is then handed back (raise_on_status=False) and becomes RateLimited or
     ServiceUnavailable with its `retry_after`, so a caller or job queue can decide when to come back
-    instead of a web request sleeping for two minutes of maintenance (reference §8).
+    instead of a web request sleeping for two minutes of maintenance (quirk `maintenance_503`).
     """
 
     def __init__(self, *args, max_retry_after: float = 30, **kwargs):
@@ -66,8 +66,8 @@ class NextcloudRetry(Retry):
                   _stacktrace=None):
         if response is not None and response.status in RETRY_STATUSES:
             wait = parse_retry_after(response.headers.get("Retry-After"))
-            # A 429 on MKCALENDAR is the hourly calendar-creation quota (quirk `calendar_creation_limits`,
-            # reference §6.2): seconds of back-off cannot help, the caller must come back later.
+            # A 429 on MKCALENDAR is the hourly calendar-creation quota (quirk
+            # `calendar_creation_limits`): seconds of back-off cannot help, the caller must come back later.
             hourly_quota = method == "MKCALENDAR" and response.status == 429
             if hourly_quota or (wait is not None and wait > self.max_retry_after):
                 log.info("Not retrying %s %s after %s (Retry-After: %s)", method, url, response.status,

@@ -14,8 +14,9 @@ PRODID = "-//Lerend Netwerk//Lerend Netwerk for Nextcloud//EN"
 
 TODO_STATUSES = ("NEEDS-ACTION", "IN-PROCESS", "COMPLETED", "CANCELLED")
 
-# Reference §6.3: Nextcloud recommends UIDs of [A-Za-z0-9-] used as "<UID>.ics", and renames trashed objects to
-# "<name>-deleted.ics", so a UID ending in "-deleted" would collide with the trash bin's names.
+# Quirks `uid_unique_per_calendar` and `trashed_object_uri`: Nextcloud recommends UIDs of [A-Za-z0-9-] used as
+# "<UID>.ics", and renames trashed objects to "<name>-deleted.ics", so a UID ending in "-deleted" would collide
+# with the trash bin's names.
 _UID_RE = re.compile(r"^[A-Za-z0-9-]{1,200}$")
 
 # uuid5 namespace for UIDs derived from our own stable keys (network slug, meeting key, ...).
@@ -28,7 +29,7 @@ class ICalError(ValueError):
 
 @dataclass(frozen=True)
 class TodoState:
-    """What the Tasks app shows of a task (reference §6.5), normalised."""
+    """What the Tasks app shows of a task (quirk `tasks_app_completion`), normalised."""
 
     uid: str
     summary: str
@@ -48,7 +49,8 @@ class TodoState:
 
 
 def validate_uid(uid: str) -> str:
-    """Return ``uid`` if it is safe as an iCalendar UID and as the ``<uid>.ics`` object name (reference §6.3)."""
+    """Return ``uid`` if it is safe as an iCalendar UID and as the ``<uid>.ics`` object name
+    (quirk `trashed_object_uri`)."""
     if not isinstance(uid, str) or not _UID_RE.match(uid):
         raise ICalError(f"uid {uid!r} must be 1-200 characters of A-Z, a-z, 0-9 and '-'")
     if uid.lower().endswith("-deleted"):
@@ -81,7 +83,7 @@ def render_event(
     """Render one meeting as a VCALENDAR with a single VEVENT.
 
     ORGANIZER must be the calendar owner's e-mail address as stored in Nextcloud: only then does Nextcloud
-    send invitations to the ATTENDEEs (reference §6.8, quirk `imip_owner_organizer_only`). Attendees are asked
+    send invitations to the ATTENDEEs (quirk `imip_owner_organizer_only`). Attendees are asked
     to reply (RSVP=TRUE) and start as NEEDS-ACTION. The organizer is not listed as an attendee. Timed values
     are written in UTC so that the output does not depend on the machine's time-zone database; ``dtstamp`` is
     passed in so the bytes are the same for the same input.
@@ -145,7 +147,7 @@ def render_todo(
     """Render one knowledge-sharing task as a VCALENDAR with a single VTODO.
 
     STATUS, PERCENT-COMPLETE and COMPLETED are written together the way the Tasks app writes them
-    (reference §6.5): COMPLETED implies PERCENT-COMPLETE 100 and a COMPLETED timestamp (``completed_at``,
+    (quirk `tasks_app_completion`): COMPLETED implies PERCENT-COMPLETE 100 and a COMPLETED timestamp (``completed_at``,
     else ``dtstamp``); any other status has no COMPLETED. ``related_to`` names the parent task's UID.
     LAST-MODIFIED is ``dtstamp``; CREATED is ``created`` or ``dtstamp``.
     """
@@ -191,7 +193,7 @@ def render_todo(
 
 
 def parse_todo(ical: bytes | str) -> TodoState:
-    """Read the task state the Tasks app shows (reference §6.5) from a VCALENDAR holding one VTODO.
+    """Read the task state the Tasks app shows (quirk `tasks_app_completion`) from a VCALENDAR holding one VTODO.
 
     A task counts as completed when it has a COMPLETED timestamp or STATUS:COMPLETED, whichever the client
     wrote; its percent is then 100.
@@ -323,7 +325,7 @@ def _address_of(attendee) -> str:
 def with_attendees(ical: bytes, attendees: Sequence[tuple[str, str]]) -> bytes | None:
     """The event with exactly `attendees` ((e-mail, name), as render_event writes them), or None when it
     already has that set. Attendees who stay keep their parameters (their reply); the organiser then
-    invites those added and cancels for those removed (reference §6.8)."""
+    invites those added and cancels for those removed (quirk `imip_significant_changes_only`)."""
     calendar = Calendar.from_ical(ical)
     wanted = {email.casefold(): (email, name) for email, name in attendees}
     changed = False
@@ -348,7 +350,8 @@ def with_attendees(ical: bytes, attendees: Sequence[tuple[str, str]]) -> bytes |
 def with_replies(ical: bytes, replies: dict[str, str]) -> bytes | None:
     """The event with each attendee's PARTSTAT ({e-mail: PARTSTAT}) set, or None when all already are.
 
-    The organiser changing only PARTSTAT is not a significant change (reference §6.8): no invitation is sent.
+    The organiser changing only PARTSTAT is not a significant change (quirk `imip_significant_changes_only`):
+    no invitation is sent.
     """
     calendar = Calendar.from_ical(ical)
     wanted = {email.casefold(): partstat.upper() for email, partstat in replies.items()}
@@ -367,7 +370,7 @@ def with_replies(ical: bytes, replies: dict[str, str]) -> bytes | None:
 
 def with_todo_status(ical: bytes, done: bool, at: datetime) -> bytes | None:
     """The task with STATUS, PERCENT-COMPLETE and COMPLETED written together as the Tasks app does
-    (reference §6.5): done is COMPLETED, 100 and the moment `at`; not done is NEEDS-ACTION, 0 and no
+    (quirk `tasks_app_completion`): done is COMPLETED, 100 and the moment `at`; not done is NEEDS-ACTION, 0 and no
     COMPLETED. None when the task already is so."""
     calendar = Calendar.from_ical(ical)
     changed = False

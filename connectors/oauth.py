@@ -37,7 +37,8 @@ class Token:
 
     @classmethod
     def from_response(cls, data: dict, now: float | None = None, user_id: str | None = None) -> "Token":
-        """Build from a token-endpoint 200 body (reference §1.4: access_token, refresh_token, expires_in, user_id).
+        """Build from a token-endpoint 200 body (access_token, refresh_token, expires_in, user_id;
+        Nextcloud: apps/oauth2/lib/Controller/OauthApiController.php).
 
         expires_in is always 3600 on 28–32 (quirk `fixed_token_lifetime`) but is read, not assumed.
         """
@@ -130,7 +131,8 @@ class OAuthClient:
         return share_transport(self.session, oauth)
 
     def authorization_url(self, state: str) -> str:
-        """URL to send the user's browser to; Nextcloud echoes `state` on the callback (reference §1.2).
+        """URL to send the user's browser to; Nextcloud echoes `state` on the callback
+        (Nextcloud: apps/oauth2/lib/Controller/LoginRedirectorController.php).
 
         redirect_uri is included for standard servers but Nextcloud uses the registered one
         (quirk `redirect_uri_ignored`).
@@ -282,7 +284,7 @@ class BearerAuth(requests.auth.AuthBase):
                 raise
             if fresh.user_id is None:
                 fresh = replace(fresh, user_id=current.user_id)
-            # persisted before first use: the old refresh token is already dead (reference §1.5)
+            # persisted before first use: the old refresh token is already dead (quirk `single_use_refresh_token`)
             self.store.save(fresh)
             log.info("Refreshed the access token of %s", fresh.user_id)
             return fresh

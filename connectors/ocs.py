@@ -1,4 +1,8 @@
-"""OCS API client (reference §2, §4): current user, capabilities, file shares, sharees, federated shares."""
+"""OCS API client: current user, capabilities, file shares, sharees, federated shares.
+
+Nextcloud: apps/provisioning_api/lib/Controller/UsersController.php, core/Controller/OCSController.php,
+apps/files_sharing/lib/Controller/{ShareAPIController,ShareesAPIController,RemoteController}.php.
+"""
 
 from __future__ import annotations
 
@@ -17,7 +21,7 @@ log = logging.getLogger(__name__)
 OCS_BASE = "/ocs/v2.php"  # quirk ocs_v1_vs_v2: v2 maps errors to HTTP statuses
 SHARES_API = "apps/files_sharing/api/v1"
 
-# share types and permission bits (reference §4.1)
+# share types and permission bits (Nextcloud: lib/public/Share/IShare.php, lib/public/Constants.php)
 SHARE_USER = 0
 SHARE_GROUP = 1
 SHARE_LINK = 3
@@ -35,7 +39,7 @@ PERMISSION_ALL = 31
 
 @dataclass(frozen=True)
 class NextcloudUser:
-    """The caller's provisioning record (reference §2.4); `id` is the UID used in DAV paths."""
+    """The caller's provisioning record (UsersController::getCurrentUser); `id` is the UID used in DAV paths."""
 
     id: str
     display_name: str | None
@@ -47,7 +51,7 @@ class NextcloudUser:
 
 @dataclass(frozen=True)
 class Share:
-    """One share as returned by the sharing API (reference §4.2)."""
+    """One share as returned by the sharing API (ShareAPIController::formatShare)."""
 
     id: str
     share_type: int
@@ -70,7 +74,7 @@ class Share:
 
 @dataclass(frozen=True)
 class Sharee:
-    """A sharee search hit (reference §4.5); `kind` is the result group (users, groups, remotes, …)."""
+    """A sharee search hit (ShareesAPIController::search); `kind` is the result group (users, groups, remotes, …)."""
 
     label: str
     share_type: int
@@ -78,13 +82,13 @@ class Sharee:
     kind: str
     exact: bool
     server: str | None = None
-    # What Nextcloud shows to tell equal names apart: the user's e-mail address when set (reference §4.5).
+    # What Nextcloud shows to tell equal names apart: the user's e-mail address when set (ShareesAPIController.php).
     unique: str | None = None
 
 
 @dataclass(frozen=True)
 class RemoteShare:
-    """A federated share received by the caller (reference §4, §7)."""
+    """A federated share received by the caller (RemoteController)."""
 
     id: str
     name: str | None
@@ -102,12 +106,12 @@ class RemoteShare:
 
 
 def _flag(value: bool) -> str:
-    """OCS boolean parameters are the strings "true"/"false" (reference §2.2)."""
+    """OCS boolean parameters are the strings "true"/"false" (quirk `ocs_boolean_strings`)."""
     return "true" if value else "false"
 
 
 def expected_permissions(permissions: int, share_type: int, item_type: str | None) -> int:
-    """The permissions Nextcloud will store for a requested set (reference §4.1 server adjustments)."""
+    """The permissions Nextcloud will store for a requested set (ShareAPIController::createShare)."""
     if share_type not in (SHARE_LINK, SHARE_EMAIL):
         permissions |= PERMISSION_READ
     if item_type == "file":
@@ -140,14 +144,15 @@ class OcsClient:
                                  request_id=response.headers.get("X-Request-Id"), url=response.url) from None
 
     def current_user(self) -> NextcloudUser:
-        """The authenticated user (reference §2.4)."""
+        """The authenticated user (GET /cloud/user, UsersController::getCurrentUser)."""
         data = self.request("GET", "cloud/user")
         return NextcloudUser(id=data["id"], display_name=data.get("displayname") or data.get("display-name"),
                              email=data.get("email") or None, groups=tuple(data.get("groups") or ()),
                              language=data.get("language") or None, raw=data)
 
     def capabilities(self, refresh: bool = False) -> dict:
-        """`data` of /cloud/capabilities ({"version": …, "capabilities": …}), fetched once per client (§2.5)."""
+        """`data` of /cloud/capabilities ({"version": …, "capabilities": …}), fetched once per client
+        (core/Controller/OCSController.php)."""
         with self._capabilities_lock:
             if self._capabilities is None or refresh:
                 self._capabilities = self.request("GET", "cloud/capabilities")
@@ -159,18 +164,20 @@ class OcsClient:
         return int(version.get("major", 0)), int(version.get("minor", 0)), int(version.get("micro", 0))
 
     def federation_enabled(self) -> bool:
-        """True when outgoing federated sharing is on (capabilities files_sharing.federation.outgoing, §7)."""
+        """True when outgoing federated sharing is on (capabilities files_sharing.federation.outgoing,
+        apps/files_sharing/lib/Capabilities.php)."""
         sharing = (self.capabilities().get("capabilities") or {}).get("files_sharing") or {}
         return bool((sharing.get("federation") or {}).get("outgoing"))
 
     def shares(self, path: str, reshares: bool = True, subfiles: bool = False) -> list[Share]:
-        """Shares on `path` (with `reshares`, also other people's shares the caller may see, §4.4)."""
+        """Shares on `path` (with `reshares`, also other people's shares the caller may see;
+        ShareAPIController::getShares)."""
         data = self.request("GET", f"{SHARES_API}/shares",
                             params={"path": path, "reshares": _flag(reshares), "subfiles": _flag(subfiles)})
         return [Share.from_ocs(item) for item in data or ()]
 
     def share(self, share_id: str) -> Share:
-        """One share by id (the API answers a one-element list, §4)."""
+        """One share by id (the API answers a one-element list; ShareAPIController::getShare)."""
         data = self.request("GET", f"{SHARES_API}/shares/{share_id}")
         return Share.from_ocs(data[0] if isinstance(data, list) else data)
 
@@ -190,7 +197,8 @@ class OcsClient:
         return Share.from_ocs(self.request("POST", f"{SHARES_API}/shares", data=form))
 
     def update_share(self, share_id: str, **fields) -> Share:
-        """PUT the given fields (permissions, note, expireDate, label, password, …) of a share (§4.4)."""
+        """PUT the given fields (permissions, note, expireDate, label, password, …) of a share
+        (ShareAPIController::updateShare)."""
         form = {k: (_flag(v) if isinstance(v, bool) else str(v)) for k, v in fields.items()}
         return Share.from_ocs(self.request("PUT", f"{SHARES_API}/shares/{share_id}", data=form))
 
@@ -208,7 +216,7 @@ class OcsClient:
 
     def ensure_share(self, path: str, share_type: int, share_with: str | None,
                      permissions: int = PERMISSION_ALL, **extra) -> Share:
-        """Make `path` shared with `share_with` at `permissions`: list, then PUT or POST (reference §4.3).
+        """Make `path` shared with `share_with` at `permissions`: list, then PUT or POST (quirk `share_twice_403`).
 
         A concurrent creator is tolerated: AlreadyExists from the POST leads to one more listing.
         """
@@ -228,7 +236,7 @@ class OcsClient:
 
     def search_sharees(self, search: str, item_type: str = "folder", share_types: Iterable[int] = (),
                        per_page: int = 20) -> list[Sharee]:
-        """Sharee search (reference §4.5); exact matches first. Not proof of (non-)existence
+        """Sharee search (ShareesAPIController::search); exact matches first. Not proof of (non-)existence
         (quirk `sharee_search_not_proof`)."""
         params: list[tuple[str, str]] = [("search", search), ("itemType", item_type),
                                          ("perPage", str(per_page))]
@@ -251,7 +259,8 @@ class OcsClient:
         return found
 
     def remote_shares(self, pending: bool = False) -> list[RemoteShare]:
-        """Federated shares received by the caller; `pending` for those still to accept (reference §7)."""
+        """Federated shares received by the caller; `pending` for those still to accept
+        (RemoteController)."""
         path = f"{SHARES_API}/remote_shares" + ("/pending" if pending else "")
         return [RemoteShare.from_ocs(item) for item in self.request("GET", path) or ()]
 

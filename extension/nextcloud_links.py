@@ -1,10 +1,10 @@
 """Links from the app's pages back into a person's own Nextcloud: Files (a folder or a file), Calendar, Tasks.
 
-Paths go through `/index.php/`, which works with and without pretty URLs (reference §1.1). A file link
+Paths go through `/index.php/`, which works with and without pretty URLs (quirk `no_discovery_or_userinfo`). A file link
 uses the file id (`/f/<fileid>`, the Files app's permalink route, server `apps/files/appinfo/routes.php`),
-which keeps working when the file is renamed or moved (reference §3.2: the id survives renames).
+which keeps working when the file is renamed or moved (quirk `fileid_stable`).
 A folder path is the one the viewer sees: for a shared folder that is the share's target in their own
-files (`file_target`, reference §4.2), not the owner's path.
+files (`file_target`, Nextcloud: apps/files_sharing/lib/Controller/ShareAPIController.php), not the owner's path.
 """
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 (everything from the app itself, no inline script; framing by the organisations' Nextclouds), the
 Referrer-Policy, and two defences against forged form posts: an origin check and a CSRF token (Flask-WTF).
 
-The app is shown inside Nextcloud by the External sites app (reference §9): in that iframe the app must
+The app is shown inside Nextcloud by the External sites app (quirk `external_sites_iframe`): in that iframe the app must
 allow the Nextcloud origin as frame ancestor, send no X-Frame-Options, and keep its session cookie
 `SameSite=None; Secure`. Such a cookie also travels with cross-site form posts, so the SameSite defence
 against cross-site request forgery is replaced by an origin check on every unsafe request, and every form
@@ -138,7 +138,8 @@ def _set_security_headers(response: Response) -> Response:
         if current_app.config["EMBED_IN_NEXTCLOUD"] and response.mimetype == "text/html":
             ancestors = current_app.extensions["ln_frame_ancestors"].origins()
         response.headers["Content-Security-Policy"] = content_security_policy(ancestors)
-    # frame-ancestors governs framing; X-Frame-Options DENY/SAMEORIGIN would block Nextcloud (reference §9).
+    # frame-ancestors governs framing; X-Frame-Options DENY/SAMEORIGIN would block Nextcloud
+    # (quirk `external_sites_iframe`).
     response.headers.pop("X-Frame-Options", None)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     # Links into the Nextclouds and personal-link pages must not pass the app's URLs on to other sites.

@@ -1,4 +1,5 @@
-"""Nextcloud's calendar sharing extension: the `oc:share` POST and the `oc:invite` property (reference §6.6).
+"""Nextcloud's calendar sharing extension: the `oc:share` POST and the `oc:invite` property
+(Nextcloud: apps/dav/lib/DAV/Sharing/Plugin.php).
 
 Hand-written because it is Nextcloud's own protocol (apps/dav/lib/DAV/Sharing); Radicale has no
 equivalent.
@@ -23,7 +24,7 @@ class Sharee:
 
 def handle_post(org, owner, calendar_uri, body):
     """Apply an `o:share` body; unknown, malformed or self hrefs are skipped silently and the answer is
-    always 200 with `X-Sabre-Status: everything-went-well` and no body (reference §6.6, §0 #11)."""
+    always 200 with `X-Sabre-Status: everything-went-well` and no body (quirk `calendar_share_silent_skip`)."""
     from sandbox.dav import Response, dav_error
 
     try:

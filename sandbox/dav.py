@@ -5,7 +5,7 @@ Radicale and WsgiDAV do the DAV work. The layers around them are hand-written be
 emulates Nextcloud's (Sabre's) stricter rules and extensions: component sets, UID uniqueness, reserved
 calendar names, 404 for other users' calendars and for a PUT without parent, preconditions before the
 body, an ETag per write, numbered sync tokens, `oc:fileid`/`OC-FileId`, the `oc:share` POST and
-scheduling (reference §3, §6). Each rule names the section and the Nextcloud or Sabre source it follows.
+scheduling. Each rule names the quirk (connectors/quirks.py) or the Nextcloud or Sabre source it follows.
 """
 
 import io
@@ -39,15 +39,16 @@ FILES_PREFIX = "/remote.php/dav/files"
 PRINCIPALS_PREFIX = "/remote.php/dav/principals/users"
 XML_TYPE = "application/xml; charset=utf-8"
 
-# reference §6.2: names Nextcloud refuses for MKCALENDAR ("reserved name"), and children that always exist.
+# quirk `calendar_uri_rules`: names Nextcloud refuses for MKCALENDAR ("reserved name"), and children that always exist.
 RESERVED_CALENDAR_URIS = ("contact_birthdays", "trashbin")
 RESERVED_CALENDAR_PREFIX = "app-generated"
 BUILTIN_CALENDAR_CHILDREN = ("inbox", "outbox", "notifications")
-DEFAULT_COMPONENTS = ("VEVENT", "VTODO")  # reference §6.2: stored when MKCALENDAR names no component set
+DEFAULT_COMPONENTS = ("VEVENT", "VTODO")  # quirk `calendar_default_components`
 OBJECT_COMPONENTS = ("VEVENT", "VTODO", "VJOURNAL")
-SHARED_MARK = "_shared_by_"  # reference §6.6: the sharee sees `<uri>_shared_by_<owner UID>`
+SHARED_MARK = "_shared_by_"  # quirk `shared_calendar_uri`
 READ_METHODS = ("GET", "HEAD", "OPTIONS", "PROPFIND", "REPORT")
-# Nextcloud creates a "personal" event calendar at a user's first login (reference §6.8 default calendar);
+# Nextcloud creates a "personal" event calendar at a user's first login
+# (Nextcloud: apps/dav/lib/HookManager.php, firstLogin);
 # here it is made when the user's calendar home is first used.
 PERSONAL_CALENDAR = ("personal", {"tag": "VCALENDAR", "D:displayname": "Personal",
                                   "C:supported-calendar-component-set": "VEVENT"})
@@ -128,7 +129,7 @@ def _etags(header):
 
 def check_preconditions(environ, etag):
     """sabre/dav lib/DAV/Server.php `checkPreconditions`, which runs before the method itself, so a failed
-    If-Match / If-None-Match is 412 before anything looks at the body (reference §3.1, §6.3).
+    If-Match / If-None-Match is 412 before anything looks at the body (quirk `put_if_none_match`).
     `etag` is the quoted ETag of the resource, or None when it does not exist. Returns a 412 or None."""
     if_match = environ.get("HTTP_IF_MATCH")
     if if_match:
@@ -220,7 +221,7 @@ def make_radicale(folder):
 
 
 class CalendarDav:
-    """WSGI app for `/remote.php/dav/calendars`: Radicale plus Nextcloud's rules (reference §6)."""
+    """WSGI app for `/remote.php/dav/calendars`: Radicale plus Nextcloud's rules (apps/dav/lib/CalDAV)."""
 
     def __init__(self, org, folder):
         self.org = org
@@ -263,7 +264,8 @@ class CalendarDav:
         path = environ.get("PATH_INFO", "") or "/"
         parts = segments_of(path)
         self._ensure_home(user)
-        # reference §6.1/§0: another user's calendar home or calendar is 404 in Nextcloud, not 403.
+        # Another user's calendar home or calendar is 404 in Nextcloud, not 403
+        # (Nextcloud: apps/dav/lib/Connector/Sabre/DavAclPlugin.php).
         if parts and parts[0] != user:
             return not_found(f"Node with name '{parts[0]}' could not be found")
         if len(parts) >= 2 and SHARED_MARK in parts[1]:
@@ -311,7 +313,7 @@ class CalendarDav:
         return call(self.radicale, environ)
 
     def _shared(self, environ, user, method, parts, trailing_slash):
-        """A calendar shared with `user`, seen as `<uri>_shared_by_<owner>` in their home (reference §6.6):
+        """A calendar shared with `user`, seen as `<uri>_shared_by_<owner>` in their home (quirk `shared_calendar_uri`):
         served from the owner's calendar with hrefs rewritten; writes need read-write access."""
         uri, _, owner = parts[1].rpartition(SHARED_MARK)
         read_write = self.org.calendar_access(user, owner, uri)
@@ -330,7 +332,7 @@ class CalendarDav:
         return response
 
     def _propfind_home(self, environ, user):
-        """The home listing plus the calendars shared with the user (reference §6.6)."""
+        """The home listing plus the calendars shared with the user (quirk `shared_calendar_uri`)."""
         body = read_body(environ)
         environ.pop("HTTP_ACCEPT_ENCODING", None)
         response = call(self.radicale, environ)
@@ -348,7 +350,7 @@ class CalendarDav:
         new_body = b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root)
         return Response(207, response.headers, new_body)
 
-    # reference §6.2
+    # quirks `calendar_uri_rules`, `calendar_creation_limits`, `calendar_default_components`
     def _refuse_calendar_creation(self, user, uri):
         if uri in RESERVED_CALENDAR_URIS or uri.startswith(RESERVED_CALENDAR_PREFIX) or len(uri) > 255:
             return dav_error(405, "Sabre\\DAV\\Exception\\MethodNotAllowed",
@@ -370,8 +372,9 @@ class CalendarDav:
             self._creations.setdefault(user, []).append(time.monotonic())
 
     def _default_calendar_properties(self, environ, uri):
-        """reference §6.2: without a component set Nextcloud stores VEVENT,VTODO; displayname defaults
-        to the URI. Radicale would allow every component, so the body is completed before it sees it."""
+        """Without a component set Nextcloud stores VEVENT,VTODO; displayname defaults to the URI (quirk
+        `calendar_default_components`). Radicale would allow every component, so the body is completed before
+        it sees it."""
         body = read_body(environ)
         try:
             root = ET.fromstring(body) if body.strip() else None
@@ -418,12 +421,14 @@ class CalendarDav:
             return item.serialize() if item is not None else None
 
     def _put(self, environ, user, uri, href):
-        """reference §6.3: one component type, one UID, a component the calendar supports, UID unique
-        in the calendar; then scheduling per §6.8."""
+        """One component type, one UID, a component the calendar supports (sabre/dav lib/CalDAV/Plugin.php,
+        validateICalendar), UID unique in the calendar (quirk `uid_unique_per_calendar`); then scheduling
+        (sandbox.outbox)."""
         body = read_body(environ)
         collection = self._collection(user, uri)
         if collection is None:
-            # Sabre's Tree::getNodeForPath fails on the parent before anything else: 404 (reference §3.1).
+            # Sabre's Tree::getNodeForPath fails on the parent before anything else: 404
+            # (quirk `put_404_parent_missing`).
             return not_found(f"Node with name '{uri}' could not be found")
         with self.storage.acquire_lock("r", user):
             existing = dict(collection.get_multi([href])).get(href)
@@ -469,13 +474,14 @@ class CalendarDav:
                 self.sync_log.record(user, uri, href, synclog.ADDED if response.status == 201 else synclog.MODIFIED)
         if response.status in (201, 204) and kind == "VEVENT" and _scheduling_enabled(environ):
             if outbox.schedule(self.org, user, old_text, body.decode("utf-8", "replace")):
-                # reference §6.3/§6.8: scheduling rewrites the stored object, so the answer has no ETag.
+                # quirk `scheduling_rewrites_object`: the stored object differs, so the answer has no ETag.
                 response.headers = [h for h in response.headers if h[0].lower() != "etag"]
         return response
 
     def _report(self, environ, user, uri):
-        """reference §6.4: sync-collection with Nextcloud's numbered tokens (sandbox.synclog); a token not of
-        the form `http://sabre.io/ns/sync/<n>` is 403 with {DAV:}valid-sync-token."""
+        """Sync-collection with Nextcloud's numbered tokens (sandbox.synclog); a token not of the form
+        `http://sabre.io/ns/sync/<n>` is 403 with {DAV:}valid-sync-token (quirks `sync_token_403`,
+        `sync_token_number_unchecked`)."""
         body = read_body(environ)
         try:
             root = ET.fromstring(body) if body.strip() else None
@@ -534,7 +540,8 @@ class CalendarDav:
         return Response(response.status, response.headers, new_body)
 
     def _propfind_calendar(self, environ, user, uri):
-        """Adds `oc:invite` (reference §6.6) to Radicale's answer, which lists it as not found."""
+        """Adds `oc:invite` (Nextcloud: apps/dav/lib/DAV/Sharing/Xml/Invite.php) to Radicale's answer, which
+        lists it as not found."""
         body = read_body(environ)
         wanted = requested_props(body)
         invite_tag = f"{{{OC}}}invite"
@@ -572,13 +579,13 @@ def _no_content(response):
 
 
 def _is_xml(environ):
-    # reference §6.6: the share POST is handled only for an XML content type.
+    # quirk `calendar_share_xml_only`
     content_type = environ.get("CONTENT_TYPE", "")
     return "application/xml" in content_type or "text/xml" in content_type
 
 
 def _scheduling_enabled(environ):
-    # reference §6.8: "unless the request has Schedule-Reply: F".
+    # sabre/dav lib/CalDAV/Schedule/Plugin.php: no scheduling when the request has Schedule-Reply: F.
     return environ.get("HTTP_SCHEDULE_REPLY", "T").upper() != "F"
 
 
@@ -587,8 +594,8 @@ def _scheduling_enabled(environ):
 
 class PrincipalDav:
     """WSGI app for the rest of `/remote.php/dav`: the root and `principals/users/<uid>/`, answering the
-    PROPFINDs a CalDAV client uses for discovery (reference §6.1). Hand-written because Radicale's
-    principal is the calendar home, while Nextcloud keeps principals under their own URL."""
+    PROPFINDs a CalDAV client uses for discovery (Nextcloud: apps/dav/lib/RootCollection.php). Hand-written
+    because Radicale's principal is the calendar home, while Nextcloud keeps principals under their own URL."""
 
     def __init__(self, org):
         self.org = org
@@ -647,7 +654,7 @@ class PrincipalDav:
 
 class FileIds:
     """Numeric file ids per path, shared with the OCS side through `OrgState.file_id` so that a share's
-    `file_source` equals the node's `oc:fileid` (reference §3.2: the id survives renames)."""
+    `file_source` equals the node's `oc:fileid` (quirk `fileid_stable`)."""
 
     def __init__(self, state, instance_id):
         self.state = state
@@ -662,7 +669,8 @@ class FileIds:
         return self.state.file_id(*self._split(path))
 
     def oc_id(self, path):
-        """`<padded id><instance id>`, the form of `oc:id` and the `OC-FileId` header (reference §3.1)."""
+        """`<padded id><instance id>`, the form of `oc:id` and the `OC-FileId` header
+        (Nextcloud: apps/dav/lib/Connector/Sabre/Node.php, getFileId)."""
         return f"{self.get(path):08d}{self.instance_id}"
 
     def move(self, source, destination):
@@ -729,8 +737,8 @@ class ETags:
 
 
 class _NextcloudProps:
-    """Adds Nextcloud's file properties (reference §3.2) and ETags (`ETags`) to WsgiDAV's filesystem
-    resources."""
+    """Adds Nextcloud's file properties (Nextcloud: apps/dav/lib/Connector/Sabre/FilesPlugin.php) and ETags
+    (`ETags`) to WsgiDAV's filesystem resources."""
 
     def get_etag(self):
         return self.environ["sandbox.etags"].get(self.path)
@@ -846,7 +854,7 @@ class FilesDav:
             self.etags.removed(path)
             self._drop_shares(user, "/" + "/".join(parts[1:]))
         if method == "PUT" and response.status in (201, 204):
-            # reference §3.1: PUT answers carry OC-FileId (and OC-ETag next to ETag).
+            # PUT answers carry OC-FileId (and OC-ETag next to ETag): apps/dav/lib/Connector/Sabre/FilesPlugin.php.
             response.headers.append(("OC-FileId", self.file_ids.oc_id(path)))
             etag = response.header("ETag")
             if etag:
@@ -856,7 +864,7 @@ class FilesDav:
         return response
 
     def _drop_shares(self, user, path):
-        """The shares of a deleted node go with it (reference §4.4, `OrgState.drop_shares`); a federated one
+        """The shares of a deleted node go with it (`OrgState.drop_shares`); a federated one
         also disappears at the receiving instance, as when the share itself is deleted (sandbox.ocs)."""
         for share in self.org.state.drop_shares(user, path):
             cloud_id = split_cloud_id(share.share_with or "") if share.share_type == TYPE_REMOTE else None
@@ -888,7 +896,7 @@ class FilesDav:
 
     def _foreign(self, method, parts):
         """Nextcloud serves another user's files root as an empty collection: reads below it are 404,
-        writes are 403 (server apps/dav/lib/Files/RootCollection.php, reference §3)."""
+        writes are 403 (Nextcloud: apps/dav/lib/Files/RootCollection.php)."""
         if len(parts) == 1 and self.org.state.users.get(parts[0]) is None:
             return not_found(f"Principal with name {parts[0]} not found")
         if len(parts) == 1 and method == "PROPFIND":

@@ -1,7 +1,7 @@
 """Fault switches of one sandbox organisation and the WSGI middleware that applies them to every path.
 
 Hand-written because the faults are Nextcloud's own shapes (maintenance header, OCS envelope, Sabre XML
-error, Retry-After), which no test-server library reproduces (reference §8).
+error, Retry-After), which no test-server library reproduces (quirk `maintenance_503`).
 """
 
 import json
@@ -10,7 +10,7 @@ import threading
 import time
 from dataclasses import dataclass
 
-MAINTENANCE_RETRY_AFTER = 120  # lib/base.php checkMaintenanceMode sends Retry-After: 120 (reference §8)
+MAINTENANCE_RETRY_AFTER = 120  # lib/base.php checkMaintenanceMode sends Retry-After: 120 (quirk `maintenance_503`)
 
 _REASONS = {429: "Too Many Requests", 503: "Service Unavailable"}
 
@@ -77,13 +77,14 @@ def _kind(path):
 
 
 def _ocs_body(status, message):
-    """An OCS v2 envelope whose statuscode is the HTTP status (reference §2.3, §8 maintenance, OCS row)."""
+    """An OCS v2 envelope whose statuscode is the HTTP status (quirk `ocs_v1_vs_v2`; maintenance: ocs/v1.php)."""
     return json.dumps({"ocs": {"meta": {"status": "failure", "statuscode": status, "message": message,
                                         "totalitems": "", "itemsperpage": ""}, "data": []}}).encode()
 
 
 def sabre_error(exception, message, extra=""):
-    """Sabre's XML error body, as every DAV error in Nextcloud is rendered (reference §8, DAV row)."""
+    """Sabre's XML error body, as every DAV error in Nextcloud is rendered
+    (apps/dav/lib/Connector/Sabre/MaintenancePlugin.php)."""
     return ('<?xml version="1.0" encoding="utf-8"?>\n'
             '<d:error xmlns:d="DAV:" xmlns:s="http://sabredav.org/ns" '
             'xmlns:cal="urn:ietf:params:xml:ns:caldav">\n'
@@ -120,7 +121,7 @@ class FaultMiddleware:
         if faults.latency:
             time.sleep(faults.latency)
         path = environ.get("PATH_INFO", "")
-        # status.php stays reachable in maintenance: it is the probe that reports it (reference §8).
+        # status.php stays reachable in maintenance: it is the probe that reports it (Nextcloud: status.php).
         if faults.maintenance and path != "/status.php":
             return self._maintenance(environ, start_response)
         injected = faults.draw()
@@ -136,7 +137,7 @@ class FaultMiddleware:
         return result
 
     def _maintenance(self, environ, start_response):
-        # reference §8: 503, X-Nextcloud-Maintenance-Mode: 1, Retry-After: 120; body per API family.
+        # quirk `maintenance_503`: 503, X-Nextcloud-Maintenance-Mode: 1, Retry-After: 120; body per API family.
         kind = _kind(environ.get("PATH_INFO", ""))
         message = {"ocs": "Service unavailable", "dav": "System in maintenance mode."}.get(
             kind, "Nextcloud is in maintenance mode")

@@ -1,8 +1,9 @@
 """The OAuth2 provider of a sandbox Nextcloud: authorize (with a login and a grant page) and the token endpoint.
 
 Hand-written because Nextcloud's oauth2 app is not a standard OAuth2 server and no library emulates it
-(reference §1): the redirect URI sent is ignored, every error is a bare 400 `{"error": …}`, codes and
-refresh tokens are single-use and rotate both tokens, and failures are brute-force throttled per source IP.
+(Nextcloud: apps/oauth2/lib/Controller/{LoginRedirectorController,OauthApiController}.php): the redirect URI
+sent is ignored, every error is a bare 400 `{"error": …}`, codes and refresh tokens are single-use and rotate
+both tokens, and failures are brute-force throttled per source IP.
 The login and grant pages stand in for Nextcloud's /login/flow pages; they live under /apps/oauth2/sandbox/
 so that the whole browser flow is served by this one app. The flow's state is kept server-side, keyed by a
 random id carried in a hidden form field, so it works in a real browser without cookies.
@@ -29,7 +30,7 @@ NOT_AUTHORIZED = "Your client is not authorized to connect. Please inform the ad
 
 
 class OAuthApp:
-    """WSGI app; matches `/index.php/apps/oauth2/…` and `/apps/oauth2/…` alike (reference §1.1)."""
+    """WSGI app; matches `/index.php/apps/oauth2/…` and `/apps/oauth2/…` alike (apps/oauth2/appinfo/routes.php)."""
 
     def __init__(self, org):
         self.org = org
@@ -56,16 +57,16 @@ class OAuthApp:
         html = TEMPLATES.get_template(template).render(org_name=self.org.name, **context)
         return Response(html, status=status, content_type="text/html; charset=utf-8")
 
-    # browser flow (reference §1.2, §1.7) -----------------------------------------------------------------
+    # browser flow (LoginRedirectorController.php) -----------------------------------------------------------
     def authorize(self, request: Request, prefix: str) -> Response:
         client = self.state.client(request.args.get("client_id"))
         if client is None:
-            # An unknown client gets a 200 HTML page, no redirect (reference §1.2).
+            # An unknown client gets a 200 HTML page, no redirect (LoginRedirectorController.php).
             return self.page("message.html", title="Toegang geweigerd", message=NOT_AUTHORIZED)
         state = request.args.get("state", "")
         if request.args.get("response_type") != "code":
             return redirect(f"{client.redirect_uri}?error=unsupported_response_type&state={quote(state)}", 303)
-        # redirect_uri, scope and PKCE parameters are not read (reference §1.2, §1.3, §1.7).
+        # redirect_uri, scope and PKCE parameters are not read (quirks `redirect_uri_ignored`, `no_pkce`).
         flow_id = self.state.start_flow(client.client_id, state)
         return redirect(f"{prefix}/apps/oauth2/sandbox/login?flow={flow_id}", 303)
 
@@ -108,16 +109,17 @@ class OAuthApp:
                              display_name=user.display_name, action=f"{prefix}/apps/oauth2/sandbox/grant")
         code = self.state.create_code(flow["uid"], client.client_id)
         self.state.end_flow(flow_id)
-        # Always the registered URI, with `?state=…&code=…` appended as 28–31 do (reference §1.2, §1.7).
+        # Always the registered URI, with `?state=…&code=…` appended as 28–31 do (quirk `redirect_uri_ignored`).
         return redirect(f"{client.redirect_uri}?state={quote(flow['state'])}&code={code}", 303)
 
-    # token endpoint (reference §1.4, §1.5, §1.8) ------------------------------------------------------------
+    # token endpoint (OauthApiController.php, lib/private/Security/Bruteforce/Throttler.php) -----------------
     def token(self, request: Request, prefix: str) -> Response:
         state = self.state
         state.count_token_call()
         ip = request.remote_addr or ""
         if state.bruteforce_blocked(ip):
-            # Non-OCS controllers answer the block with a "too many requests" page (reference §8).
+            # Non-OCS controllers answer the block with a "too many requests" page
+            # (lib/private/AppFramework/Middleware/Security/BruteForceMiddleware.php).
             return self.page("message.html", status=429, title="Too many requests",
                              message="There were too many requests from your network. Retry later or contact "
                                      "your administrator if this is an error.")
@@ -131,7 +133,7 @@ class OAuthApp:
             params.update(request.get_json())
         client_id, client_secret = params.get("client_id"), params.get("client_secret")
         auth = request.authorization
-        if auth is not None and auth.type == "basic":  # Basic wins over the body (reference §1.4)
+        if auth is not None and auth.type == "basic":  # Basic wins over the body (quirk `client_secret_in_body`)
             client_id, client_secret = auth.username, auth.password
         grant_type = params.get("grant_type", "")
         secret = params.get("code") if grant_type == "authorization_code" else params.get("refresh_token")

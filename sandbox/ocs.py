@@ -2,11 +2,14 @@
 sharees and federated (remote) shares, with Nextcloud's envelope, statuses and messages; Talk's
 conversations are routed here and served by sandbox.talk.
 
-Hand-written because no library emulates Nextcloud's OCS API: the v2 envelope and status mapping (reference
-§2.3), the sharing API's checks in their exact order and wording (§4.3), and federation between sandbox
-organisations (§7). Answers are always JSON, also where a real Nextcloud would default to XML (a request with
-neither `format=json` nor `Accept: application/json`, §2.2) — our clients always ask for JSON. Only
-/ocs/v2.php is served; /ocs/v1.php (HTTP 200 for most errors, §2.3) answers the OCS 998 "not found".
+Hand-written because no library emulates Nextcloud's OCS API: the v2 envelope and status mapping (quirk
+`ocs_v1_vs_v2`), the sharing API's checks in their exact order and wording (Nextcloud:
+apps/files_sharing/lib/Controller/ShareAPIController.php, lib/private/Share20/Manager.php), and federation
+between sandbox organisations (lib/private/Federation/CloudIdManager.php,
+apps/federatedfilesharing/lib/OCM/CloudFederationProviderFiles.php). Answers are always JSON, also where a real
+Nextcloud would default to XML (a request with neither `format=json` nor `Accept: application/json`, quirk
+`ocs_api_request_header`) — our clients always ask for JSON. Only /ocs/v2.php is served; /ocs/v1.php (HTTP 200
+for most errors, quirk `ocs_v1_vs_v2`) answers the OCS 998 "not found".
 """
 from __future__ import annotations
 
@@ -33,7 +36,8 @@ NOT_FOUND_QUERY = ("Invalid query, please check the syntax. API specifications a
 
 
 class OcsError(Exception):
-    """An OCS failure: `statuscode` goes in the envelope, the v2 HTTP status is derived from it (§2.3)."""
+    """An OCS failure: `statuscode` goes in the envelope, the v2 HTTP status is derived from it
+    (quirk `ocs_v1_vs_v2`)."""
 
     def __init__(self, statuscode: int, message: str):
         super().__init__(message)
@@ -42,7 +46,8 @@ class OcsError(Exception):
 
 
 def v2_http_status(statuscode: int) -> int:
-    """reference §2.3: 997→401, 998→404, 996/999→500, outside 200–600 → 400, anything else passed through."""
+    """997→401, 998→404, 996/999→500, outside 200–600 → 400, anything else passed through (quirk `ocs_v1_vs_v2`,
+    lib/private/AppFramework/OCS/V2Response.php)."""
     if statuscode == 997:
         return 401
     if statuscode == 998:
@@ -62,7 +67,7 @@ def ocs_response(data, statuscode: int = 200, message: str = "OK", headers=None)
 
 
 def _flag(value) -> bool:
-    # reference §2.2: boolean-ish parameters are the strings "true"/"false"
+    # quirk `ocs_boolean_strings`: boolean-ish parameters are the strings "true"/"false"
     return str(value).lower() == "true"
 
 
@@ -71,7 +76,7 @@ def _norm(path: str) -> str:
 
 
 def split_cloud_id(cloud_id: str) -> tuple[str, str] | None:
-    """(user, host) of `user@host[/path]`: split at the last '@' before the first '/' or ':' (reference §7)."""
+    """(user, host) of `user@host[/path]`: split at the last '@' before the first '/' or ':' (CloudIdManager.php)."""
     stops = [i for i in (cloud_id.find("/"), cloud_id.find(":")) if i >= 0]
     at = cloud_id.rfind("@", 0, min(stops) if stops else len(cloud_id))
     if at <= 0:
@@ -132,16 +137,17 @@ class OcsApp:
         if endpoint == "status":
             return self.status()
         if endpoint == "capabilities":
-            return self.capabilities(request)  # public, reference §2.5
+            return self.capabilities(request)  # public, core/Controller/OCSController.php
         uid = self.authenticated_user(request)
         if uid is None:
-            raise OcsError(997, "Current user is not logged in")  # reference §2.4: v2 HTTP 401
+            raise OcsError(997, "Current user is not logged in")  # UsersController::getCurrentUser: v2 HTTP 401
         if endpoint.startswith("talk:"):
             return self.org.talk.handle(endpoint[5:], request, uid, self.params(request), **values)
         return getattr(self, endpoint)(request, uid, **values)
 
     def authenticated_user(self, request: Request) -> str | None:
-        """The caller: REMOTE_USER set by the server's Bearer middleware, else the Bearer token (§2.1)."""
+        """The caller: REMOTE_USER set by the server's Bearer middleware, else the Bearer token
+        (lib/private/User/Session.php, tryTokenLogin)."""
         uid = request.environ.get("REMOTE_USER")
         if uid and self.state.user(uid):
             return uid
@@ -152,7 +158,7 @@ class OcsApp:
 
     @staticmethod
     def params(request: Request) -> dict:
-        """AppFramework merges query, form and JSON body parameters (reference §2.2)."""
+        """AppFramework merges query, form and JSON body parameters (lib/private/AppFramework/Http/Request.php)."""
         params = dict(request.args.items())
         params.update(request.form.items())
         if request.is_json:
@@ -166,7 +172,7 @@ class OcsApp:
         return ".".join(str(part) for part in self.state.version)
 
     def status(self) -> Response:
-        """reference §8: /status.php, no auth, CORS *; reports maintenance instead of failing with 503."""
+        """Nextcloud: status.php — no auth, CORS *; reports maintenance instead of failing with 503."""
         body = {"installed": True, "maintenance": bool(self.org.faults.maintenance), "needsDbUpgrade": False,
                 "version": self.version_string() + ".1", "versionstring": self.version_string(),
                 "edition": "", "productname": "Nextcloud", "extendedSupport": False}
@@ -174,7 +180,7 @@ class OcsApp:
                         headers={"Access-Control-Allow-Origin": "*"})
 
     def user(self, request, uid):
-        """reference §2.4: the provisioning record of the caller."""
+        """The provisioning record of the caller (apps/provisioning_api/lib/Controller/UsersController.php)."""
         user = self.state.user(uid)
         data = {"enabled": user.enabled, "id": user.uid, "lastLogin": int(self.state.clock() * 1000),
                 "backend": "Database", "subadmin": [], "storageLocation": f"/var/www/html/data/{user.uid}",
@@ -192,7 +198,8 @@ class OcsApp:
         return ocs_response(data)
 
     def capabilities(self, request: Request) -> Response:
-        """reference §2.5: version plus per-app capabilities; an app that is switched off publishes nothing."""
+        """Version plus per-app capabilities; an app that is switched off publishes nothing
+        (core/Controller/OCSController.php, getCapabilities)."""
         state = self.state
         major, minor, micro = state.version
         apps = state.enabled_apps
@@ -251,14 +258,14 @@ class OcsApp:
             return Response(status=304, headers={"ETag": etag})
         return ocs_response(data, headers={"ETag": etag})
 
-    # sharing (reference §4) -----------------------------------------------------------------------------
+    # sharing (apps/files_sharing/lib/Controller/ShareAPIController.php) -------------------------------------
     def node_type(self, uid: str, path: str) -> str | None:
         """"file", "folder" or None for a path in the user's files, asked of the server's file tree."""
         return self.org.node_type(uid, path)
 
     def provider_error(self, message: str) -> OcsError:
-        # reference §4.3: 31/32 turn non-hint provider exceptions into a generic message; older copies pass
-        # the provider's own message through.
+        # ShareAPIController::createShare: 31/32 turn non-hint provider exceptions into a generic message; older
+        # copies pass the provider's own message through.
         return OcsError(403, "Failed to create share." if self.state.version[0] >= 31 else message)
 
     def can_access(self, share: Share, uid: str) -> bool:
@@ -309,7 +316,7 @@ class OcsApp:
         return data
 
     def list_shares(self, request, uid):
-        """GET /shares (reference §4.4): by path, reshares, subfiles, shared_with_me."""
+        """GET /shares (ShareAPIController::getShares): by path, reshares, subfiles, shared_with_me."""
         params = self.params(request)
         path = params.get("path", "")
         state = self.state
@@ -334,12 +341,12 @@ class OcsApp:
         return ocs_response([self.format_share(s, uid) for s in found])
 
     def get_share(self, request, uid, share_id):
-        """GET /shares/{id}: `data` is a list with one element (reference §4)."""
+        """GET /shares/{id}: `data` is a list with one element (ShareAPIController::getShare)."""
         return ocs_response([self.format_share(self.find_share(share_id, uid), uid)])
 
     def create_share(self, request, uid):
         """POST /shares, with the checks of ShareAPIController::createShare and Share20\\Manager in their
-        order (reference §4.1–§4.3)."""
+        order."""
         state = self.state
         params = self.params(request)
         path = params.get("path")
@@ -360,7 +367,7 @@ class OcsApp:
         public_upload = params.get("publicUpload")
         public_upload = None if public_upload not in ("true", "false") else public_upload == "true"
 
-        # Permission adjustments (reference §4.1).
+        # Permission adjustments (ShareAPIController::createShare).
         if share_type in (TYPE_LINK, TYPE_EMAIL):
             permissions = self.link_permissions(permissions, public_upload, item_type)
         else:
@@ -368,7 +375,7 @@ class OcsApp:
                 permissions = state.default_permissions
             permissions |= READ
             if state.version[0] < 31 and not 0 <= permissions <= ALL:
-                raise OcsError(404, "Invalid permissions")  # the 30-era controller check (reference §4.1)
+                raise OcsError(404, "Invalid permissions")  # the 30-era ShareAPIController check
         if item_type == "file":
             permissions &= ~(DELETE | CREATE)
 
@@ -381,7 +388,7 @@ class OcsApp:
             mail_send = params["sendMail"] == "true"
         else:
             # 31/32 default while sharing.enable_share_mail is on: on, and for e-mail shares only with a
-            # recipient (reference §4.2)
+            # recipient (ShareAPIController::createShare)
             mail_send = bool(share_with) if share_type == TYPE_EMAIL else True
 
         display_name = share_with
@@ -435,7 +442,7 @@ class OcsApp:
                         if s.owner == uid and s.path == path and s.share_type == share_type
                         and share_type != TYPE_LINK and s.share_with == share_with]
             if existing and share_type == TYPE_USER:
-                # AlreadySharedException: a hint exception with code 0 → 403 (reference §4.3)
+                # AlreadySharedException: a hint exception with code 0 → 403 (quirk `share_twice_403`)
                 raise OcsError(403, f"Sharing {name} failed, because this item is already shared with the "
                                     f"account {display_name}")
             if existing and share_type == TYPE_GROUP:
@@ -464,7 +471,7 @@ class OcsApp:
         return ocs_response(self.format_share(share, uid))
 
     def link_permissions(self, permissions, public_upload, item_type):
-        """getLinkSharePermissions + validateLinkSharePermissions (reference §4.1)."""
+        """getLinkSharePermissions + validateLinkSharePermissions (ShareAPIController)."""
         permissions = READ if permissions is None else permissions
         if public_upload is not None:
             permissions = (READ | CREATE | UPDATE | DELETE) if public_upload else READ
@@ -493,7 +500,8 @@ class OcsApp:
         return "federation" in apps and "federatedfilesharing" in apps and self.state.federation_outgoing
 
     def federation_target(self, cloud_id: str):
-        """(target org, uid there) for a cloud id that reaches a sandbox org accepting it, else None (§7)."""
+        """(target org, uid there) for a cloud id that reaches a sandbox org accepting it, else None
+        (CloudIdManager.php)."""
         parts = split_cloud_id(cloud_id)
         if parts is None:
             return None
@@ -507,8 +515,8 @@ class OcsApp:
         return target, remote_uid
 
     def deliver_remote_share(self, share: Share, target, remote_uid: str) -> None:
-        """The receiving side of §7: a pending share, accepted at once only when the receiver trusts the
-        sender and auto-accepts shares from trusted servers."""
+        """The receiving side of a federated share: a pending share, accepted at once only when the receiver
+        trusts the sender and auto-accepts shares from trusted servers (CloudFederationProviderFiles.php)."""
         accepted = self.org.host in target.state.trusted_servers and target.state.auto_accept_trusted
         target.state.add_remote_share(
             remote=self.org.base_url, remote_id=str(share.id), share_token=share.token,
@@ -526,7 +534,7 @@ class OcsApp:
                     if r.remote == self.org.base_url and r.remote_id == str(share.id)]
 
     def update_share(self, request, uid, share_id):
-        """PUT /shares/{id} (reference §4.4)."""
+        """PUT /shares/{id} (ShareAPIController::updateShare)."""
         share = self.find_share(share_id, uid)
         if uid != share.owner:
             raise OcsError(403, "You are not allowed to edit incoming shares")
@@ -575,7 +583,7 @@ class OcsApp:
         return ocs_response(self.format_share(share, uid))
 
     def delete_share(self, request, uid, share_id):
-        """DELETE /shares/{id} (reference §4.4); a federated share disappears at the receiver too."""
+        """DELETE /shares/{id} (ShareAPIController::deleteShare); a federated share disappears at the receiver too."""
         share = self.find_share(share_id, uid)
         if share.share_type == TYPE_GROUP and uid != share.owner:
             return ocs_response([])  # the recipient only removes their own mount
@@ -589,7 +597,7 @@ class OcsApp:
                 target.state.remote_shares.pop(remote.id, None)
         return ocs_response([])
 
-    # sharee search (reference §4.5) ---------------------------------------------------------------------
+    # sharee search (apps/files_sharing/lib/Controller/ShareesAPIController.php) -----------------------------
     def sharees(self, request, uid):
         params = self.params(request)
         item_type = params.get("itemType")
@@ -642,7 +650,7 @@ class OcsApp:
         if TYPE_REMOTE in types and self.federation_outgoing():
             parts = split_cloud_id(search)
             if parts is not None:
-                # A full cloud id comes back under exact.remotes (reference §4.5).
+                # A full cloud id comes back under exact.remotes (ShareesAPIController::search).
                 exact["remotes"].append({"label": search, "uuid": search, "name": search, "type": "",
                                          "value": {"shareType": TYPE_REMOTE, "shareWith": search,
                                                    "server": parts[1]}})
@@ -653,7 +661,7 @@ class OcsApp:
             headers["Link"] = f'<{request.base_url}?{urlencode(query, doseq=True)}>; rel="next"'
         return ocs_response(data, headers=headers)
 
-    # federated shares received (reference §4 table, §7) -----------------------------------------------
+    # federated shares received (apps/files_sharing/lib/Controller/RemoteController.php) ---------------------
     def format_remote(self, share, extended: bool) -> dict:
         data = {"id": share.id, "remote": share.remote, "remote_id": share.remote_id,
                 "share_token": share.share_token, "name": share.name, "owner": share.owner, "user": share.user,

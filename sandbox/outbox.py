@@ -1,4 +1,5 @@
-"""iMIP emulation: the invitations Nextcloud would e-mail when an organizer's event is written (reference §6.8).
+"""iMIP emulation: the invitations Nextcloud would e-mail when an organizer's event is written
+(quirks `imip_owner_organizer_only`, `imip_significant_changes_only`).
 
 Hand-written because the rules that decide whether mail goes out are Nextcloud's, and Radicale sends
 nothing. Two steps, as in Nextcloud:
@@ -230,7 +231,7 @@ def schedule(org, owner, old_text, new_text):
     user = org.state.users.get(owner)
     if user is None or not user.email:
         return []
-    # reference §6.8: the owner's calendar-user-address-set (the principal URL plus mailto:<e-mail>).
+    # quirk `imip_owner_organizer_only`: the owner's calendar-user-address-set (the principal URL plus mailto:<e-mail>).
     addresses = {f"mailto:{user.email.lower()}"}
     old_events, new_events = _events(old_text), _events(new_text)
     if (old_text is not None and old_events is None) or (new_text is not None and new_events is None):

@@ -2,7 +2,8 @@
 
 The DAV work is done by Radicale and WsgiDAV (sandbox.dav); the glue here — request ids, the request log,
 fault switches, Bearer login, routing — is hand-written because it reproduces Nextcloud's own behaviour
-(reference §2.1, §8), which no library emulates.
+(quirks `dav_401_basic_challenge`, `no_cookie_jar`, `maintenance_503`, `request_id_header`), which no
+library emulates.
 """
 
 import base64
@@ -41,7 +42,8 @@ class RequestRecord:
 
 
 def _request_id():
-    # reference §8: a random 20-character value when the web server gives no UNIQUE_ID.
+    # lib/private/AppFramework/Http/RequestId.php: a random 20-character value when the web server gives no
+    # UNIQUE_ID.
     return "".join(secrets.choice(_ALPHANUMERIC) for _ in range(20))
 
 
@@ -56,7 +58,7 @@ class Org:
         self.faults = Faults()
         self.state = OrgState(token_lifetime=lambda: self.faults.token_lifetime)
         self.instance_id = "oc" + "".join(secrets.choice(string.ascii_lowercase + string.digits) for _ in range(10))
-        # reference §6.2 defaults; tests may lower them.
+        # quirk `calendar_creation_limits` defaults; tests may lower them.
         self.calendar_creation_limit = 10
         self.calendar_limit = 30
         self.outbox = []
@@ -78,7 +80,8 @@ class Org:
     # addresses ----------------------------------------------------------------------------------------
     @property
     def host(self):
-        """"127.0.0.1:PORT", the host part of federated cloud ids ("anna@127.0.0.1:PORT", reference §7)."""
+        """"127.0.0.1:PORT", the host part of federated cloud ids ("anna@127.0.0.1:PORT",
+        lib/private/Federation/CloudIdManager.php)."""
         return f"127.0.0.1:{self.port}"
 
     @property
@@ -108,7 +111,7 @@ class Org:
         self.state.revoke_grants(uid)
 
     def remote_shares(self, uid):
-        """Federated shares received by `uid` (reference §7)."""
+        """Federated shares received by `uid` (apps/files_sharing/lib/Controller/RemoteController.php)."""
         return self.state.remote_shares_for(uid)
 
     # files, for the OCS side ---------------------------------------------------------------------------
@@ -131,7 +134,7 @@ class Org:
         with self._lock:
             self._log.clear()
 
-    # calendar shares (reference §6.6) and the outbox (§6.8) -----------------------------------------------
+    # calendar shares (apps/dav/lib/DAV/Sharing/Plugin.php) and the outbox (IMipPlugin.php) ------------------
     def set_calendar_sharee(self, owner, calendar_uri, sharee):
         with self._lock:
             self._sharees.setdefault((owner, calendar_uri), {})[sharee.href] = sharee
@@ -229,9 +232,9 @@ class Org:
 class _AuthMiddleware:
     """Logs a request in from `Authorization: Bearer` (or Basic with the password) into REMOTE_USER.
 
-    reference §2.1: a failed or missing login on DAV is 401 with the Basic challenge of Nextcloud's Basic
-    backend (the Bearer backend adds none); requests to remote.php or ocs carrying cookies without
-    `OCS-APIRequest` get 412 (strict cookie check).
+    A failed or missing login on DAV is 401 with the Basic challenge of Nextcloud's Basic backend (the Bearer
+    backend adds none, quirk `dav_401_basic_challenge`); requests to remote.php or ocs carrying cookies without
+    `OCS-APIRequest` get 412 (strict cookie check, quirk `no_cookie_jar`).
     """
 
     def __init__(self, org, app):
@@ -313,7 +316,7 @@ class _WholeBody:
 
 
 class _LogMiddleware:
-    """Outermost layer: `X-Request-Id` on every response (reference §8) and the request log."""
+    """Outermost layer: `X-Request-Id` on every response (quirk `request_id_header`) and the request log."""
 
     def __init__(self, org, app):
         self.org = org
@@ -341,7 +344,8 @@ class _LogMiddleware:
 
 
 class Sandbox:
-    """Several sandbox Nextclouds that can find each other by host (for federation, reference §7)."""
+    """Several sandbox Nextclouds that can find each other by host (for federation,
+    lib/private/Federation/CloudIdManager.php)."""
 
     def __init__(self, root=None, smtp_port=0, threads=10):
         self._own_root = root is None

@@ -1,6 +1,7 @@
 """In-memory identity state of one sandbox organisation: users, OAuth2 clients and grants, shares, settings.
 
-Hand-written because it models Nextcloud's own rules (reference §1, §4, §7), which no library reproduces:
+Hand-written because it models Nextcloud's own rules (Nextcloud: apps/oauth2, apps/files_sharing,
+lib/private/Federation), which no library reproduces:
 the OAuth2 app stores one row per grant whose code is replaced by the refresh token on exchange, rotates
 the app password (the access token) on every token call, and throttles failures per source IP.
 """
@@ -15,8 +16,8 @@ from typing import Callable
 
 ALPHANUMERIC = string.ascii_letters + string.digits
 
-CODE_LIFETIME = 600  # reference §1.2/§1.4: an unused code is rejected after 10 minutes
-BRUTEFORCE_MAX_ATTEMPTS = 10  # reference §1.8 (IThrottler::MAX_ATTEMPTS)
+CODE_LIFETIME = 600  # apps/oauth2/lib/Controller/OauthApiController.php: an unused code is rejected after 10 min
+BRUTEFORCE_MAX_ATTEMPTS = 10  # lib/public/Security/Bruteforce/IThrottler.php (MAX_ATTEMPTS)
 BRUTEFORCE_MAX_DELAY_MS = 25_000
 BRUTEFORCE_BLOCK_WINDOW = 30 * 60  # 429 once >10 attempts fell in the last 30 minutes
 BRUTEFORCE_DELAY_WINDOW = 12 * 3600  # the delay itself counts attempts of the last 12 hours
@@ -38,7 +39,7 @@ class User:
 
 @dataclass
 class Client:
-    """An OAuth2 client as registered by an admin (reference §1.6)."""
+    """An OAuth2 client as registered by an admin (Nextcloud: apps/oauth2/lib/Controller/SettingsController.php)."""
 
     name: str
     redirect_uri: str
@@ -48,7 +49,7 @@ class Client:
 
 @dataclass
 class Grant:
-    """One row of Nextcloud's oauth2_access_tokens plus its app password (reference §1.5).
+    """One row of Nextcloud's oauth2_access_tokens plus its app password (quirk `single_use_refresh_token`).
 
     `secret` holds the authorization code until the first exchange, then the current refresh token.
     """
@@ -64,7 +65,7 @@ class Grant:
 
 @dataclass
 class Share:
-    """A share created through the files_sharing OCS API (reference §4)."""
+    """A share created through the files_sharing OCS API (apps/files_sharing/lib/Controller/ShareAPIController.php)."""
 
     id: int
     share_type: int
@@ -86,7 +87,8 @@ class Share:
 
 @dataclass
 class RemoteShare:
-    """A federated share received from another instance (reference §7), as listed by /remote_shares."""
+    """A federated share received from another instance, as listed by /remote_shares
+    (apps/files_sharing/lib/Controller/RemoteController.php)."""
 
     id: int
     remote: str  # the sender's base URL
@@ -129,7 +131,7 @@ class OrgState:
         self._next_remote_id = 1
         self._file_ids: dict[tuple[str, str], int] = {}
         self._next_file_id = 100
-        # Instance settings read by capabilities and the sharing API (reference §2.5, §4, §7).
+        # Instance settings read by capabilities and the sharing API (apps/files_sharing/lib/Capabilities.php).
         self.version = (31, 0, 5)
         self.enabled_apps = {"dav", "files", "files_sharing", "federatedfilesharing", "federation",
                              "sharebymail", "theming", "calendar", "tasks", "notifications", "spreed"}
@@ -168,9 +170,9 @@ class OrgState:
         with self._lock:
             return {gid for user in self.users.values() for gid in user.groups}
 
-    # OAuth2 clients and grants (reference §1) ----------------------------------------------------------
+    # OAuth2 clients and grants (apps/oauth2) ----------------------------------------------------------
     def register_client(self, name: str, redirect_uri: str) -> tuple[str, str]:
-        """Register a client; the ids are 64 alphanumeric characters (reference §1.6)."""
+        """Register a client; the ids are 64 alphanumeric characters (SettingsController.php)."""
         if "://" not in redirect_uri:
             raise ValueError("Your redirect URL needs to be a full URL for example: https://yourdomain.com/path")
         with self._lock:
@@ -182,26 +184,26 @@ class OrgState:
         return self.clients.get(client_id) if client_id else None
 
     def delete_client(self, client_id: str) -> None:
-        """Deleting a client kills every grant issued to it (reference §1.6)."""
+        """Deleting a client kills every grant issued to it (apps/oauth2/lib/Service/ClientService.php)."""
         with self._lock:
             self.clients.pop(client_id, None)
             for grant in [g for g in self._grants.values() if g.client_id == client_id]:
                 self._drop(grant)
 
     def create_code(self, uid: str, client_id: str) -> str:
-        """A fresh 128-character authorization code, valid for 10 minutes and once (reference §1.2)."""
+        """A fresh 128-character authorization code, valid for 10 minutes and once (OauthApiController.php)."""
         with self._lock:
             code = random_token(128)
             self._grants[code] = Grant(uid, client_id, code, self.clock())
             return code
 
     def issue_token(self, uid: str, client_id: str) -> dict:
-        """Skip the browser: create a grant and exchange it at once, returning the §1.4 success body."""
+        """Skip the browser: create a grant and exchange it at once, returning the token endpoint's success body."""
         with self._lock:
             return self._rotate(self._grants[self.create_code(uid, client_id)])
 
     def redeem(self, grant_type: str, secret: str | None, client_id: str | None, client_secret: str | None) -> dict:
-        """The token endpoint's rules, in the order Nextcloud checks them (reference §1.4, §1.5)."""
+        """The token endpoint's rules, in the order Nextcloud checks them (OauthApiController.php)."""
         if grant_type not in ("authorization_code", "refresh_token"):
             raise TokenError("invalid_grant")
         with self._lock:
@@ -223,7 +225,7 @@ class OrgState:
             return self._rotate(grant)
 
     def _rotate(self, grant: Grant) -> dict:
-        # Every token call replaces both tokens; the old ones stop working at once (reference §1.5).
+        # Every token call replaces both tokens; the old ones stop working at once (quirk `single_use_refresh_token`).
         # Unlike 28–32 this is atomic (like the newer code): a second parallel refresh with the same
         # token loses with invalid_request, which is how a missing refresh lock shows up in tests.
         self._grants.pop(grant.secret, None)
@@ -256,14 +258,15 @@ class OrgState:
             return user.uid if user is not None and user.enabled else None
 
     def expire_access_tokens(self) -> None:
-        """Make every issued access token expired now; refresh tokens keep working (reference §1.5)."""
+        """Make every issued access token expired now; refresh tokens keep working (quirk `fixed_token_lifetime`)."""
         with self._lock:
             now = self.clock()
             for grant in self._access.values():
                 grant.access_expires_at = now
 
     def revoke_grants(self, uid: str) -> None:
-        """Like the user deleting the app passwords: tokens dead, refresh gets invalid_request (§1.4/§1.5)."""
+        """Like the user deleting the app passwords: tokens dead, refresh gets invalid_request
+        (quirk `token_errors_all_400`)."""
         with self._lock:
             for grant in [g for g in self._grants.values() if g.uid == uid]:
                 self._drop(grant)
@@ -272,7 +275,7 @@ class OrgState:
         with self._lock:
             self.token_endpoint_calls += 1
 
-    # brute-force throttling of the token endpoint (reference §1.8) -----------------------------------
+    # brute-force throttling of the token endpoint (lib/private/Security/Bruteforce/Throttler.php) -----------
     def register_attempt(self, ip: str) -> None:
         with self._lock:
             self._attempts.setdefault(ip, []).append(self.clock())
@@ -326,7 +329,7 @@ class OrgState:
         with self._lock:
             self.flows.pop(flow_id, None)
 
-    # shares (reference §4, §7) ---------------------------------------------------------------------------
+    # shares (ShareAPIController.php, CloudFederationProviderFiles.php) --------------------------------------
     def file_id(self, owner: str, path: str) -> int:
         """A stable numeric id for a node, standing in for Nextcloud's fileid."""
         with self._lock:
@@ -337,7 +340,7 @@ class OrgState:
 
     def move_node(self, owner: str, old: str, new: str) -> None:
         """A node and everything below it moved: ids and shares follow it, as they follow the fileid in
-        Nextcloud (reference §3.2: the id survives renames)."""
+        Nextcloud (quirk `fileid_stable`)."""
         old, new = old.rstrip("/") or "/", new.rstrip("/") or "/"
 
         def moved(path: str) -> str | None:

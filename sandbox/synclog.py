@@ -1,7 +1,7 @@
 """Nextcloud's sync tokens for sandbox calendars: a counter per calendar and a change row per write.
 
 Hand-written because Radicale's tokens are content hashes, while Nextcloud hands out
-`http://sabre.io/ns/sync/<n>` and answers a sync-collection from numbered change rows (reference §6.4).
+`http://sabre.io/ns/sync/<n>` and answers a sync-collection from numbered change rows (quirk `sync_token_403`).
 This reproduces server apps/dav/lib/CalDAV/CalDavBackend.php: `createCalendar` starts `synctoken` at 1,
 `addChange` writes a row with the current number and then increments it, and `getChangesForCalendar`
 selects the rows with `synctoken >= <sent>` and `< <current>` of the calendar's *current* id — the sent

@@ -19,7 +19,7 @@ class Account(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
-    # The Nextcloud UID from the token response: DAV paths use it (reference §1.4, quirk uid-in-dav-paths).
+    # The Nextcloud UID from the token response: DAV paths use it (quirk `uid_in_dav_paths`).
     user_id: Mapped[str] = mapped_column(String(200))
     display_name: Mapped[str] = mapped_column(String(200), default="")
     email: Mapped[str | None] = mapped_column(String(320))

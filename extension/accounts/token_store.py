@@ -1,7 +1,7 @@
 """The database-backed token store: one connection's tokens, with refreshes serialised across processes.
 
-Nextcloud's refresh tokens are single-use and 28–32 rotate them without a transaction (reference §1.5,
-quirk `refresh-token-single-use`), so two workers must never spend the same refresh token. The lock is the
+Nextcloud's refresh tokens are single-use and 28–32 rotate them without a transaction
+(quirk `single_use_refresh_token`), so two workers must never spend the same refresh token. The lock is the
 database itself: `SELECT … FOR UPDATE` on PostgreSQL, `BEGIN IMMEDIATE` (the database-wide write lock) on
 SQLite. Inside the lock the store reads and writes through the locking connection, so a worker that waited
 sees the pair the winner saved and does not refresh again.

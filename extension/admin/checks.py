@@ -3,8 +3,9 @@ dependencies, then per organisation its Nextcloud (reachable, supported version,
 organisation connection working, required apps present, clocks agreeing).
 
 Each check gives one result with a status, a message and, when something is wrong, a fix hint. The
-Nextcloud facts behind them: status.php and maintenance (reference §8), capabilities (§2.5, §7), tokens
-and their refresh (§1.5).
+Nextcloud facts behind them: status.php (Nextcloud: status.php) and maintenance (quirk `maintenance_503`),
+capabilities (core/Controller/OCSController.php, apps/files_sharing/lib/Capabilities.php), tokens and their
+refresh (quirk `single_use_refresh_token`).
 """
 from __future__ import annotations
 

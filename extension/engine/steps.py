@@ -299,7 +299,8 @@ class StepKind:
 
 
 class Organiser(StepKind):
-    """The address ORGANIZER must carry: the calendar owner's e-mail as Nextcloud stores it (reference §6.8)."""
+    """The address ORGANIZER must carry: the calendar owner's e-mail as Nextcloud stores it
+    (quirk `imip_owner_organizer_only`)."""
 
     name, Params = "organiser", NoParams
 
@@ -458,7 +459,8 @@ class TaskListShare(CalendarShare):
 
 class Meeting(StepKind):
     """A meeting with its attendees; a changed attendee set is written into the stored event (Nextcloud
-    invites those added and cancels for those removed, reference §6.8), other attendees keep their reply."""
+    invites those added and cancels for those removed, quirk `imip_significant_changes_only`), other attendees
+    keep their reply."""
 
     name, Params, updatable = "meeting", MeetingParams, True
 
@@ -473,7 +475,7 @@ class Meeting(StepKind):
                 data = with_attendees(found.data, p.attendees)
                 if data is None:
                     return {"created": False}
-                # If-Match: a reply that arrived since the read is not overwritten (reference §6.3).
+                # If-Match: a reply that arrived since the read is not overwritten (quirk `put_if_none_match`).
                 calendars.update(p.uri, found.href, data, found.etag or "*")
                 return {"created": False, "attendees": len(p.attendees)}
         ics = render_event(
@@ -690,7 +692,7 @@ class WithdrawTask(StepKind):
 
 class Reply(StepKind):
     """An attendee's reply (PARTSTAT) written into the host's copy of the event: a change of PARTSTAT only
-    is not significant, so Nextcloud sends no new invitation (reference §6.8)."""
+    is not significant, so Nextcloud sends no new invitation (quirk `imip_significant_changes_only`)."""
 
     name, Params, requests = "reply", ReplyParams, 2
 
@@ -705,7 +707,7 @@ class Reply(StepKind):
 
 
 class TaskDone(StepKind):
-    """STATUS, PERCENT-COMPLETE and COMPLETED written together into the VTODO (reference §6.5)."""
+    """STATUS, PERCENT-COMPLETE and COMPLETED written together into the VTODO (quirk `tasks_app_completion`)."""
 
     name, Params, requests = "task-done", TaskDoneParams, 2
 
@@ -738,7 +740,7 @@ def _rewrite(calendars, uri: str, read, change, *, gone: Text, busy: Text) -> bo
 
 
 class UnshareTree(StepKind):
-    """Every share on a folder and on anything below it (reshares included, reference §4.4), removed."""
+    """Every share on a folder and on anything below it (reshares included, ShareAPIController::getShares), removed."""
 
     name, Params = "unshare-tree", TreeParams
 
@@ -765,7 +767,7 @@ class UnshareTree(StepKind):
 
 
 class MoveFolder(StepKind):
-    """The network folder moved into the archive, never over an existing folder (reference §3.1)."""
+    """The network folder moved into the archive, never over an existing folder (quirk `move_no_overwrite_412`)."""
 
     name, Params, requests = "move-folder", MoveParams, 3
 

@@ -124,7 +124,7 @@ class Membership(db.Model):
     position: Mapped[int] = mapped_column(Integer, default=0)
     name: Mapped[str] = mapped_column(String(200))
     email: Mapped[str] = mapped_column(String(320))
-    # The person's UID in their organisation's Nextcloud (reference §1.4); None when unknown or without one.
+    # The person's UID in their organisation's Nextcloud (quirk `uid_in_dav_paths`); None when unknown or without one.
     user_id: Mapped[str | None] = mapped_column(String(64))
     role: Mapped[str] = mapped_column(String(20), default="deelnemer")
     expertise: Mapped[str] = mapped_column(String(200), default="")

@@ -83,7 +83,7 @@ def segment_name(name: str, max_bytes: int = FOLDER_NAME_MAX_BYTES) -> str:
 
 
 def calendar_uri(slug: str, suffix: str = "") -> str:
-    """The calendar URI for a network slug: `ln-<slug>[-<suffix>]`, only [a-z0-9-] (reference §6.2).
+    """The calendar URI for a network slug: `ln-<slug>[-<suffix>]`, only [a-z0-9-] (quirk `calendar_uri_rules`).
 
     Both parts are slugs of at most 60 characters, so the URI stays far below the 255 Nextcloud allows.
     """
@@ -103,7 +103,8 @@ def folder_seen_by(network, organisation, user_id: str | None) -> str:
     """The network folder's path in the files of `user_id` of `organisation`. Only its owner, the host's
     connection account, has it below `Lerende netwerken/`; everyone it is shared with, on the host's Nextcloud
     (user share) or another (accepted federated share), finds it in the root of their own files under the
-    folder's name (the share's `file_target`, reference §4.2 and §7)."""
+    folder's name (the share's `file_target`; Nextcloud:
+    apps/files_sharing/lib/Controller/ShareAPIController.php, apps/files_sharing/lib/External/Manager.php)."""
     host = network.host_organisation
     owner = host.connection_account
     if owner is not None and organisation.instance == host.instance and user_id == owner.user_id:

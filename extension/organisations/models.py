@@ -44,7 +44,8 @@ class Organisation(db.Model):
 
     @property
     def host(self) -> str | None:
-        """The host part used in federated cloud ids (`user@host`, reference §7)."""
+        """The host part used in federated cloud ids (`user@host`,
+        Nextcloud: lib/private/Federation/CloudIdManager.php)."""
         if not self.nextcloud_url:
             return None
         return self.nextcloud_url.split("://", 1)[-1].rstrip("/")
@@ -68,7 +69,7 @@ class Organisation(db.Model):
 
     def recipient(self, user_id: str, owner: Organisation) -> tuple[int, str]:
         """How `owner`'s Nextcloud shares with this organisation's user `user_id`: on the same Nextcloud a user
-        share, else a federated share to `user_id@host` (reference §7). The one place this rule lives."""
+        share, else a federated share to `user_id@host` (CloudIdManager.php). The one place this rule lives."""
         from connectors.ocs import SHARE_FEDERATED, SHARE_USER
 
         if self.instance == owner.instance:

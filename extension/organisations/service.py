@@ -102,5 +102,5 @@ def list_organisations() -> list[Organisation]:
 
 
 def redirect_uri(app_url: str) -> str:
-    """The one callback every organisation registers; Nextcloud ignores any other (reference §1.7)."""
+    """The one callback every organisation registers; Nextcloud ignores any other (quirk `redirect_uri_ignored`)."""
     return app_url.rstrip("/") + "/oauth/callback"

@@ -1,10 +1,11 @@
 """One sync cycle: read back what changed in every network's calendar and task lists since the last cycle.
 
-Each collection is read with its CalDAV sync token (reference §6.4): nothing changed costs one REPORT, k
-changed objects one REPORT and one multiget of those k (connectors.calendars.CalendarClient.sync). What comes
-back is written into the domain rows: task status, percent complete, completion time, summary and due date
-edits (reference §6.5), tasks and meetings deleted in Nextcloud (marked, never removed), and the attendees'
-replies from the organizer's copy of each meeting (reference §6.8).
+Each collection is read with its CalDAV sync token (quirks `sync_token_403`, `sync_token_number_unchecked`):
+nothing changed costs one REPORT, k changed objects one REPORT and one multiget of those k
+(connectors.calendars.CalendarClient.sync). What comes back is written into the domain rows: task status,
+percent complete, completion time, summary and due date edits (quirk `tasks_app_completion`), tasks and
+meetings deleted in Nextcloud (marked, never removed), and the attendees' replies from the organizer's copy
+of each meeting (iTIP REPLY, Nextcloud: apps/dav/lib/CalDAV/Schedule/Plugin.php).
 
 Failures stay local. An object that cannot be read (say a task with two PERCENT-COMPLETE lines) is counted
 as failed with its href and the reason, kept on its collection for `network status`, and the rest of the
@@ -253,8 +254,8 @@ def sync_networks(app: Flask, networks: Iterable[Network], client_for: ClientFor
 def forget_token(network_id: int, organisation_id: int | None, step_kind: str) -> None:
     """The engine (re)created a network's calendar or task list (launch step kind `step_kind`): its stored
     sync token belongs to the collection that was there before, and Nextcloud would accept it for the new one
-    (reference §6.4), so the next cycle reads the collection in full. Other step kinds are ignored; the
-    caller commits."""
+    (quirk `sync_token_number_unchecked`), so the next cycle reads the collection in full. Other step kinds are
+    ignored; the caller commits."""
     kind = _STEP_KINDS.get(step_kind)
     if kind is None or organisation_id is None:
         return

@@ -38,7 +38,8 @@ def _crumbs(path):
 
 @dataclass(frozen=True)
 class Pending:
-    """A federated share the user has not accepted yet, as the Files app offers it (reference §7)."""
+    """A federated share the user has not accepted yet, as the Files app offers it
+    (Nextcloud: apps/files_sharing/lib/External/Manager.php)."""
 
     id: int
     name: str
@@ -85,7 +86,8 @@ def index(page):
 
 
 def answer_pending(page, share_id):
-    """Accept or decline a pending federated share (OCS `remote_shares/pending/<id>`, reference §4 and §7)."""
+    """Accept or decline a pending federated share (OCS `remote_shares/pending/<id>`,
+    apps/files_sharing/lib/Controller/RemoteController.php)."""
     form = page.checked_form()
     state = page.org.state
     with state.lock:

@@ -1,6 +1,7 @@
 """A user's files as the Files app shows them: their own folder plus every share they received, mounted in
-their root under the share's name (`file_target`, reference §4.2) — user and group shares from colleagues,
-and accepted federated shares from other sandbox organisations (reference §7).
+their root under the share's name (`file_target`, Nextcloud:
+apps/files_sharing/lib/Controller/ShareAPIController.php) — user and group shares from colleagues, and
+accepted federated shares from other sandbox organisations (apps/files_sharing/lib/External/Manager.php).
 """
 
 import os

@@ -1,5 +1,6 @@
 """The Mail page: an inbox per address with what the sandbox's SMTP server received and the iMIP mails
-Nextcloud would have sent for the outbox's invitations (reference §6.8), links clickable, one message per page.
+Nextcloud would have sent for the outbox's invitations (Nextcloud:
+apps/dav/lib/CalDAV/Schedule/IMipPlugin.php), links clickable, one message per page.
 
 A signed-in user reads the mailbox of their own address, and the mailboxes of addresses that belong to no
 sandbox account (members without Nextcloud), so the demo and the tests can open mail sent to them. Someone

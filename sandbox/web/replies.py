@@ -1,11 +1,12 @@
 """An attendee's answer to an invitation, carried through as Nextcloud's Calendar app and scheduling do.
 
 The Calendar app writes the new PARTSTAT into the attendee's own copy. Nextcloud's scheduling then sends an
-iTIP REPLY (reference §6.8): to an organiser on the same instance it is delivered internally and applied to
-the organiser's event (sabre/vobject ITip Broker `processMessageReply`: PARTSTAT set, SCHEDULE-STATUS 2.0,
-RSVP dropped); to an external organiser it goes out as an iMIP e-mail, which here lands in the sandbox's
-mail store. The sandbox delivers REQUESTs only to the outbox, so a local attendee may have no copy of their
-own: then only the organiser's event is updated, as the internal delivery would have done it.
+iTIP REPLY (sabre/dav lib/CalDAV/Schedule/Plugin.php): to an organiser on the same instance it is delivered
+internally and applied to the organiser's event (sabre/vobject ITip Broker `processMessageReply`: PARTSTAT
+set, SCHEDULE-STATUS 2.0, RSVP dropped); to an external organiser it goes out as an iMIP e-mail, which here
+lands in the sandbox's mail store. The sandbox delivers REQUESTs only to the outbox, so a local attendee may
+have no copy of their own: then only the organiser's event is updated, as the internal delivery would have
+done it.
 """
 
 from dataclasses import dataclass

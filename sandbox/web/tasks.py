@@ -1,7 +1,7 @@
 """The Tasks page: every task list the user sees (own and shared with them) and a tick box per task.
 
 Ticking writes the VTODO back through CalDAV the way Nextcloud's Tasks app does (nextcloud/tasks
-src/models/task.js, reference §6.5): PERCENT-COMPLETE, STATUS and COMPLETED change together (COMPLETED is
+src/models/task.js, quirk `tasks_app_completion`): PERCENT-COMPLETE, STATUS and COMPLETED change together (COMPLETED is
 removed again on untick) and LAST-MODIFIED and DTSTAMP are bumped, so the app's sync sees a normal change.
 """
 

@@ -1,4 +1,4 @@
-"""The app inside Nextcloud's External sites iframe (reference §9), in a real browser: framed by the
+"""The app inside Nextcloud's External sites iframe (quirk `external_sites_iframe`), in a real browser: framed by the
 organisations' Nextclouds, refused to any other site."""
 import threading
 from contextlib import contextmanager

@@ -58,7 +58,7 @@ def test_sharee_href_accepts_user_ids_groups_and_principals(sharee, href):
 
 
 def test_parse_invite_reads_nextclouds_invite_property():
-    # The shape written by apps/dav/lib/DAV/Sharing/Xml/Invite.php (reference §6.6).
+    # The shape written by apps/dav/lib/DAV/Sharing/Xml/Invite.php.
     xml = """<oc:invite xmlns:d="DAV:" xmlns:oc="http://owncloud.org/ns">
       <oc:user><d:href>principal:principals/users/anna</d:href><oc:common-name>Anna de Vries</oc:common-name>
         <oc:invite-accepted/><oc:access><oc:read-write/></oc:access><oc:summary>Netwerk Taal</oc:summary></oc:user>
@@ -247,7 +247,8 @@ def test_create_if_absent_refuses_an_object_whose_uid_differs_but_ignores_an_ala
 def test_event_with_attendees_sends_invitations(org, client):
     client.ensure_calendar("ln-taal", "Lerend netwerk Taal")
     uid = stable_uid("taal", "meeting", "2")
-    # Invitations go out only for events that are not over yet (reference §6.8).
+    # Invitations go out only for events that are not over yet
+    # (Nextcloud: apps/dav/lib/CalDAV/Schedule/IMipPlugin.php).
     start = datetime(2035, 5, 1, 12, 0, tzinfo=timezone.utc)
     event = render_event(uid, "Bijeenkomst 2", start, start + timedelta(hours=2), OWNER_EMAIL, "Lerend Netwerk",
                          [(ORG_A.email("anna"), "Anna de Vries"), ("bob@b.example", "Bob")], dtstamp=STAMP)
@@ -355,7 +356,7 @@ def test_invalid_sync_token_leads_to_an_explicit_full_resync_with_a_warning(org,
 
 
 def test_a_token_of_a_recreated_calendar_that_comes_back_lower_leads_to_a_full_resync(org, client, caplog):
-    """Quirk sync_token_number_unchecked (reference §6.4): Nextcloud accepts the old number after the
+    """Quirk `sync_token_number_unchecked`: Nextcloud accepts the old number after the
     calendar was deleted and re-created and answers with a lower token; the client reads everything."""
     client.ensure_calendar("ln-taal-taken", "Taken", components=("VTODO",))
     for n in ("1", "2", "3"):

@@ -1,4 +1,5 @@
-"""FilesClient against the sandbox Nextcloud: idempotent folders, create-only documents, listings (reference §3)."""
+"""FilesClient against the sandbox Nextcloud: idempotent folders, create-only documents, listings
+(quirks `mkcol_405_exists_409_parent`, `put_if_none_match`)."""
 
 from __future__ import annotations
 

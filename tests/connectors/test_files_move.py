@@ -1,4 +1,4 @@
-"""FilesClient.move against the sandbox Nextcloud: MOVE statuses and what they mean (reference §3.1)."""
+"""FilesClient.move against the sandbox Nextcloud: MOVE statuses and what they mean (quirk `move_no_overwrite_412`)."""
 
 from __future__ import annotations
 

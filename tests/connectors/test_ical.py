@@ -139,7 +139,7 @@ def test_parse_todo_reads_the_rendered_task():
 
 
 def test_parse_todo_counts_a_completed_timestamp_without_status_as_completed():
-    # The Tasks app treats COMPLETED alone as done (reference §6.5); some clients write only that.
+    # The Tasks app treats COMPLETED alone as done (quirk `tasks_app_completion`); some clients write only that.
     ics = (b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//x//\r\nBEGIN:VTODO\r\nUID:t1\r\nSUMMARY:x\r\n"
            b"DTSTAMP:20250301T000000Z\r\nCOMPLETED:20250302T100000Z\r\nEND:VTODO\r\nEND:VCALENDAR\r\n")
     state = parse_todo(ics)

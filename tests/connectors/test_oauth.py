@@ -18,7 +18,8 @@ TOKEN_PATH = "/index.php/apps/oauth2/api/v1/token"
 
 
 class FakeOAuth:
-    """Token endpoint + one resource with Nextcloud's rotation rules (reference §1.4, §1.5)."""
+    """Token endpoint + one resource with Nextcloud's rotation rules (quirks `single_use_refresh_token`,
+    `token_errors_all_400`)."""
 
     def __init__(self, server):
         self.server = server

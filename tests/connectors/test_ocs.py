@@ -1,4 +1,5 @@
-"""OcsClient: OCS rules on every call, cached capabilities, sharing that is made idempotent (reference §2, §4)."""
+"""OcsClient: OCS rules on every call, cached capabilities, sharing that is made idempotent
+(quirks `ocs_api_request_header`, `share_twice_403`)."""
 
 from __future__ import annotations
 

@@ -197,7 +197,8 @@ def test_failed_step_stops_the_steps_that_need_it_and_the_relaunch_finishes_it(s
     world = sqlite_world
     slug = world.create()
     a = world.sandbox.org("a")
-    a.calendar_limit = 0  # "Calendar limit reached" (reference §6.2): A's calendar cannot be made for now
+    # "Calendar limit reached" (quirk `calendar_creation_limits`): A's calendar cannot be made for now
+    a.calendar_limit = 0
     result = world.launch(slug)
     assert sorted(key for key, _ in result.failed) == [f"{HOST}/calendar/agenda", f"{HOST}/tasklist/takenlijst"]
     assert "maximum number of calendars" in result.failed[0][1]

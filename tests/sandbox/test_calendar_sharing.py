@@ -1,4 +1,5 @@
-"""Nextcloud's calendar share POST and `oc:invite` PROPFIND round trip in the sandbox (reference §6.6)."""
+"""Nextcloud's calendar share POST and `oc:invite` PROPFIND round trip in the sandbox
+(Nextcloud: apps/dav/lib/DAV/Sharing/Plugin.php, apps/dav/lib/DAV/Sharing/Xml/Invite.php)."""
 
 import caldav
 

@@ -1,4 +1,5 @@
-"""The sandbox's CalDAV side is as strict as Nextcloud where Radicale alone would be laxer (reference §6)."""
+"""The sandbox's CalDAV side is as strict as Nextcloud where Radicale alone would be laxer (sources named in
+sandbox.dav)."""
 
 import re
 
@@ -102,7 +103,7 @@ def sync(org, path, token=""):
 
 
 def test_sync_tokens_are_sabre_counters_per_calendar(sandbox):
-    """reference §6.4: `{DAV:}sync-token` and `cs:getctag` are `http://sabre.io/ns/sync/<n>`; a new calendar
+    """Quirk `sync_token_403`: `{DAV:}sync-token` and `cs:getctag` are `http://sabre.io/ns/sync/<n>`; a new calendar
     starts at 1 and every object write adds one."""
     org = sandbox.org("a")
     mkcalendar(org, "anna", "taken", components=["VTODO"])
@@ -122,7 +123,7 @@ def test_sync_tokens_are_sabre_counters_per_calendar(sandbox):
 
 @pytest.mark.parametrize("token", ["bogus", "http://radicale.org/ns/sync/deadbeef", "http://sabre.io/ns/sync/x1"])
 def test_a_token_of_another_form_is_403_valid_sync_token(sandbox, token):
-    """reference §6.4: sabre's sync plugin refuses a token without its prefix (403 valid-sync-token)."""
+    """Quirk `sync_token_403`: sabre's sync plugin refuses a token without its prefix (403 valid-sync-token)."""
     org = sandbox.org("a")
     mkcalendar(org, "anna", "taken", components=["VTODO"])
     answer = dav(org, "REPORT", "/remote.php/dav/calendars/anna/taken/", body=SYNC.format(token),
@@ -132,8 +133,8 @@ def test_a_token_of_another_form_is_403_valid_sync_token(sandbox, token):
 
 
 def test_a_numeric_token_is_accepted_after_the_calendar_was_recreated_and_can_return_too_little(sandbox):
-    """reference §6.4: the number is never checked against the calendar it came from. After a delete and
-    re-create under the same URI the counter restarts at 1: an old token at or above it gets an empty
+    """Quirk `sync_token_number_unchecked`: the number is never checked against the calendar it came from. After a
+    delete and re-create under the same URI the counter restarts at 1: an old token at or above it gets an empty
     answer and a *lower* token back, so the new calendar's objects are missed."""
     org = sandbox.org("a")
     path = "/remote.php/dav/calendars/anna/taken/"
@@ -151,13 +152,13 @@ def test_a_numeric_token_is_accepted_after_the_calendar_was_recreated_and_can_re
 
 
 def test_put_into_a_missing_calendar_is_404(sandbox):
-    """reference §3.1/§6.3: the parent is looked up first (Tree::getNodeForPath): 404, not 409."""
+    """Quirk `put_404_parent_missing`: the parent is looked up first (Tree::getNodeForPath): 404, not 409."""
     answer = put_object(sandbox.org("a"), "anna", "bestaat-niet", "t-1.ics", ical("VTODO", uid="t-1"))
     assert answer.status_code == 404
 
 
 def test_preconditions_are_checked_before_the_object_is_validated(sandbox):
-    """reference §6.3: If-Match / If-None-Match fail with 412 before a bad body gets its 400 or 403."""
+    """Quirk `put_if_none_match`: If-Match / If-None-Match fail with 412 before a bad body gets its 400 or 403."""
     org = sandbox.org("a")
     mkcalendar(org, "anna", "taken", components=["VTODO"])
     put_object(org, "anna", "taken", "t-1.ics", ical("VTODO", uid="t-1"))
@@ -169,7 +170,7 @@ def test_preconditions_are_checked_before_the_object_is_validated(sandbox):
 
 
 def test_an_objects_etag_changes_when_it_is_written_and_the_old_one_no_longer_matches(sandbox):
-    """reference §6.3: an update needs the current ETag (If-Match), 412 on a stale one."""
+    """Quirk `put_if_none_match`: an update needs the current ETag (If-Match), 412 on a stale one."""
     org = sandbox.org("a")
     mkcalendar(org, "anna", "taken", components=["VTODO"])
     first = put_object(org, "anna", "taken", "t-1.ics", ical("VTODO", uid="t-1")).headers["ETag"]

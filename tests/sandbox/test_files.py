@@ -1,4 +1,4 @@
-"""The sandbox's WebDAV files side answers like Nextcloud's (reference §3)."""
+"""The sandbox's WebDAV files side answers like Nextcloud's (sources named in sandbox.dav)."""
 
 import re
 
@@ -28,7 +28,7 @@ def fileid(org, path, auth):
 
 
 def test_mkcol_is_201_then_405_when_it_exists_and_409_without_parent(sandbox):
-    """reference §3.1: MKCOL with a missing parent stays 409 (sabre Server::createCollection)."""
+    """Quirk `mkcol_405_exists_409_parent`: MKCOL with a missing parent stays 409 (sabre Server::createCollection)."""
     org = sandbox.org("a")
     assert dav(org, "MKCOL", HOME + "/Netwerk").status_code == 201
     assert dav(org, "MKCOL", HOME + "/Netwerk").status_code == 405
@@ -36,7 +36,8 @@ def test_mkcol_is_201_then_405_when_it_exists_and_409_without_parent(sandbox):
 
 
 def test_put_is_201_new_204_overwrite_412_with_if_none_match_and_404_without_parent(sandbox):
-    """reference §3.1: a PUT into a missing folder is 404 (Tree::getNodeForPath on the parent), not 409."""
+    """Quirk `put_404_parent_missing`: a PUT into a missing folder is 404 (Tree::getNodeForPath on the parent), not
+    409."""
     org = sandbox.org("a")
     created = dav(org, "PUT", HOME + "/lees.md", body=b"# Lees", headers={"Content-Type": "text/markdown"})
     assert created.status_code == 201
@@ -50,7 +51,7 @@ def test_put_is_201_new_204_overwrite_412_with_if_none_match_and_404_without_par
 
 
 def test_the_etag_changes_on_every_write_even_with_the_same_bytes(sandbox):
-    """reference §3.1/§3.2: Nextcloud gives a written file a fresh etag (and its folders too), so an
+    """Quirk `etag_per_write`: Nextcloud gives a written file a fresh etag (and its folders too), so an
     If-Match with the etag from before a write fails — also for two same-size writes within one second."""
     org = sandbox.org("a")
     auth = bearer(org, "anna")
@@ -68,7 +69,7 @@ def test_the_etag_changes_on_every_write_even_with_the_same_bytes(sandbox):
 
 
 def test_preconditions_are_checked_before_the_body_so_412_comes_before_400(sandbox):
-    """reference §3.1: sabre's checkPreconditions runs before the PUT reads its body; an If-Match on a
+    """Quirk `put_if_none_match`: sabre's checkPreconditions runs before the PUT reads its body; an If-Match on a
     missing file is 412 too."""
     import socket
     from urllib.parse import urlsplit
@@ -90,7 +91,7 @@ def test_preconditions_are_checked_before_the_body_so_412_comes_before_400(sandb
 
 
 def test_deleting_a_folder_drops_the_shares_on_it_and_below_it(sandbox):
-    """reference §4.4: the shares of a deleted node and of everything below it are gone, also at the
+    """The shares of a deleted node and of everything below it are gone, also at the
     instance a federated share went to (Nextcloud deletes shares whose file is gone,
     apps/files_sharing/lib/DeleteOrphanedSharesJob.php); other shares stay."""
     org = sandbox.org("a")
@@ -142,7 +143,8 @@ def test_another_users_files_are_an_empty_root_404_below_and_403_to_write(sandbo
 
 
 def test_an_upload_cut_short_is_refused_and_leaves_no_file(sandbox):
-    """reference §3.1 / Nextcloud's .part uploads: a truncated body never becomes a (half) file."""
+    """Nextcloud's .part uploads (apps/dav/lib/Connector/Sabre/File.php): a truncated body never becomes a (half)
+    file."""
     org = sandbox.org("a")
     answer = send_cut_short(org, "PUT", "/remote.php/dav/files/anna/half.md", 1000, b"only a part")
     assert b" 400 " in answer.split(b"\r\n", 1)[0]

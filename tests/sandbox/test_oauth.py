@@ -1,4 +1,5 @@
-"""The sandbox's OAuth2 provider behaves like Nextcloud's oauth2 app (reference §1), over real HTTP."""
+"""The sandbox's OAuth2 provider behaves like Nextcloud's oauth2 app (sources named in sandbox.oauth), over real
+HTTP."""
 import re
 from urllib.parse import parse_qs, urlsplit
 

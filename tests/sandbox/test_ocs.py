@@ -1,4 +1,4 @@
-"""The sandbox's OCS endpoints answer like Nextcloud's (reference §2, §4, §7, §8), over real HTTP."""
+"""The sandbox's OCS endpoints answer like Nextcloud's (sources named in sandbox.ocs), over real HTTP."""
 import pytest
 import requests
 
@@ -114,7 +114,7 @@ def test_capabilities_answer_304_to_their_etag(a):
     assert again.status_code == 304
 
 
-# creating shares (reference §4.1–§4.3) --------------------------------------------------------------------
+# creating shares (ShareAPIController::createShare) ----------------------------------------------------------
 def test_user_share_on_a_folder_gets_read_added(a, anna):
     response = share(a, anna, path="/Netwerken/Taal", shareType=0, shareWith="bram", permissions=14)
 
@@ -186,7 +186,7 @@ def test_federation_outgoing_disabled_is_403(a, b, anna):
                                          "allow shares from type 6")
 
 
-# listing, updating, deleting (reference §4.4) ----------------------------------------------------------
+# listing, updating, deleting (ShareAPIController) ----------------------------------------------------------
 def test_one_share_comes_back_as_a_list(a, anna):
     created = share(a, anna, path="/Netwerken/Taal", shareType=0, shareWith="bram").json()["ocs"]["data"]
     response = ocs(a, "GET", f"{SHARES}/shares/{created['id']}", anna)
@@ -236,7 +236,7 @@ def test_delete_then_the_share_is_gone(a, anna):
     assert ocs(a, "GET", url, anna).status_code == 404
 
 
-# sharee search (reference §4.5) --------------------------------------------------------------------------
+# sharee search (ShareesAPIController) --------------------------------------------------------------------------
 def test_sharees_need_an_item_type(a, anna):
     response = ocs(a, "GET", f"{SHARES}/sharees", anna, params={"search": "bram"})
     assert response.status_code == 400 and meta(response)["message"] == "Missing itemType"
@@ -260,7 +260,7 @@ def test_a_full_cloud_id_is_an_exact_remote(a, b, anna):
     assert data["exact"]["remotes"][0]["value"] == {"shareType": 6, "shareWith": cloud_id, "server": b.host}
 
 
-# federation (reference §7) -------------------------------------------------------------------------------
+# federation (CloudIdManager.php, CloudFederationProviderFiles.php) ------------------------------------------
 def test_cloud_id_splits_at_the_last_at_sign_before_the_host():
     assert split_cloud_id("anna@127.0.0.1:8080") == ("anna", "127.0.0.1:8080")
     assert split_cloud_id("ann@school.nl@cloud.school.nl/") == ("ann@school.nl", "cloud.school.nl")

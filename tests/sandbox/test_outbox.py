@@ -1,4 +1,5 @@
-"""The sandbox records the iMIP messages Nextcloud would send for an organizer's events (reference §6.8)."""
+"""The sandbox records the iMIP messages Nextcloud would send for an organizer's events
+(quirks `imip_owner_organizer_only`, `imip_significant_changes_only`)."""
 
 import pytest
 
@@ -26,11 +27,12 @@ def write_then_clear(org, body):
 
 
 def test_new_event_sends_a_request_to_each_attendee_but_the_organizer_and_client_scheduled(sandbox):
-    """reference §6.8: every ATTENDEE except the organizer and SCHEDULE-AGENT=CLIENT gets a REQUEST."""
+    """sabre/vobject lib/ITip/Broker.php: every ATTENDEE except the organizer and SCHEDULE-AGENT=CLIENT gets a
+    REQUEST."""
     org = sandbox.org("a")
     answer = put_object(org, "anna", "personal", "ev-1.ics", event())
     assert answer.status_code == 201
-    assert "ETag" not in answer.headers  # reference §6.3: the stored object was rewritten
+    assert "ETag" not in answer.headers  # quirk `scheduling_rewrites_object`
     assert sent(org) == SENT
     invitation = org.outbox[0]
     assert invitation.organizer == "anna@zonnebloem.example" and invitation.uid == "ev-1"
@@ -39,7 +41,7 @@ def test_new_event_sends_a_request_to_each_attendee_but_the_organizer_and_client
 
 
 def test_an_added_attendee_gets_a_request_and_the_others_get_nothing(sandbox):
-    """reference §6.8 (sabre/vobject ITip Broker): a change of the attendee set alone is significant only
+    """Quirk `imip_significant_changes_only`: a change of the attendee set alone is significant only
     for the attendee whose instances changed."""
     org = sandbox.org("a")
     write_then_clear(org, event(EVA))
@@ -48,7 +50,8 @@ def test_an_added_attendee_gets_a_request_and_the_others_get_nothing(sandbox):
 
 
 def test_a_removed_attendee_gets_a_cancel_and_the_others_get_nothing(sandbox):
-    """reference §6.8: a removed attendee gets a CANCEL; the attendees still invited get nothing."""
+    """Quirk `imip_significant_changes_only`: a removed attendee gets a CANCEL; the attendees still invited get
+    nothing."""
     org = sandbox.org("a")
     write_then_clear(org, event())
     put_object(org, "anna", "personal", "ev-1.ics", event(ATTENDEES.replace(BRAM, "")))
@@ -57,7 +60,7 @@ def test_a_removed_attendee_gets_a_cancel_and_the_others_get_nothing(sandbox):
 
 
 def test_deleting_the_event_cancels_everyone(sandbox):
-    """reference §6.8: the organizer deleting the event sends a CANCEL to every attendee."""
+    """sabre/vobject lib/ITip/Broker.php: the organizer deleting the event sends a CANCEL to every attendee."""
     org = sandbox.org("a")
     write_then_clear(org, event())
     assert dav(org, "DELETE", "/remote.php/dav/calendars/anna/personal/ev-1.ics").status_code == 204
@@ -75,8 +78,8 @@ def test_deleting_the_event_cancels_everyone(sandbox):
     ("DTEND:20300115T100000Z\r\n", "DTEND:20300115T110000Z\r\n"),
 ], ids=["SUMMARY", "DESCRIPTION", "LOCATION", "STATUS", "RRULE", "DTSTART", "DTEND"])
 def test_a_significant_change_sends_a_request_to_every_attendee(sandbox, change):
-    """reference §6.8: DTSTART, DTEND, DURATION, DUE, RRULE, RDATE, EXDATE, STATUS (Sabre) and SUMMARY,
-    DESCRIPTION, LOCATION (Nextcloud's TipBroker) are significant."""
+    """Quirk `imip_significant_changes_only`: DTSTART, DTEND, DURATION, DUE, RRULE, RDATE, EXDATE, STATUS (Sabre)
+    and SUMMARY, DESCRIPTION, LOCATION (Nextcloud's TipBroker) are significant."""
     org = sandbox.org("a")
     write_then_clear(org, event())
     put_object(org, "anna", "personal", "ev-1.ics", event().replace(change[0].encode(), change[1].encode()))
@@ -86,7 +89,7 @@ def test_a_significant_change_sends_a_request_to_every_attendee(sandbox, change)
 @pytest.mark.parametrize("extra", ["CATEGORIES:Taal\r\n", "URL:https://example.org/agenda\r\n",
                                    "CLASS:PRIVATE\r\n", "PRIORITY:1\r\n"])
 def test_a_change_of_another_property_sends_nothing(sandbox, extra):
-    """reference §6.8: a message is only mailed when something significant changed."""
+    """Quirk `imip_significant_changes_only`: a message is only mailed when something significant changed."""
     org = sandbox.org("a")
     write_then_clear(org, event())
     put_object(org, "anna", "personal", "ev-1.ics", event(ATTENDEES + extra))
@@ -94,8 +97,9 @@ def test_a_change_of_another_property_sends_nothing(sandbox, extra):
 
 
 def test_a_partstat_only_change_by_the_organizer_sends_nothing_but_is_still_rewritten(sandbox):
-    """reference §6.8: recording a reply (PARTSTAT) in the organizer's copy is not significant, so no
-    mail; the broker still produced messages, so the answer carries no ETag (§6.3)."""
+    """Quirk `imip_significant_changes_only`: recording a reply (PARTSTAT) in the organizer's copy is not
+    significant, so no mail; the broker still produced messages, so the answer carries no ETag (quirk
+    `scheduling_rewrites_object`)."""
     org = sandbox.org("a")
     write_then_clear(org, event())
     answer = put_object(org, "anna", "personal", "ev-1.ics",
@@ -105,8 +109,8 @@ def test_a_partstat_only_change_by_the_organizer_sends_nothing_but_is_still_rewr
 
 
 def test_schedule_agent_client_attendees_are_left_out_even_when_they_were_invited_before(sandbox):
-    """reference §6.8: the broker skips SCHEDULE-AGENT=CLIENT attendees; one switched to CLIENT is no
-    longer in the attendee set, so Nextcloud cancels them."""
+    """Quirk `imip_significant_changes_only`: the broker skips SCHEDULE-AGENT=CLIENT attendees; one switched to
+    CLIENT is no longer in the attendee set, so Nextcloud cancels them."""
     org = sandbox.org("a")
     write_then_clear(org, event(EVA + BRAM))
     put_object(org, "anna", "personal", "ev-1.ics",
@@ -115,7 +119,7 @@ def test_schedule_agent_client_attendees_are_left_out_even_when_they_were_invite
 
 
 def test_schedule_force_send_request_sends_without_a_change(sandbox):
-    """reference §6.8: SCHEDULE-FORCE-SEND=REQUEST on an ATTENDEE forces the message."""
+    """Quirk `imip_significant_changes_only`: SCHEDULE-FORCE-SEND=REQUEST on an ATTENDEE forces the message."""
     org = sandbox.org("a")
     write_then_clear(org, event(EVA + BRAM))
     put_object(org, "anna", "personal", "ev-1.ics",
@@ -125,7 +129,7 @@ def test_schedule_force_send_request_sends_without_a_change(sandbox):
 
 
 def test_cancelling_the_event_sends_a_cancel_to_every_attendee(sandbox):
-    """reference §6.8 (sabre/vobject ITip Broker): STATUS:CANCELLED turns every message into a CANCEL."""
+    """sabre/vobject lib/ITip/Broker.php: STATUS:CANCELLED turns every message into a CANCEL."""
     org = sandbox.org("a")
     write_then_clear(org, event())
     put_object(org, "anna", "personal", "ev-1.ics", event(ATTENDEES + "STATUS:CANCELLED\r\n"))
@@ -133,14 +137,15 @@ def test_cancelling_the_event_sends_a_cancel_to_every_attendee(sandbox):
 
 
 def test_event_whose_organizer_is_not_the_calendar_owner_sends_nothing(sandbox):
-    """reference §6.8: only the calendar owner's address as ORGANIZER schedules."""
+    """Quirk `imip_owner_organizer_only`: only the calendar owner's address as ORGANIZER schedules."""
     org = sandbox.org("a")
     put_object(org, "bram", "personal", "ev-1.ics", event())
     assert org.outbox == []
 
 
 def test_past_events_and_vtodos_never_schedule(sandbox):
-    """reference §6.8: no mail for events that are over; VTODOs are not processed."""
+    """No mail for events that are over (Nextcloud: apps/dav/lib/CalDAV/Schedule/IMipPlugin.php); VTODOs are
+    not processed (quirk `imip_owner_organizer_only`)."""
     org = sandbox.org("a")
     put_object(org, "anna", "personal", "old.ics", event(start="20200101T090000Z", end="20200101T100000Z"))
     mkcalendar(org, "anna", "taken", components=["VTODO"])
@@ -149,7 +154,7 @@ def test_past_events_and_vtodos_never_schedule(sandbox):
 
 
 def test_schedule_reply_f_suppresses_scheduling(sandbox):
-    """reference §6.8: scheduling runs unless the request has Schedule-Reply: F."""
+    """sabre/dav lib/CalDAV/Schedule/Plugin.php: scheduling runs unless the request has Schedule-Reply: F."""
     org = sandbox.org("a")
     put_object(org, "anna", "personal", "ev-1.ics", event(), **{"Schedule-Reply": "F"})
     assert org.outbox == []

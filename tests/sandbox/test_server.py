@@ -1,4 +1,5 @@
-"""Sandbox server glue: Bearer login, request ids, the request log, fault switches and org lookup (§2.1, §8)."""
+"""Sandbox server glue: Bearer login, request ids, the request log, fault switches and org lookup
+(quirks `dav_401_basic_challenge`, `request_id_header`, `maintenance_503`)."""
 
 import base64
 
@@ -11,8 +12,8 @@ CAL = "/remote.php/dav/calendars/anna/"
 
 
 def test_missing_invalid_and_expired_logins_are_401_with_nextclouds_basic_challenge(sandbox):
-    """reference §2.1: the 401 carries the Basic backend's challenge (realm "Nextcloud"), never a Bearer
-    one; clients such as curl and vdirsyncer wait for it before they send credentials."""
+    """Quirk `dav_401_basic_challenge`: the 401 carries the Basic backend's challenge (realm "Nextcloud"), never a
+    Bearer one; clients such as curl and vdirsyncer wait for it before they send credentials."""
     org = sandbox.org("a")
     auth = bearer(org, "anna")
     assert dav(org, "PROPFIND", CAL, auth=auth).status_code == 207
@@ -26,8 +27,8 @@ def test_missing_invalid_and_expired_logins_are_401_with_nextclouds_basic_challe
 
 
 def test_a_client_that_waits_for_the_challenge_gets_in_with_basic_auth(sandbox):
-    """reference §2.1: a client that sends credentials only once challenged (curl --anyauth, vdirsyncer)
-    learns the scheme from the 401 and then gets in."""
+    """Quirk `dav_401_basic_challenge`: a client that sends credentials only once challenged (curl --anyauth,
+    vdirsyncer) learns the scheme from the 401 and then gets in."""
     org = sandbox.org("b")
     session = requests.Session()
     first = session.request("PROPFIND", org.base_url + "/remote.php/dav/calendars/eva/", timeout=10)

@@ -1,6 +1,6 @@
-"""Answering an invitation in the sandbox's Calendar page writes PARTSTAT as Nextcloud's Calendar app and
-scheduling do (reference §6.8): the attendee's copy, then the organiser's event on the same instance (iTIP
-REPLY applied: PARTSTAT, SCHEDULE-STATUS 2.0, no RSVP), or an iMIP REPLY mail to an external organiser."""
+"""Answering an invitation in the sandbox's Calendar page writes PARTSTAT as Nextcloud's Calendar app and scheduling
+do (sabre/dav lib/CalDAV/Schedule/Plugin.php): the attendee's copy, then the organiser's event on the same instance
+(iTIP REPLY applied: PARTSTAT, SCHEDULE-STATUS 2.0, no RSVP), or an iMIP REPLY mail to an external organiser."""
 
 import pytest
 import requests

@@ -1,5 +1,5 @@
-"""Ticking a task in the sandbox's Tasks page changes the VTODO as Nextcloud's Tasks app does (reference
-§6.5), through CalDAV, so the calendar's sync token moves and the app's sync sees it."""
+"""Ticking a task in the sandbox's Tasks page changes the VTODO as Nextcloud's Tasks app does (quirk
+`tasks_app_completion`), through CalDAV, so the calendar's sync token moves and the app's sync sees it."""
 
 import html
 import re

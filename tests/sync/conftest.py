@@ -73,7 +73,8 @@ class Launched:
 
 
 def complete_task(calendars: CalendarClient, uri: str, uid: str, when: datetime) -> None:
-    """Tick a task off as the Tasks app does (reference §6.5): STATUS, PERCENT-COMPLETE and COMPLETED together."""
+    """Tick a task off as the Tasks app does (quirk `tasks_app_completion`): STATUS, PERCENT-COMPLETE and COMPLETED
+    together."""
     current = calendars.get(uri, uid)
     todo = Calendar.from_ical(current.data).walk("VTODO")[0]
     ics = render_todo(uid, str(todo["summary"]), str(todo.get("description", "")), due=todo.decoded("due"),

@@ -47,7 +47,8 @@ def test_accepted_and_declined_replies_on_a_meeting_reach_the_status(launched):
         meeting = network.meetings[0]
         uri, uid, title = network.calendar_uri, meeting.ical_uid, meeting.title
 
-    # Nextcloud applies a REPLY to the organizer's copy by changing the attendee's PARTSTAT (reference §6.8).
+    # Nextcloud applies a REPLY to the organizer's copy by changing the attendee's PARTSTAT
+    # (sabre/vobject lib/ITip/Broker.php, processMessageReply).
     owner = launched.owner_calendars("a")
     current = owner.get(uri, uid)
     calendar = Calendar.from_ical(current.data)

@@ -106,7 +106,7 @@ def test_a_task_list_the_engine_recreates_forgets_its_token_and_is_read_in_full(
 
 def test_a_task_list_replaced_behind_the_apps_back_is_read_in_full(launched_one):
     """Deleted and made again under the same URI by someone else: Nextcloud accepts the old numeric token
-    and answers with a lower one (reference §6.4); the sync reads the new list in full."""
+    and answers with a lower one (quirk `sync_token_number_unchecked`); the sync reads the new list in full."""
     app = launched_one.app
     launched_one.sync()
     school_uri, eva_uid = _task_of(launched_one, "eva@regenboog.example")
