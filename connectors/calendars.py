@@ -283,6 +283,16 @@ class CalendarClient:
         return CalendarInfo(uri, url, display_name, color or current_color,
                             tuple(c for c in COMPONENTS if c in existing), created=False)
 
+    def remove_calendar(self, uri: str) -> bool:
+        """Delete the calendar `uri` for good, past the calendar trash bin (quirk `calendar_trashbin`); one
+        DELETE. False when it was gone already."""
+        try:
+            self._send("DELETE", self.calendar_url(uri), headers={"X-NC-CalDAV-No-Trashbin": "1"})
+        except NotFound:
+            return False
+        log.info("Removed calendar %s of %s", uri, self.user_id)
+        return True
+
     # -- sharing -----------------------------------------------------------------------------------------
 
     def sharees(self, uri: str) -> list[CalendarSharee]:

@@ -181,6 +181,20 @@ NEXTCLOUD_QUIRKS: dict[str, Quirk] = {
         "ensure_calendar always sends the component set and treats a missing property as VEVENT,VTODO; an "
         "existing calendar lacking a wanted component is CalendarMismatch, never altered.",
         "server apps/dav/lib/CalDAV/CalDavBackend.php (createCalendar)"),
+    "mkcalendar_without_body": Quirk(
+        "A MKCALENDAR whose body never arrives (the client went away between its headers and its body; Apache "
+        "hands PHP the body as it comes) still makes the calendar: Sabre reads no properties, so it gets the "
+        "default component set VEVENT,VTODO and the URI as its name.",
+        "A resumed calendar step that finds its calendar accepting more than it asked, with no object and no "
+        "sharee in it, removes it for good and makes it again; one holding anything is kept as it is.",
+        "sabre/dav lib/CalDAV/Plugin.php (httpMkCalendar), server apps/dav/lib/CalDAV/CalDavBackend.php "
+        "(createCalendar)"),
+    "calendar_trashbin": Quirk(
+        "Deleting a calendar moves it to the calendar trash bin (restorable until the retention time ends), "
+        "unless the DELETE carries X-NC-CalDAV-No-Trashbin: 1, which deletes it at once.",
+        "remove_calendar sends the header: it only removes an empty calendar this installation just made "
+        "(quirk mkcalendar_without_body), whose URI must be free again at once.",
+        "server apps/dav/lib/CalDAV/Trashbin/Plugin.php"),
     "shared_calendar_uri": Quirk(
         "A calendar shared with a user shows in their calendar home as `<uri>_shared_by_<owner UID>`.",
         "Calendar URIs read from the server are used as they are (only a single path segment is required); "

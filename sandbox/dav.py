@@ -299,6 +299,8 @@ class CalendarDav:
                 outbox.schedule(self.org, user, old, None)
             return response
         if len(parts) == 2 and method == "DELETE":
+            # Deleted for good, as Nextcloud does with X-NC-CalDAV-No-Trashbin: 1 (quirk `calendar_trashbin`),
+            # the only calendar DELETE this installation sends; the sandbox keeps no calendar trash bin.
             with self._write_lock:
                 response = _no_content(call(self.radicale, environ))
                 if response.status < 300:
@@ -373,8 +375,8 @@ class CalendarDav:
 
     def _default_calendar_properties(self, environ, uri):
         """Without a component set Nextcloud stores VEVENT,VTODO; displayname defaults to the URI (quirk
-        `calendar_default_components`). Radicale would allow every component, so the body is completed before
-        it sees it."""
+        `calendar_default_components`), also when the body never arrived (quirk `mkcalendar_without_body`).
+        Radicale would allow every component, so the body is completed before it sees it."""
         body = read_body(environ)
         try:
             root = ET.fromstring(body) if body.strip() else None
@@ -882,9 +884,8 @@ class FilesDav:
 
     def _before_put(self, environ, path):
         """What Nextcloud checks before a PUT writes, in its order: the If-Match / If-None-Match
-        preconditions (sabre Server::checkPreconditions, 412), then the parent folder (sabre
-        Tree::getNodeForPath on it, 404 — WsgiDAV would say 409). A body cut short never gets here
-        (sandbox.server._WholeBody)."""
+        preconditions (sabre Server::checkPreconditions, 412), the parent folder (sabre
+        Tree::getNodeForPath on it, 404 — WsgiDAV would say 409), then the whole body (400)."""
         local = os.path.join(self.folder, *segments_of(path))
         refused = check_preconditions(environ, f'"{self.etags.get(path)}"' if os.path.isfile(local) else None)
         if refused is not None:
@@ -892,6 +893,24 @@ class FilesDav:
         if not os.path.isdir(os.path.dirname(local)):
             parent = path.rstrip("/").rsplit("/", 1)[0].split("/", 2)[-1]
             return not_found(f"File with name {parent} could not be located")
+        return self._buffer_upload(environ)
+
+    @staticmethod
+    def _buffer_upload(environ):
+        """Nextcloud uploads into a `.part` file and keeps it only when the whole body arrived; an upload cut
+        short is refused with 400 and leaves nothing (server apps/dav/lib/Connector/Sabre/File.php `put`).
+        WsgiDAV would keep the truncated file, so the body is read in full before WsgiDAV sees it."""
+        expected = int(environ.get("CONTENT_LENGTH") or 0)
+        try:
+            body = environ["wsgi.input"].read(expected) if expected else b""
+        except (ConnectionError, OSError):
+            body = b""
+        if len(body) != expected:
+            return dav_error(400, "Sabre\\DAV\\Exception\\BadRequest",
+                             f"Expected filesize of {expected} bytes but read (from Nextcloud client) and wrote "
+                             f"(to Nextcloud storage) {len(body)} bytes. Could be a network problem on the "
+                             "sending side or a problem writing to the storage on the server side.")
+        environ["wsgi.input"] = io.BytesIO(body)
         return None
 
     def _foreign(self, method, parts):

@@ -7,7 +7,6 @@ library emulates.
 """
 
 import base64
-import io
 import secrets
 import shutil
 import string
@@ -226,7 +225,7 @@ class Org:
                 return pages(environ, start_response)
             return faulted(environ, start_response)
 
-        return _LogMiddleware(self, _WholeBody(app))
+        return _LogMiddleware(self, app)
 
 
 class _AuthMiddleware:
@@ -276,43 +275,6 @@ class _AuthMiddleware:
             user = self.org.state.check_password(login, password)
             return user, user is None
         return None, False
-
-
-class _WholeBody:
-    """A request reaches Nextcloud only with its whole body: a client that goes away after its headers (killed
-    between the two writes its HTTP library makes) changes nothing.
-
-    That is what Nextcloud's own web server setup gives: nginx reads the whole body before PHP runs
-    (fastcgi_request_buffering, on by default and in Nextcloud's nginx example), and an upload cut short is
-    refused by Nextcloud itself (400 "Expected filesize…", apps/dav/lib/Connector/Sabre/File.php `put`), its
-    `.part` file removed. Without this, the DAV libraries would run on the part that arrived: WsgiDAV would
-    keep a truncated file, Radicale would make a calendar from an empty MKCALENDAR body (with Nextcloud's
-    default components). Apache with mod_php hands PHP a body as it arrives, so there a MKCALENDAR without its
-    body can still make such a calendar; the sandbox follows the nginx setup.
-    """
-
-    def __init__(self, app):
-        self.app = app
-
-    def __call__(self, environ, start_response):
-        expected = int(environ.get("CONTENT_LENGTH") or 0)
-        chunked = "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
-        if not expected and not chunked:
-            return self.app(environ, start_response)
-        try:
-            body = environ["wsgi.input"].read() if chunked else environ["wsgi.input"].read(expected)
-        except (ConnectionError, OSError, ValueError):
-            body = None
-        if body is None or (not chunked and len(body) != expected):
-            arrived = len(body or b"")
-            return respond(start_response, dav_error(
-                400, "Sabre\\DAV\\Exception\\BadRequest",
-                f"Expected filesize of {expected} bytes but read (from Nextcloud client) and wrote (to Nextcloud "
-                f"storage) {arrived} bytes. Could be a network problem on the sending side or a problem writing "
-                "to the storage on the server side."))
-        environ["wsgi.input"], environ["CONTENT_LENGTH"] = io.BytesIO(body), str(len(body))
-        environ.pop("HTTP_TRANSFER_ENCODING", None)
-        return self.app(environ, start_response)
 
 
 class _LogMiddleware:

@@ -409,8 +409,15 @@ class Calendar(StepKind):
 
     def execute(self, client, p, ctx, *, attempted=True, **_):
         first = p.claim and not attempted
-        info = client.calendars.ensure_calendar(p.uri, p.display_name, p.color, p.components,
-                                                verify_existing=not first)
+        calendars = client.calendars
+        info = calendars.ensure_calendar(p.uri, p.display_name, p.color, p.components, verify_existing=not first)
+        if not first and not info.created and set(info.components) > set(p.components):
+            # Quirk mkcalendar_without_body: a run cut short between the headers and the body of its
+            # MKCALENDAR left a calendar accepting everything. Still empty, it is made again as asked.
+            found = calendars.inventory(p.uri)
+            if found is not None and not found[0] and not found[1]:
+                calendars.remove_calendar(p.uri)
+                info = calendars.ensure_calendar(p.uri, p.display_name, p.color, p.components)
         ctx.forget(client, ("calendar", p.uri))
         if not info.created and first:
             raise Taken(Text("The calendar") if "VEVENT" in p.components else Text("The task list"), p.uri,

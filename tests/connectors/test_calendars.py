@@ -132,6 +132,18 @@ def test_ensure_calendar_fixes_a_changed_display_name_and_colour_with_one_proppa
     assert ("PROPPATCH", 207) not in dav_requests(org)
 
 
+def test_remove_calendar_deletes_it_past_the_trash_bin_and_frees_its_uri_at_once(org, client):
+    client.ensure_calendar("ln-taken", "Taken", components=("VTODO",))
+    sent = []
+    client.session.hooks["response"].append(lambda response, **_: sent.append(response.request))
+    org.clear_log()
+    assert client.remove_calendar("ln-taken")
+    assert dav_requests(org) == [("DELETE", 204)]
+    assert sent[-1].headers["X-NC-CalDAV-No-Trashbin"] == "1"
+    assert client.ensure_calendar("ln-taken", "Taken", components=("VTODO",)).created
+    assert client.remove_calendar("ln-taken") and not client.remove_calendar("ln-taken")
+
+
 def test_task_list_takes_todos_and_refuses_events(client):
     info = client.ensure_calendar("ln-taal-taken", "Taal – taken", "#0082C9", components=("VTODO",))
     assert info.components == ("VTODO",)

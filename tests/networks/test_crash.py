@@ -16,11 +16,13 @@ import threading
 import pytest
 
 from extension.extensions import db
+from extension.networks.models import LaunchStep
 from sandbox import Sandbox
-from sandbox.demo import add_demo_orgs
+from sandbox.demo import FUNCTIONAL_ACCOUNT, add_demo_orgs
 from tests.fixtures.app import TEST_KEY, make_test_app
 from tests.networks.conftest import build_world
-from tests.networks.snapshot import WRITE_METHODS, differences, snapshot
+from tests.sandbox.util import dav, ical, send_cut_short
+from tests.networks.snapshot import WRITE_METHODS, calendars, differences, snapshot
 
 # The first launch makes 52 writes: 7 MKCOL, 19 document PUTs, 7 share POSTs, the calendar, its share POST,
 # 6 meeting PUTs, and per organisation a task list, its share POST and its task PUTs. These kill points fall
@@ -46,11 +48,11 @@ def uninterrupted(tmp_path_factory):
             db.engine.dispose()
 
 
-def _launch_process(world, slug: str, tmp_path) -> subprocess.Popen:
+def _launch_process(world, slug: str, tmp_path, **settings) -> subprocess.Popen:
     env = {**os.environ, "DATABASE_URL": world.app.config["SQLALCHEMY_DATABASE_URI"], "LN_ENCRYPTION_KEYS": TEST_KEY,
            "LN_SECRET_KEY": "x", "LN_JOBS_SQLITE": str(tmp_path / "jobs.sqlite"),
            # The killed launch's lock lapses a second after its death, so the relaunch here is not refused.
-           "LN_NETWORK_LOCK_TTL": "1"}
+           "LN_NETWORK_LOCK_TTL": "1", **settings}
     script = os.path.join(os.path.dirname(sys.executable), "lerend-netwerk")
     return subprocess.Popen([script, "network", "launch", slug], env=env, cwd=tmp_path,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -87,3 +89,53 @@ def test_launch_killed_at_a_write_resumes_to_the_state_of_an_uninterrupted_launc
     assert result.ok, result.failed
     found = snapshot(world.sandbox)
     assert found == uninterrupted, differences(found, uninterrupted)
+
+
+def _task_list_made_without_its_body(world, slug: str, tmp_path) -> tuple[str, str]:
+    """A launch killed right after its write-ahead commit (every step journaled as started, no request out),
+    then the task list's MKCALENDAR of organisation b arriving without its body, as if the launch had died
+    between the two. Returns the calendar's key in `calendars()` and its DAV path."""
+    process = _launch_process(world, slug, tmp_path, LN_ENGINE_KILL_AFTER="1")
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == -signal.SIGKILL, stderr.decode(errors="replace")[-2000:]
+    with world.app.app_context():
+        uri = db.session.query(LaunchStep).filter_by(kind="tasklist").first().params["uri"]
+    path = f"/remote.php/dav/calendars/{FUNCTIONAL_ACCOUNT}/{uri}/"
+    send_cut_short(world.sandbox.org("b"), "MKCALENDAR", path, 400, b"", uid=FUNCTIONAL_ACCOUNT)
+    key = f"{FUNCTIONAL_ACCOUNT}/{uri}"
+    assert _components(world, key) == "VEVENT,VTODO"
+    return key, path
+
+
+def _components(world, key: str) -> str:
+    return calendars(world.sandbox.org("b"))[key]["props"]["C:supported-calendar-component-set"]
+
+
+def test_a_task_list_whose_mkcalendar_lost_its_body_is_made_again_when_the_launch_resumes(sqlite_world, uninterrupted,
+                                                                                         tmp_path):
+    """Quirk mkcalendar_without_body: the calendar was made anyway, accepting events and tasks. The resumed
+    launch makes it again as a task list (it holds nothing yet): the end state is an uninterrupted launch's."""
+    world = sqlite_world
+    slug = world.create()
+    _task_list_made_without_its_body(world, slug, tmp_path)
+    world.app.config["NETWORK_LOCK_WAIT"] = 5
+    result = world.launch(slug)
+    assert result.ok, result.failed
+    found = snapshot(world.sandbox)
+    assert found == uninterrupted, differences(found, uninterrupted)
+
+
+def test_a_task_list_made_without_its_body_that_holds_something_is_kept_as_it_is(sqlite_world, tmp_path):
+    """Whatever someone put in it is never removed with it: the resumed launch keeps the calendar."""
+    world = sqlite_world
+    slug = world.create()
+    key, path = _task_list_made_without_its_body(world, slug, tmp_path)
+    note = ical(kind="VEVENT", uid="eigen-afspraak")
+    assert dav(world.sandbox.org("b"), "PUT", path + "eigen-afspraak.ics", uid=FUNCTIONAL_ACCOUNT, body=note,
+               headers={"Content-Type": "text/calendar; charset=utf-8"}).status_code == 201
+
+    world.app.config["NETWORK_LOCK_WAIT"] = 5
+    result = world.launch(slug)
+    assert result.ok, result.failed
+    assert _components(world, key) == "VEVENT,VTODO"
+    assert "eigen-afspraak.ics" in calendars(world.sandbox.org("b"))[key]["objects"]
