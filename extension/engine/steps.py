@@ -411,7 +411,7 @@ class Calendar(StepKind):
         first = p.claim and not attempted
         calendars = client.calendars
         info = calendars.ensure_calendar(p.uri, p.display_name, p.color, p.components, verify_existing=not first)
-        if not first and not info.created and set(info.components) > set(p.components):
+        if attempted and not info.created and set(info.components) > set(p.components):
             # Quirk mkcalendar_without_body: a run cut short between the headers and the body of its
             # MKCALENDAR left a calendar accepting everything. Still empty, it is made again as asked.
             found = calendars.inventory(p.uri)
