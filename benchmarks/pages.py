@@ -29,7 +29,7 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Callable, Iterator
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 import requests
 

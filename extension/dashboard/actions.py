@@ -57,8 +57,9 @@ def start(network: Network, action: str, account_id: int | None, **params: Any) 
 
 def _network_of(run_id: int) -> list[str]:
     """The network an action job runs its plan on (the queue's reaper leaves that network to the job)."""
-    run = db.session.get(ActionRun, run_id)
-    return [run.network.slug] if run is not None else []
+    run = db.session.get(EngineRun, run_id)
+    network = db.session.get(Network, run.network_id) if run is not None else None
+    return [network.slug] if network is not None else []
 
 
 def run_action(run_id: int) -> None:

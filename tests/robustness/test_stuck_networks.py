@@ -14,6 +14,7 @@ import threading
 
 import pytest
 
+from extension.dashboard import actions
 from extension.extensions import db
 from extension.jobs import job_queue
 from extension.jobs.models import Job
@@ -21,7 +22,7 @@ from extension.networks.models import EngineRun, LaunchStep, Network
 from extension.sync.jobs import INTERRUPTED
 from tests.fixtures.app import TEST_KEY, running_app
 from tests.fixtures.locks import network_held_elsewhere
-from tests.networks.conftest import build_world
+from tests.networks.conftest import build_world, network_yaml
 from tests.networks.snapshot import WRITE_METHODS, differences, snapshot
 from tests.networks.test_crash import uninterrupted  # noqa: F401  (the module-scoped fixture)
 from tests.robustness.conftest import FAST, queue_name, scalar, wait_for
@@ -117,6 +118,23 @@ def test_the_reaper_leaves_a_network_to_the_job_that_will_run_it(sqlite_world):
     _reap(world.app)
 
     assert _jobs(world.app) == [("launch_network", [slug], "queued")]
+
+
+def test_a_web_action_queued_on_another_network_does_not_stop_the_reaper(sqlite_world, tmp_path):
+    world = sqlite_world
+    slug = world.create()
+    other_file = tmp_path / "tweede.yml"
+    other_file.write_text(network_yaml("Tweede netwerk"), encoding="utf-8")
+    other = world.create(other_file)
+    _cut_short(world, slug)
+    queue = world.app.extensions["ln_jobs"]
+    queue.huey.immediate = False  # the kartrekker's action on the other network waits for a worker
+    with world.app.app_context():
+        run_id = actions.start(db.session.query(Network).filter_by(slug=other).one(), "resume", account_id=None).id
+
+    _reap(world.app)
+
+    assert _jobs(world.app) == [(actions.JOB, [run_id], "queued"), ("resume_network", [slug], "queued")]
 
 
 def test_a_finished_launch_with_failed_steps_is_not_resumed_by_the_reaper(sqlite_world):
