@@ -78,6 +78,12 @@ def run_action(run_id: int) -> None:
     except engine.Busy as exc:
         db.session.rollback()
         _finish(run_id, RunState.FAILED, str(exc))
+    except Exception as exc:
+        # Taking the lock (or its database) failed: the run ends as failed rather than stay queued for ever,
+        # which would keep the network page waiting and without actions.
+        log.exception("action %s on %s could not start", action, slug)
+        db.session.rollback()
+        _finish(run_id, RunState.FAILED, _unexpected(exc))
 
 
 def _run_locked(app, run: EngineRun, slug: str, action: str) -> None:
@@ -97,12 +103,15 @@ def _run_locked(app, run: EngineRun, slug: str, action: str) -> None:
     except Exception as exc:  # the run must end with a message, whatever went wrong
         log.exception("action %s on %s failed", action, slug)
         db.session.rollback()
-        _finish(run_id, RunState.FAILED, Text(
-            "Something unexpected went wrong (%(error)s). Try again; if it keeps going wrong, ask your administrator "
-            "to look at the logs.", error=exc.__class__.__name__))
+        _finish(run_id, RunState.FAILED, _unexpected(exc))
         return
     # No message: the engine ran, but some journaled step failed; the progress page names it from the journal.
     _finish(run_id, RunState.FAILED if message is None else RunState.DONE, message)
+
+
+def _unexpected(exc: Exception) -> Text:
+    return Text("Something unexpected went wrong (%(error)s). Try again; if it keeps going wrong, ask your "
+                "administrator to look at the logs.", error=exc.__class__.__name__)
 
 
 def _finish(run_id: int, status: str, message: Text | str | None) -> None:

@@ -177,3 +177,19 @@ def test_a_run_whose_process_was_killed_shows_as_interrupted_with_try_again_that
     assert "Onderbroken" in page and f"/runs/{run_id}/retry" in page and "/actions/advance" in page
     again = anna.post(f"/networks/{SLUG}/runs/{run_id}/retry").headers["Location"]
     assert anna.get(again + ".json").get_json()["status"] == "done"
+
+
+def test_an_action_whose_lock_cannot_be_taken_ends_as_failed_instead_of_waiting_for_ever(anna, launched, monkeypatch):
+    """The network page waits for a queued run and offers no action meanwhile: a run that cannot even start
+    must end, saying to try again."""
+    from extension.dashboard import actions
+
+    def broken(app, slug):
+        raise RuntimeError("the locks table is unreachable")
+
+    monkeypatch.setattr(actions, "locked", broken)
+    run_url = anna.post(f"/networks/{SLUG}/actions/advance").headers["Location"]
+    progress = anna.get(run_url + ".json").get_json()
+    assert (progress["status"], progress["finished"]) == ("failed", True)
+    assert "Probeer het opnieuw" in anna.get(run_url).get_data(as_text=True)
+    assert "/actions/advance" in anna.get(f"/networks/{SLUG}").get_data(as_text=True)
