@@ -104,11 +104,13 @@ def _launch(app, slug, *, progress, client_for, only=None):
 
 def _resume(app, slug, *, progress, client_for):
     network = get_network(slug)
-    last = db.session.scalars(select(EngineRun).where(EngineRun.network_id == network.id)
-                              .order_by(EngineRun.id.desc()).limit(1)).first()
     if network.status in ENDED:
-        return _end(app, slug, move_folder=bool(last and last.kind == "end-move-folder"), progress=progress,
-                    client_for=client_for)
+        # The ending to finish is the last one asked for, not the latest run: a resume queued to finish it (the
+        # web's Opnieuw proberen) is a run of its own.
+        ending = db.session.scalar(select(EngineRun.kind).where(
+            EngineRun.network_id == network.id, EngineRun.kind.in_(("end", "end-move-folder")))
+            .order_by(EngineRun.id.desc()).limit(1))
+        return _end(app, slug, move_folder=ending == "end-move-folder", progress=progress, client_for=client_for)
     kind = "launch" if network.status != NetworkStatus.ACTIVE else "resume"
     return desired(app, network, kind, verify=kind == "launch", progress=progress, client_for=client_for)
 

@@ -14,11 +14,13 @@ import threading
 
 import pytest
 
+from extension import engine
 from extension.dashboard import actions
 from extension.extensions import db
 from extension.jobs import job_queue
 from extension.jobs.models import Job
 from extension.networks.models import EngineRun, LaunchStep, Network
+from extension.networks.naming import ARCHIVE_FOLDER
 from extension.sync.jobs import INTERRUPTED
 from tests.fixtures.app import TEST_KEY, running_app
 from tests.fixtures.locks import network_held_elsewhere
@@ -135,6 +137,25 @@ def test_a_web_action_queued_on_another_network_does_not_stop_the_reaper(sqlite_
     _reap(world.app)
 
     assert _jobs(world.app) == [(actions.JOB, [run_id], "queued"), ("resume_network", [slug], "queued")]
+
+
+def test_a_resume_queued_to_finish_an_interrupted_end_moves_the_folder_as_that_end_asked(sqlite_world):
+    """`network end --move-folder` killed right after archiving; "Opnieuw proberen" then queues a resume, a run
+    of its own: the resume still finishes the ending that was asked for, folder move included."""
+    world = sqlite_world
+    slug = world.create()
+    assert world.launch(slug).ok
+    with world.app.app_context():
+        network = db.session.query(Network).one()
+        network.status = "archived"
+        db.session.add(EngineRun(network_id=network.id, kind="end-move-folder", status="failed", total=4, done=0,
+                                 failed=0, failed_error=INTERRUPTED))
+        db.session.add(EngineRun(network_id=network.id, kind="resume", status="queued", total=0, done=0, failed=0,
+                                 params={}))
+        db.session.commit()
+        result = engine.run(world.app, "resume", slug)
+        assert result.ok, result.failed
+        assert db.session.query(Network).one().folder_name.startswith(f"{ARCHIVE_FOLDER}/")
 
 
 def test_a_finished_launch_with_failed_steps_is_not_resumed_by_the_reaper(sqlite_world):
