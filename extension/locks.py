@@ -134,6 +134,12 @@ def hold(name: str, *, ttl: float = DEFAULT_TTL, wait: float = 0.0) -> Iterator[
     held[name] = lease
     try:
         yield lease
+    except BaseException:
+        # What the failed block wrote and did not commit must not outlive the lock; on SQLite it would also
+        # keep the database's write lock, and the lease below could not be given back (30 s, then an error
+        # that hides the block's own).
+        db.session.rollback()
+        raise
     finally:
         del held[name]
         lease._stop.set()

@@ -20,11 +20,13 @@ from extension.extensions import db
 from extension.jobs import job_queue
 from extension.jobs.models import Job
 from extension.networks.models import EngineRun, LaunchStep, Network
+from extension.locks import holder
 from extension.networks.naming import ARCHIVE_FOLDER
+from extension.organisations.models import Organisation
 from extension.sync.jobs import INTERRUPTED
 from tests.fixtures.app import TEST_KEY, running_app
 from tests.fixtures.locks import network_held_elsewhere
-from tests.networks.conftest import build_world, network_yaml
+from tests.networks.conftest import HOST, build_world, network_yaml
 from tests.networks.snapshot import WRITE_METHODS, differences, snapshot
 from tests.networks.test_crash import uninterrupted  # noqa: F401  (the module-scoped fixture)
 from tests.robustness.conftest import FAST, queue_name, scalar, wait_for
@@ -156,6 +158,21 @@ def test_a_resume_queued_to_finish_an_interrupted_end_moves_the_folder_as_that_e
         result = engine.run(world.app, "resume", slug)
         assert result.ok, result.failed
         assert db.session.query(Network).one().folder_name.startswith(f"{ARCHIVE_FOLDER}/")
+
+
+def test_a_launch_refused_inside_the_lock_says_why_at_once_and_leaves_the_network_as_it_was(sqlite_world):
+    """The refusal (no working connection at the host) comes after the launch marked the network "launching"
+    in its session: the lock gives the write back, so the lease is freed at once and the refusal is what the
+    caller sees (on SQLite the pending write used to block the lease's release for 30 s, then hide it)."""
+    world = sqlite_world
+    slug = world.create()
+    with world.app.app_context():
+        db.session.query(Organisation).filter_by(slug=HOST).one().connection_account_id = None
+        db.session.commit()
+        with pytest.raises(engine.LaunchError):
+            engine.run(world.app, "launch", slug)
+        assert holder(f"network:{slug}") is None
+        assert db.session.query(Network).one().status == "draft"
 
 
 def test_a_finished_launch_with_failed_steps_is_not_resumed_by_the_reaper(sqlite_world):
