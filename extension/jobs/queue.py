@@ -255,8 +255,24 @@ class JobQueue:
 
         now = utcnow()
         sent: list[int] = []
-        for job_id in db.session.scalars(select(Job.id).where(Job.state == RUNNING)).all():
-            if holder(f"job:{job_id}") is None and db.session.execute(
+        for job_id, name in db.session.execute(select(Job.id, Job.name).where(
+                Job.state.in_((QUEUED, RUNNING)), Job.name.notin_(list(self._jobs)))).all():
+            # A job this version does not know (renamed or dropped): no worker will ever run it.
+            self._finish(job_id, FAILED, f"unknown job {name!r}")
+            log.warning("job %d (%s) is unknown to this version; marked failed", job_id, name)
+        for job_id, attempts, limit in db.session.execute(
+                select(Job.id, Job.attempts, Job.max_attempts).where(Job.state == RUNNING)).all():
+            if holder(f"job:{job_id}") is not None:
+                continue
+            if attempts > limit:
+                # Its worker died on every attempt and once more: the job itself takes workers down.
+                if db.session.execute(update(Job).where(Job.id == job_id, Job.state == RUNNING).values(
+                        state=FAILED, finished_at=now, worker=None,
+                        last_error=f"the worker running it stopped {attempts} times")).rowcount:
+                    db.session.commit()
+                    log.error("job %d stopped its worker %d times; marked failed", job_id, attempts)
+                continue
+            if db.session.execute(
                     update(Job).where(Job.id == job_id, Job.state == RUNNING)
                     .values(state=QUEUED, worker=None, enqueued_at=now, run_after=now)).rowcount:
                 db.session.commit()

@@ -154,6 +154,41 @@ def test_the_reaper_queues_again_a_running_job_whose_worker_is_gone(app):
     assert _job(app, job.id)["state"] == "done"
 
 
+def test_a_job_whose_worker_died_on_every_attempt_and_once_more_is_failed_not_run_again(app):
+    """A job that takes its worker down (out of memory, killed) would otherwise crash every worker for ever."""
+    from extension.extensions import db
+    from extension.jobs.models import Job
+
+    SEEN.clear()
+    queue = app.extensions["ln_jobs"]
+    queue.register("remember", remember)
+    with app.app_context():
+        dying = Job(name="remember", args=["giftig"], key='remember:["giftig"]', state="running", attempts=2,
+                    max_attempts=1, retry_delay=0, run_after=utcnow(), created_at=utcnow(), worker="elders:1")
+        db.session.add(dying)
+        db.session.commit()
+        job_id = dying.id
+        assert queue.reap() == []
+    assert SEEN == []
+    assert _job(app, job_id)["state"] == "failed"
+    assert "stopped 2 times" in _job(app, job_id)["error"]
+
+
+def test_a_job_this_version_does_not_know_is_failed_by_the_reaper_not_kept_queued(app):
+    from extension.extensions import db
+    from extension.jobs.models import Job
+
+    with app.app_context():
+        old = Job(name="network_action", args=[7], key="network_action:[7]", state="queued", attempts=0,
+                  max_attempts=1, retry_delay=0, run_after=utcnow(), created_at=utcnow())
+        db.session.add(old)
+        db.session.commit()
+        job_id = old.id
+        assert app.extensions["ln_jobs"].reap() == []
+    assert _job(app, job_id)["state"] == "failed"
+    assert _job(app, job_id)["error"] == "unknown job 'network_action'"
+
+
 def test_a_queued_job_whose_message_was_lost_is_sent_again(tmp_path):
     app = make_test_app(f"sqlite:///{tmp_path / 'db.sqlite'}", tmp_path, JOBS_IMMEDIATE=False,
                         JOBS_REQUEUE_SECONDS=0.01)
