@@ -8,7 +8,8 @@ Public API (names here are stable; see schema.py for the file formats):
 - `render_document(template, source, context) -> str` with a `DocumentContext`;
   `context_names(kind) -> frozenset[str]`; `sample_context(template) -> DocumentContext`.
 - `parse_network_file(path) -> NetworkSpec`, `check_network_references(network, *, organisations, templates)`,
-  `load_network_file(path, *, organisations, templates) -> NetworkSpec`.
+  `load_network_file(path, *, organisations, templates) -> NetworkSpec`,
+  `reference_problems(data, source, organisations, templates) -> list[Problem]` (on raw data too).
 - Errors: `TemplateError`, `NetworkFileError` (both `SourceError`, with `.problems: list[Problem]`),
   `UnknownTemplate` (a `KeyError`).
 """
@@ -32,6 +33,7 @@ from extension.network_templates.network_file import (
     check_network_references,
     load_network_file,
     parse_network_file,
+    reference_problems,
 )
 from extension.network_templates.render import (
     DocumentContext,
@@ -70,6 +72,6 @@ __all__ = [
     "NetworkSpec", "OrganisationInfo", "PersonInfo", "PhaseInfo", "PhaseSpec", "Problem", "SeededDocument",
     "SourceError", "TaskSpec", "Template", "TemplateError", "UnknownTemplate", "WorkingMethod",
     "check_network_references", "context_names", "get_template", "list_templates", "load_network_file",
-    "load_template", "parse_network_file", "render_document", "sample_context", "scan_templates",
-    "templates_dir",
+    "load_template", "parse_network_file", "reference_problems", "render_document", "sample_context",
+    "scan_templates", "templates_dir",
 ]

@@ -45,6 +45,8 @@ _MESSAGES = {
     "int_from_float": "must be a whole number",
     "float_type": "must be a number",
     "float_parsing": "must be a number",
+    "finite_number": "must be a number",
+    "int_parsing_size": "is too large a number",
     "greater_than_equal": "must be at least %(ge)s",
     "less_than_equal": "must be at most %(le)s",
     "too_short": "must contain at least %(min_length)s item(s)",
@@ -62,7 +64,9 @@ _MESSAGES = {
 }
 
 
-def _message(error: dict[str, Any]) -> str | Text:
+def _message(error: dict[str, Any]) -> Text:
+    """Our message for one of pydantic's errors; one we have no words for is named by its field, never in
+    pydantic's own English."""
     kind = error["type"]
     given = (error.get("ctx") or {}).get("_text")
     if isinstance(given, Text):
@@ -71,7 +75,7 @@ def _message(error: dict[str, Any]) -> str | Text:
         return Text("'%(input)s' is not a valid e-mail address", input=error["input"])
     template = _MESSAGES.get(kind)
     if template is None:
-        return error["msg"]
+        return _not_valid(error)
     ctx = {key: _number(value) for key, value in (error.get("ctx") or {}).items()}
     if kind == "literal_error":
         ctx["expected"] = _choices(str(ctx.get("expected", "")))
@@ -80,8 +84,13 @@ def _message(error: dict[str, Any]) -> str | Text:
     try:
         template % ctx
     except (KeyError, TypeError, ValueError):
-        return error["msg"]
+        return _not_valid(error)
     return Text(template, **ctx)
+
+
+def _not_valid(error: dict[str, Any]) -> Text:
+    names = [part for part in error.get("loc", ()) if isinstance(part, str)]
+    return Text("the value of %(field)s is not valid", field=names[-1] if names else "?")
 
 
 def _choices(expected: str) -> str | Text:

@@ -54,7 +54,7 @@ def check_network_references(network: NetworkSpec, *, organisations: Iterable[st
                              templates: Iterable[str]) -> None:
     """Check the file's organisation slugs and template id against those the app knows."""
     source = network._source or SourceMap("<network>")
-    problems = _reference_problems(network.model_dump(), source, set(organisations), set(templates))
+    problems = reference_problems(network.model_dump(), source, set(organisations), set(templates))
     if problems:
         raise NetworkFileError(problems)
 
@@ -62,7 +62,7 @@ def check_network_references(network: NetworkSpec, *, organisations: Iterable[st
 def load_network_file(path: str | Path, *, organisations: Iterable[str], templates: Iterable[str]) -> NetworkSpec:
     """Parse a network file and check it against the known organisations and templates, reporting all at once."""
     document = _read(Path(path))
-    problems = _reference_problems(document.data, document.source, set(organisations), set(templates))
+    problems = reference_problems(document.data, document.source, set(organisations), set(templates))
     try:
         network = NetworkSpec.model_validate(document.data)
     except ValidationError as exc:
@@ -73,7 +73,7 @@ def load_network_file(path: str | Path, *, organisations: Iterable[str], templat
     return network
 
 
-def _reference_problems(data: Any, source: SourceMap, organisations: set[str], templates: set[str]) -> list[Problem]:
+def reference_problems(data: Any, source: SourceMap, organisations: set[str], templates: set[str]) -> list[Problem]:
     """Unknown organisation slugs and template id; works on raw YAML data too, so that a file with other
     problems still gets these reported in the same round."""
     if not isinstance(data, dict):

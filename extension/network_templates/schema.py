@@ -68,6 +68,8 @@ ROLES = ("kartrekker", "deelnemer", "manager", "begeleider")
 AUDIENCES = ("deelnemer", "kartrekker", "manager")
 MAX_PHASE_WEEKS = 104
 MAX_DUE_DAYS = MAX_PHASE_WEEKS * 7
+# A network starts at most this many years ahead: a typo such as 9999 would plan meetings past the calendar's end.
+MAX_START_YEARS_AHEAD = 5
 MAX_MEETING_WEEK = 5 * 52
 README_TARGET = "Readme.md"
 
@@ -359,6 +361,20 @@ class Template(_Spec):
 # --- network files --------------------------------------------------------------------------------------
 
 
+def latest_start(today: date) -> date:
+    """The last start date allowed on `today` (MAX_START_YEARS_AHEAD years on; 29 February → 28 February)."""
+    year = today.year + MAX_START_YEARS_AHEAD
+    return today.replace(year=year, day=min(today.day, 28)) if today.month == 2 else today.replace(year=year)
+
+
+def _not_too_far_ahead(value: date) -> date:
+    limit = latest_start(date.today())
+    if value > limit:
+        raise _error("too_far_ahead", "%(date)s is more than %(years)s years ahead; choose a date up to %(limit)s",
+                     date=value.isoformat(), years=MAX_START_YEARS_AHEAD, limit=limit.isoformat())
+    return value
+
+
 class ManagerContact(_Spec):
     """A commitment's manager: a member's e-mail alone, or name and e-mail of someone outside the network."""
 
@@ -404,7 +420,7 @@ class NetworkSpec(_Spec):
     ambition: Text
     template: Key
     host: Slug
-    start: date
+    start: Annotated[date, AfterValidator(_not_too_far_ahead)]
     place: Annotated[str, StringConstraints(max_length=200), AfterValidator(_one_line)] = ""
     kartrekker: EmailStr
     members: list[MemberSpec] = Field(min_length=1)

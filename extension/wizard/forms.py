@@ -1,10 +1,15 @@
 """Posted wizard steps into the draft's network-file fields (the checking is the network file's own)."""
 from __future__ import annotations
 
+import math
+import re
 from typing import Any
 from urllib.parse import urlsplit
 
 from extension.wizard.service import MEMBER_FIELDS
+
+
+_MEMBER_FIELD = re.compile(r"^members-(\d{1,6})-")
 
 
 def _text(form, name: str) -> str:
@@ -18,6 +23,9 @@ def _number(value: str) -> Any:
     try:
         number = float(value.replace(",", "."))
     except ValueError:
+        return value
+    if not math.isfinite(number):
+        # "inf", "nan", "1e400": text, so that the check names it (and the draft stays valid JSON).
         return value
     return int(number) if number.is_integer() else number
 
@@ -60,8 +68,8 @@ def enter_action(data: dict[str, Any], form) -> str:
 def _apply_members(data: dict[str, Any], form) -> None:
     data["host"] = _text(form, "host") or data.get("host")
     members = []
-    count = int(_number(_text(form, "member_count")) or 0)
-    for n in range(count):
+    # The rows actually posted, not the hidden `member_count`: a number typed there cannot cost a loop.
+    for n in sorted({int(m.group(1)) for key in form if (m := _MEMBER_FIELD.match(key))}):
         if form.get(f"members-{n}-remove"):
             continue
         row = {field: _text(form, f"members-{n}-{field}") for field in MEMBER_FIELDS}
@@ -71,11 +79,11 @@ def _apply_members(data: dict[str, Any], form) -> None:
     go = form.get("go", "")
     if go.startswith("pick-"):
         found = (data.get("_search") or {}).get("results") or []
-        index = int(go.split("-", 1)[1]) if go.split("-", 1)[1].isdigit() else -1
+        index = int(go[5:]) if re.fullmatch(r"[0-9]{1,3}", go[5:]) else -1
         if 0 <= index < len(found):
             hit = found[index]
-            members.append({"name": hit["name"], "email": hit.get("email") or "",
-                            "organisation": data["_search"]["organisation"], "user": hit["user"],
+            members.append({"name": hit.get("name") or "", "email": hit.get("email") or "",
+                            "organisation": data["_search"].get("organisation") or "", "user": hit.get("user") or "",
                             "role": "deelnemer"})
     cloud_id = _text(form, "cloud_id")
     if cloud_id:

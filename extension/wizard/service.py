@@ -18,9 +18,11 @@ from sqlalchemy import select
 
 from extension.advice.service import advise
 from extension.dashboard.models import WizardDraft
+from extension.dashboard.service import today_local
 from extension.extensions import db
-from extension.network_templates import (NetworkSpec, Problem, SourceError, UnknownTemplate, check_network_references,
-                                         get_template, list_templates, templates_dir)
+from extension.network_templates import (NetworkFileError, NetworkSpec, Problem, UnknownTemplate,
+                                         check_network_references, get_template, list_templates, reference_problems,
+                                         templates_dir)
 from extension.network_templates.errors import problems_from_validation
 from extension import engine
 from extension.networks import schedule
@@ -29,7 +31,7 @@ from extension.engine import LaunchError
 from extension.i18n import Text
 from extension.networks.service import create_network, meeting_slots, mix_warnings
 from extension.organisations.models import Organisation
-from extension.yaml_source import SourceMap
+from extension.yaml_source import MAX_YAML_BYTES, SourceMap, parse_yaml
 
 # The steps' titles, translated when shown (Dutch by default).
 STEPS = (Text("Form"), Text("Template"), Text("Network"), Text("Members"), Text("Commitments"), Text("Review"))
@@ -50,35 +52,118 @@ def new_draft(account) -> WizardDraft:
     return draft
 
 
-def draft_from_yaml(account, text: str | bytes) -> tuple[WizardDraft | None, str | None]:
-    """A draft prefilled from an uploaded network file; (None, Dutch reason) when it is not a YAML mapping."""
+def draft_from_yaml(account, text: str | bytes, filename: str = "") -> tuple[WizardDraft | None, str | None]:
+    """A draft prefilled from an uploaded network file; (None, reason) when it cannot be read as one.
+
+    Read as the command line reads a network file (extension.yaml_source: size, depth and alias budgets,
+    `15:30` kept as text, an impossible date left for the field's own message); the wizard's own keys
+    (`_…`) are dropped, and fields of the wrong shape refused, so that every step can show the draft."""
+    display = filename or "network.yml"
+    if isinstance(text, bytes):
+        if len(text) > MAX_YAML_BYTES:
+            return None, _unusable([Problem(display, None, "", Text("is too large; at most %(limit)s is allowed",
+                                                                    limit=f"{MAX_YAML_BYTES // 1024} kB"))])
+        try:
+            text = text.decode("utf-8").removeprefix("\ufeff")
+        except UnicodeDecodeError as exc:
+            line = text[: exc.start].count(b"\n") + 1
+            return None, _unusable([Problem(display, line, "", Text(
+                "is not UTF-8 (byte 0x%(byte)s); save the file as UTF-8", byte=f"{text[exc.start]:02x}"))])
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        if mark:
-            return None, str(Text("The file is not valid YAML (line %(line)s).", line=mark.line + 1))
-        return None, str(Text("The file is not valid YAML."))
-    if not isinstance(data, dict):
+        document = parse_yaml(text, display, NetworkFileError)
+    except NetworkFileError as exc:
+        return None, _unusable(exc.problems)
+    if not isinstance(document.data, dict):
         return None, str(Text("The file does not describe a network (expected: fields such as name, topic, "
                               "members)."))
-    draft = WizardDraft(account_id=account.id, step=3, data=_plain(data))
+    data = {k: v for k, v in document.data.items() if not str(k).startswith("_")}
+    data, wrong = clean(data)
+    if wrong:
+        return None, _unusable([Problem(display, document.source.line_of(_loc(path)), path, message)
+                                for path, message in wrong])
+    draft = WizardDraft(account_id=account.id, step=3, data=data)
     db.session.add(draft)
     db.session.commit()
     return draft, None
 
 
-def _plain(value: Any) -> Any:
-    """YAML values as JSON can store them: dates and times as text."""
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    if isinstance(value, date):
-        return value.isoformat()
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return value
+def _unusable(found: list[Problem]) -> str:
+    # The first few are enough to start fixing (the message travels in the session cookie).
+    shown = "; ".join(str(p) for p in found[:5]) + ("; …" if len(found) > 5 else "")
+    return str(Text("The network file cannot be used: %(problems)s", problems=shown))
+
+
+def _loc(path: str) -> tuple:
+    """`members[2].email` → ('members', 2, 'email'), to find its line."""
+    loc: list = []
+    for part in path.replace("]", "").replace("[", ".").split("."):
+        loc.append(int(part) if part.isdigit() else part)
+    return tuple(loc)
+
+
+_SCALAR = (str, int, float, bool, type(None))
+_TEXT_FIELDS = ("name", "topic", "question", "ambition", "template", "host", "start", "place", "region", "kartrekker")
+
+
+def clean(data: dict[str, Any]) -> tuple[dict[str, Any], list[tuple[str, Text]]]:
+    """The draft's data with every field in the shape the wizard's pages read, and what was wrong (field path,
+    message): a value of the wrong shape is left out. Text fields written as a number become text."""
+    data = dict(data)
+    wrong: list[tuple[str, Text]] = []
+
+    def bad(path: str, message: str) -> None:
+        wrong.append((path, Text(message)))
+
+    for key in _TEXT_FIELDS:
+        value = data.get(key)
+        if not isinstance(value, _SCALAR):
+            bad(key, "must be text")
+            data.pop(key)
+        elif value is not None and not isinstance(value, str):
+            data[key] = str(value)
+    rhythm = data.get("rhythm")
+    if rhythm is not None:
+        if not isinstance(rhythm, dict):
+            bad("rhythm", "must contain fields (name: value)")
+            data.pop("rhythm")
+        else:
+            for key, value in list(rhythm.items()):
+                if not isinstance(value, _SCALAR):
+                    bad(f"rhythm.{key}", "must be text")
+            data["rhythm"] = {k: v for k, v in rhythm.items() if isinstance(v, _SCALAR)}
+    for key, allowed in (("members", ()), ("commitments", ("manager",))):
+        items = data.get(key)
+        if items is None:
+            continue
+        if not isinstance(items, list):
+            bad(key, "must be a list")
+            data.pop(key)
+            continue
+        kept = []
+        for i, item in enumerate(items):
+            if not isinstance(item, dict):
+                bad(f"{key}[{i}]", "must contain fields (name: value)")
+                continue
+            row = {}
+            for name, value in item.items():
+                if name in allowed and isinstance(value, dict) and all(isinstance(v, _SCALAR) for v in value.values()):
+                    row[name] = {k: v if v is None or isinstance(v, str) else str(v) for k, v in value.items()}
+                elif not isinstance(value, _SCALAR):
+                    bad(f"{key}[{i}].{name}", "must be text")
+                elif name in ("hours_per_month",) or value is None or isinstance(value, str):
+                    row[name] = value
+                else:
+                    row[name] = str(value)
+            kept.append(row)
+        data[key] = kept
+    # The wizard's own keys, as it writes them (a draft stored before these checks may hold anything).
+    if not isinstance(data.get("_form", {}), dict):
+        data.pop("_form")
+    search = data.get("_search")
+    if search is not None and not (isinstance(search, dict) and isinstance(search.get("results", []), list)
+                                   and all(isinstance(hit, dict) for hit in search.get("results", []))):
+        data.pop("_search")
+    return data, wrong
 
 
 def network_file(draft: WizardDraft) -> dict[str, Any]:
@@ -102,33 +187,98 @@ def known(app: Flask) -> tuple[list[str], list[str]]:
 
 
 def problems(app: Flask, draft: WizardDraft) -> list[Problem]:
-    """Every problem of the draft as a network file: the file's rules, then its references to the app."""
+    """Every problem of the draft as a network file: the file's rules, its references to the app (always, also
+    while other fields are wrong), and the wizard's own: no start in the past."""
     data = network_file(draft)
     organisations, templates = known(app)
+    source = SourceMap("wizard")
+    found = reference_problems(data, source, set(organisations), set(templates))
     try:
-        spec = NetworkSpec.model_validate(data)
+        NetworkSpec.model_validate(data)
     except ValidationError as exc:
-        found = problems_from_validation(exc, SourceMap("wizard"))
-        spec = None
-    else:
-        found = []
-    if spec is not None:
-        try:
-            check_network_references(spec, organisations=organisations, templates=templates)
-        except SourceError as exc:
-            found += exc.problems
+        found += problems_from_validation(exc, source)
+    if not any(p.field == "start" for p in found):
+        found += _start_problems(data.get("start"), source)
     return found
 
 
+def _start_problems(start: Any, source: SourceMap) -> list[Problem]:
+    """A new network starts today or later (in the app's time zone); its invitations would lie in the past."""
+    try:
+        day = date.fromisoformat(str(start))
+    except ValueError:
+        return []
+    today = today_local()
+    if day < today:
+        return [Problem(source.file, None, "start", Text(
+            "%(date)s is in the past; choose today (%(today)s) or a later date",
+            date=day.isoformat(), today=today.isoformat()))]
+    return []
+
+
 def errors_for_step(app: Flask, draft: WizardDraft, step: int) -> dict[str, str]:
-    """The problems of the fields a step asks for, by form field name (`members-0-email`)."""
+    """The problems of the fields a step asks for, by form field name (`members-0-email`); the review lists
+    them all with `listed_problems`."""
     wanted = STEP_FIELDS.get(step, ())
     errors: dict[str, str] = {}
     for problem in problems(app, draft):
         top = problem.field.split("[", 1)[0].split(".", 1)[0]
-        if step == 6 or top in wanted:
+        if top in wanted:
             errors.setdefault(form_name(problem.field), problem.message)
     return errors
+
+
+# The wizard's labels of the network file's fields (the same msgids as on the steps' pages).
+FIELD_LABELS = {
+    "name": Text("Name of the network"), "topic": Text("Topic"), "question": Text("Shared question"),
+    "ambition": Text("Ambition"), "start": Text("Start date"), "place": Text("Place of the meetings"),
+    "region": Text("School-holiday region"), "rhythm": Text("Meeting rhythm"), "template": Text("Template"),
+    "host": Text("Host organisation (its Nextcloud holds the folder and the calendar)"),
+    "kartrekker": Text("Members"), "members": Text("Members"), "commitments": Text("Commitments"),
+}
+ITEM_LABELS = {
+    "per_year": Text("Meetings per year"), "weekday": Text("Weekday"), "start_time": Text("Start time"),
+    "name": Text("Name"), "email": Text("E-mail address"), "user": Text("Nextcloud user name"),
+    "expertise": Text("Expertise"), "organisation": Text("Organisation"), "role": Text("Role"),
+    "manager": Text("Manager"), "hours_per_month": Text("Hours per month"), "podium": Text("Podium"),
+}
+
+
+@dataclass
+class ListedProblem:
+    """A problem as the review lists it: the step to go back to (None: not a field the wizard asks for), the
+    field's label as that step shows it, and the message."""
+
+    step: int | None
+    label: str
+    message: Any
+
+
+def listed_problems(app: Flask, draft: WizardDraft) -> list[ListedProblem]:
+    """Every problem of the draft, by step, each named by the label of its field."""
+    listed = []
+    for problem in problems(app, draft):
+        top = problem.field.split("[", 1)[0].split(".", 1)[0]
+        step = next((n for n, names in STEP_FIELDS.items() if top in names), None)
+        listed.append(ListedProblem(step, field_label(draft.data, problem.field), problem.message))
+    return sorted(listed, key=lambda p: p.step or 99)
+
+
+def field_label(data: dict[str, Any], field_path: str) -> str:
+    """`members[1].email` → "Members: Eva Smit – E-mail address", `rhythm.per_year` → "Meetings per year"; a
+    field the wizard has no label for keeps its path."""
+    loc = _loc(field_path) if field_path else ()
+    if not loc or loc[0] not in FIELD_LABELS:
+        return field_path
+    top = str(FIELD_LABELS[loc[0]])
+    field = next((str(ITEM_LABELS[part]) for part in loc[1:] if isinstance(part, str) and part in ITEM_LABELS), None)
+    if len(loc) > 1 and isinstance(loc[1], int):
+        items = data.get(loc[0])
+        item = items[loc[1]] if isinstance(items, list) and loc[1] < len(items) else None
+        who = (item.get("name") or item.get("organisation")) if isinstance(item, dict) else None
+        row = f"{top}: {who}" if isinstance(who, str) and who else f"{top} {loc[1] + 1}"
+        return f"{row} – {field}" if field else row
+    return field or top
 
 
 def form_name(field_path: str) -> str:

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from connectors.errors import NextcloudError
 from extension.accounts.service import nextcloud_client
 from extension.advice.service import DURATIONS, GOALS
+from extension import engine
 from extension.dashboard import actions
 from extension.dashboard.access import require_account_holder
 from extension.dashboard.models import WizardDraft
@@ -16,6 +17,7 @@ from extension.network_templates import SourceError
 from extension.networks.schedule import REGIONS, WEEKDAYS
 from extension.organisations.models import Organisation
 from extension.wizard import forms, service
+from extension.yaml_source import MAX_YAML_BYTES
 
 bp = Blueprint("wizard", __name__)
 
@@ -26,11 +28,24 @@ def signed_in():
 
 
 def _draft(draft_id: int) -> WizardDraft:
+    """The signed-in kartrekker's draft, its data in the shapes the pages read. Once launched (or while its
+    launch is queued or running), the kartrekker is sent to the network instead: a second click on Lanceren
+    or an old link must not start it again."""
     draft = db.session.get(WizardDraft, draft_id)
     if draft is None or draft.account_id != g.account.id:
         abort(404)
-    if draft.network_id is not None and draft.network is not None and draft.network.status != "draft":
-        abort(410)
+    network = draft.network if draft.network_id is not None else None
+    if network is not None:
+        run = engine.progress(network.id)
+        if network.status != "draft" or (run is not None and run.kind == "launch"):
+            flash(_("This network has already been launched; here is how it is going."), "success")
+            if run is not None and not run.finished:
+                abort(redirect(url_for("dashboard.progress", slug=network.slug, run_id=run.run_id)))
+            abort(redirect(url_for("dashboard.show", slug=network.slug)))
+    data, _wrong = service.clean(draft.data)
+    if data != draft.data:
+        draft.data = data
+        db.session.commit()
     return draft
 
 
@@ -53,12 +68,14 @@ def upload():
     if file is None or not file.filename:
         flash(_("Choose a network file (.yml) first."), "error")
         return redirect(url_for("wizard.start"))
-    draft, error = service.draft_from_yaml(g.account, file.read())
+    # One byte more than a network file may have, so that a larger upload is refused without reading it all.
+    draft, error = service.draft_from_yaml(g.account, file.read(MAX_YAML_BYTES + 1), file.filename)
     if error:
         flash(error, "error")
         return redirect(url_for("wizard.start"))
     flash(_("The network file has been read; check the steps."), "success")
-    return redirect(url_for("wizard.step", draft_id=draft.id, number=draft.step))
+    # The first step the file fills in, with its problems next to the fields (an impossible date, say).
+    return redirect(url_for("wizard.step", draft_id=draft.id, number=draft.step, check=1))
 
 
 @bp.get("/networks/new/<int:draft_id>/<int:number>")
@@ -88,12 +105,11 @@ def _render(draft: WizardDraft, number: int, errors: dict, status: int = 200, re
     elif number == 5:
         context["involved"] = forms.involved_organisations(draft, organisations)
     elif number == 6:
-        if review is None and not errors:
-            errors = service.errors_for_step(app, draft, 6)
-        if review is None and not errors:
+        # Listed by step and label, each with a link back to its step.
+        listed = service.listed_problems(app, draft) if review is None else []
+        if review is None and not listed and not errors:
             review = service.review(app, draft)
-        context["review"] = review
-        context["errors"] = errors
+        context.update(review=review, listed=listed, errors=errors)
     return render_template(f"wizard/step{number}.html", **context), status
 
 
@@ -182,9 +198,8 @@ def download(draft_id: int):
 def launch(draft_id: int):
     draft = _draft(draft_id)
     app = current_app._get_current_object()
-    errors = service.errors_for_step(app, draft, 6)
-    if errors:
-        return _render(draft, 6, errors, 422)
+    if service.problems(app, draft):
+        return _render(draft, 6, {}, 422)
     if draft.network is None:
         try:
             service.review(app, draft)

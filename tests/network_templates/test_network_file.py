@@ -1,5 +1,9 @@
 """A network description file is read with its lines, checked inside and against what the app knows."""
+from datetime import date
+
 import pytest
+import yaml
+from pydantic import BaseModel, ValidationError
 
 from extension.network_templates import (
     NetworkFileError,
@@ -7,8 +11,11 @@ from extension.network_templates import (
     load_network_file,
     parse_network_file,
 )
+from extension.network_templates.errors import problems_from_validation
+from extension.network_templates.schema import NetworkSpec, latest_start
+from extension.yaml_source import SourceMap
 
-from tests.network_templates.conftest import ORGANISATIONS, TEMPLATE_IDS
+from tests.network_templates.conftest import ORGANISATIONS, TEMPLATE_IDS, VALID
 
 
 def test_a_valid_network_file_loads(network_file):
@@ -51,3 +58,28 @@ def test_a_file_that_is_not_a_mapping_is_refused(tmp_path):
 def test_a_missing_file_is_named(tmp_path):
     with pytest.raises(NetworkFileError, match="bestaat niet"):
         parse_network_file(tmp_path / "weg.yml")
+
+
+def test_a_start_more_than_five_years_ahead_is_refused_naming_the_last_date_allowed(network_file):
+    network_file.write_text(network_file.read_text().replace("start: 2025-09-01", "start: 9999-12-31"))
+    with pytest.raises(NetworkFileError) as caught:
+        parse_network_file(network_file)
+    limit = latest_start(date.today()).isoformat()
+    assert str(caught.value) == (f"{network_file}:7: start: 9999-12-31 ligt meer dan 5 jaar vooruit; kies een datum "
+                                 f"tot en met {limit}")
+
+
+def test_an_infinite_number_and_an_error_we_have_no_words_for_are_named_in_dutch():
+    class Flag(BaseModel):
+        flag: bool
+
+    data = yaml.safe_load(VALID.joinpath("netwerk.yml").read_text())
+    data["rhythm"] = {"per_year": float("inf"), "weekday": "dinsdag", "start_time": "15:30"}
+    with pytest.raises(ValidationError) as infinite:
+        NetworkSpec.model_validate(data)
+    with pytest.raises(ValidationError) as unmapped:
+        Flag.model_validate({"flag": "misschien"})
+    assert [str(p) for p in problems_from_validation(infinite.value, SourceMap("n.yml"))] == [
+        "n.yml:1: rhythm.per_year: moet een getal zijn"]
+    assert [str(p) for p in problems_from_validation(unmapped.value, SourceMap("f.yml"))] == [
+        "f.yml:1: flag: de waarde van flag klopt niet"]

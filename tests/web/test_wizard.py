@@ -3,14 +3,17 @@ YAML round trip and Lanceren."""
 from __future__ import annotations
 
 import html
+import io
 import re
+import time
 from datetime import date, timedelta
 
 import yaml
 
 from extension.dashboard.models import WizardDraft
+from extension.dashboard.service import today_local
 from extension.extensions import db
-from extension.networks.models import Network
+from extension.networks.models import EngineRun, Network
 from tests.extension.connected import connect_account
 from tests.networks.conftest import HOST, NO_NEXTCLOUD, SCHOOL
 from tests.web.conftest import signed_in
@@ -171,3 +174,184 @@ def test_the_wizard_and_its_review_speak_english_on_request(sqlite_world):
     assert "New network: Review" in english and "5. Commitments" in english and "1. Form" in english
     assert "the folder 'Lerende netwerken/Taal in Zuilen' is made" in english
     assert "De map wordt gedeeld" not in english and "Vorm" not in english
+
+
+def _anna(world):
+    return signed_in(world.app, connect_account(world.app, world.sandbox, "a", "anna"))
+
+
+def _upload(client, content: bytes):
+    return client.post("/networks/new/upload", data={"file": (io.BytesIO(content), "netwerk.yml")},
+                       content_type="multipart/form-data")
+
+
+def _flash_after(client, response) -> str:
+    """The page a refused upload leads to, with its flash message."""
+    assert response.status_code == 302 and response.headers["Location"].endswith("/networks/new"), response.headers
+    return html.unescape(client.get(response.headers["Location"]).get_data(as_text=True))
+
+
+STEP3 = {"name": "Taal", "topic": "Mondelinge taal", "question": "Hoe?", "ambition": "Samen.", "place": "Zuilen",
+         "region": "midden", "rhythm-per_year": "6", "rhythm-weekday": "dinsdag", "rhythm-start_time": "15:30"}
+
+
+def test_an_uploaded_file_keeps_a_time_written_without_quotes_as_that_time(sqlite_world):
+    client = _anna(sqlite_world)
+    for written in (b"15:30", b'"15:30"'):
+        uploaded = _upload(client, b"name: Taal\nrhythm: {per_year: 6, start_time: " + written + b"}\n")
+        page = client.get(uploaded.headers["Location"]).get_data(as_text=True)
+        assert 'name="rhythm-start_time" type="time" value="15:30"' in page, written
+
+
+def test_an_uploaded_impossible_date_is_named_next_to_the_start_field(sqlite_world):
+    client = _anna(sqlite_world)
+    for day in ("2030-02-30", "2030-13-01"):
+        uploaded = _upload(client, f"name: Taal\nstart: {day}\n".encode())
+        assert uploaded.status_code == 302 and "/3" in uploaded.headers["Location"]
+        page = client.get(uploaded.headers["Location"])
+        assert page.status_code == 200
+        assert f'<span class="error" id="e-start">&#39;{day}&#39; is geen geldige datum' in page.get_data(as_text=True)
+
+
+def test_an_upload_too_large_or_with_an_alias_bomb_is_refused_in_dutch_without_a_draft(sqlite_world):
+    client = _anna(sqlite_world)
+    big = _flash_after(client, _upload(client, b"name: " + b"x" * 20_000_000 + b"\n"))
+    assert "Dit netwerkbestand kan de wizard niet gebruiken: netwerk.yml: is te groot" in big
+    bomb = b"a: &a [x,x,x,x,x,x,x,x,x]\n" + b"".join(
+        f"{n}: &{n} [{', '.join([f'*{p}'] * 9)}]\n".encode() for p, n in zip("abcde", "bcdef"))
+    refused = _flash_after(client, _upload(client, bomb))
+    assert "te veel waarden na het invullen van verwijzingen" in refused
+    with sqlite_world.app.app_context():
+        assert db.session.query(WizardDraft).count() == 0
+
+
+def test_an_upload_with_fields_of_the_wrong_shape_is_refused_naming_them(sqlite_world):
+    client = _anna(sqlite_world)
+    for content, named in [(b"name: X\nrhythm: abc\n", "netwerk.yml:2: rhythm: moet velden bevatten"),
+                           (b"name: X\nmembers: abc\n", "netwerk.yml:2: members: moet een lijst zijn"),
+                           (b"name: X\nmembers: [1, 2]\n", "members[0]: moet velden bevatten"),
+                           (b"name: [1, 2]\n", "netwerk.yml:1: name: moet tekst zijn")]:
+        assert named in _flash_after(client, _upload(client, content)), content
+    with sqlite_world.app.app_context():
+        assert db.session.query(WizardDraft).count() == 0
+
+
+def test_an_upload_drops_the_wizards_own_keys_and_every_step_shows(sqlite_world):
+    client = _anna(sqlite_world)
+    uploaded = _upload(client, b"_form: abc\n_search: abc\nname: X\n")
+    base = uploaded.headers["Location"].rsplit("/", 1)[0]
+    with sqlite_world.app.app_context():
+        assert db.session.query(WizardDraft).one().data == {"name": "X"}
+    for number in range(1, 7):
+        assert client.get(f"{base}/{number}").status_code == 200, number
+
+
+def test_a_stored_draft_of_the_wrong_shape_still_shows_every_step(sqlite_world):
+    client = _anna(sqlite_world)
+    base = _start(client)
+    with sqlite_world.app.app_context():
+        draft = db.session.query(WizardDraft).one()
+        draft.data = {"name": 5, "rhythm": "abc", "members": [1, {"name": ["x"], "organisation": {"a": 1}}],
+                      "commitments": "abc", "_form": "abc", "_search": {"results": "abc"}}
+        db.session.commit()
+    for number in range(1, 7):
+        assert client.get(f"{base}/{number}").status_code == 200, number
+    assert client.get(f"{base}/network.yml").status_code == 200
+
+
+def test_step3_refuses_a_start_in_the_past_next_to_the_field(sqlite_world):
+    client = _anna(sqlite_world)
+    base = _start(client)
+    with sqlite_world.app.test_request_context():
+        yesterday = today_local() - timedelta(days=1)
+    refused = client.post(f"{base}/3", data={**STEP3, "start": yesterday.isoformat()})
+    assert refused.status_code == 422
+    assert (f'<span class="error" id="e-start">{yesterday.isoformat()} ligt in het verleden'
+            in refused.get_data(as_text=True))
+    refused = client.post(f"{base}/3", data={**STEP3, "start": "2001-01-01"})
+    assert refused.status_code == 422
+
+
+def test_a_start_more_than_five_years_ahead_is_refused_at_step3_and_the_review_still_shows(sqlite_world):
+    client = _anna(sqlite_world)
+    base = _start(client)
+    fill_wizard(client, base)
+    refused = client.post(f"{base}/3", data={**STEP3, "start": "9999-12-31"})
+    assert refused.status_code == 422
+    assert "9999-12-31 ligt meer dan 5 jaar vooruit" in refused.get_data(as_text=True)
+    review = client.get(f"{base}/6")
+    assert review.status_code == 200 and "ligt meer dan 5 jaar vooruit" in review.get_data(as_text=True)
+
+
+def test_a_tampered_member_count_reads_only_the_member_rows_posted(sqlite_world):
+    client = _anna(sqlite_world)
+    base = _start(client)
+    row = {"host": HOST, "members-0-name": "Anna de Vries", "members-0-email": "anna@zonnebloem.example",
+           "members-0-organisation": HOST, "members-0-user": "anna", "members-0-role": "kartrekker"}
+    for count in ("abc", "inf", "nan", "-5", "3e6", "99999999999999999999"):
+        started = time.monotonic()
+        response = client.post(f"{base}/4", data={**row, "member_count": count})
+        assert response.status_code in (302, 422), count
+        assert time.monotonic() - started < 5, count
+        with sqlite_world.app.app_context():
+            members = db.session.query(WizardDraft).one().data["members"]
+        assert [m["name"] for m in members] == ["Anna de Vries"], count
+
+
+def test_an_infinite_number_of_meetings_gets_the_dutch_message(sqlite_world):
+    client = _anna(sqlite_world)
+    base = _start(client)
+    for value in ("inf", "nan", "1e400"):
+        refused = client.post(f"{base}/3", data={**STEP3, "start": _monday_in(3).isoformat(),
+                                                 "rhythm-per_year": value})
+        text = refused.get_data(as_text=True)
+        assert refused.status_code == 422 and "Input should be" not in text, value
+        assert '<span class="error" id="e-rhythm-per_year">moet een geheel getal zijn' in text, value
+
+
+def test_the_review_names_each_problem_by_its_label_and_links_to_its_step(sqlite_world):
+    client = _anna(sqlite_world)
+    base = _start(client)
+    fill_wizard(client, base)
+    client.post(f"{base}/3", data={**STEP3, "start": _monday_in(3).isoformat(), "rhythm-per_year": "400"})
+    client.post(f"{base}/5", data={"commitment": [HOST], f"commit-{HOST}-manager": "other",
+                                   f"commit-{HOST}-manager_name": "Bea", f"commit-{HOST}-manager_email": "geen-adres",
+                                   f"commit-{HOST}-hours_per_month": "4", f"commit-{HOST}-podium": "teamoverleg"})
+    review = html.unescape(client.get(f"{base}/6").get_data(as_text=True))
+    listed = review[review.index("Nog niet klaar"):review.index("</ul>", review.index("Nog niet klaar"))]
+    assert f'<a href="{base}/3?check=1">3. Netwerk</a>: Bijeenkomsten per jaar: mag hoogstens 52 zijn' in listed
+    assert f'<a href="{base}/5?check=1">5. Toezeggingen</a>: Toezeggingen: {HOST} – Manager: ' in listed
+    assert "rhythm-per_year" not in listed and "commitments-0" not in listed
+
+
+def test_launching_twice_or_opening_the_draft_afterwards_leads_to_the_network(sqlite_world):
+    app = sqlite_world.app
+    client = _anna(sqlite_world)
+    base = _start(client)
+    fill_wizard(client, base)
+    client.get(f"{base}/6")
+    assert client.post(f"{base}/launch").status_code == 302
+    with app.app_context():
+        network = db.session.query(Network).filter_by(name="Taal in Zuilen").one()
+        slug, runs = network.slug, db.session.query(EngineRun).filter_by(network_id=network.id).count()
+    for again in (client.post(f"{base}/launch"), client.get(f"{base}/3"), client.post(f"{base}/3", data=STEP3)):
+        assert again.status_code == 302 and again.headers["Location"] == f"/networks/{slug}", again.status_code
+    page = html.unescape(client.get(f"/networks/{slug}").get_data(as_text=True))
+    assert "Dit netwerk is al gestart" in page
+    with app.app_context():
+        assert db.session.query(EngineRun).filter_by(network_id=network.id).count() == runs
+        assert db.session.query(Network).filter_by(slug=slug).one().name == "Taal in Zuilen"
+
+
+def test_a_member_of_an_unknown_organisation_is_named_while_another_step_is_wrong(sqlite_world):
+    client = _anna(sqlite_world)
+    base = _start(client)  # step 3 still empty: the draft is not a valid network file yet
+    refused = client.post(f"{base}/4", data={
+        "host": HOST, "members-0-name": "Anna de Vries", "members-0-email": "anna@zonnebloem.example",
+        "members-0-organisation": HOST, "members-0-user": "anna", "members-0-role": "kartrekker",
+        "members-1-name": "Kees", "members-1-email": "kees@x.example", "members-1-organisation": "bestaat-niet",
+        "members-1-role": "deelnemer"})
+    assert refused.status_code == 422
+    assert "onbekende organisatie &#39;bestaat-niet&#39;" in refused.get_data(as_text=True)
+    review = html.unescape(client.get(f"{base}/6").get_data(as_text=True))
+    assert "Leden: Kees – Organisatie: onbekende organisatie 'bestaat-niet'" in review
