@@ -10,14 +10,25 @@ from sqlalchemy.orm import joinedload
 
 from extension.extensions import db
 from extension.i18n import Text
+from extension.networks.naming import line_problem, user_id_problem
 from extension.organisations.models import ORGANISATION_KINDS, Organisation
+
+# What the admin page calls each field, so a message names the field as the reader saw it.
+FIELD_LABELS = {
+    "name": Text("Name"),
+    "kind": Text("Kind"),
+    "nextcloud_url": Text("Nextcloud address"),
+    "client_id": Text("OAuth client identifier"),
+    "client_secret": Text("OAuth client secret"),
+    "connection_user": Text("Functional account that connects the organisation"),
+}
 
 
 class InvalidOrganisation(ValueError):
-    """Bad input for an organisation; `field` names what is wrong."""
+    """Bad input for an organisation; `field` is the input's name, the message names it by its label."""
 
     def __init__(self, field: str, message: Text):
-        super().__init__(Text("%(field)s: %(message)s", field=field, message=message))
+        super().__init__(Text("%(field)s: %(message)s", field=FIELD_LABELS[field], message=message))
         self.field = field
 
 
@@ -51,6 +62,9 @@ def validate(data: OrganisationInput) -> OrganisationInput:
         raise InvalidOrganisation("name", Text("is empty"))
     if len(name) > 200:
         raise InvalidOrganisation("name", Text("is longer than %(max_length)s characters", max_length=200))
+    problem = line_problem(name)  # the check a network's name gets
+    if problem:
+        raise InvalidOrganisation("name", problem)
     if data.kind not in ORGANISATION_KINDS:
         raise InvalidOrganisation("kind", Text("%(kind)s is not one of %(kinds)s", kind=repr(data.kind),
                                                kinds=", ".join(ORGANISATION_KINDS)))
@@ -62,10 +76,29 @@ def validate(data: OrganisationInput) -> OrganisationInput:
         raise InvalidOrganisation("client_secret", Text("is required with a Nextcloud URL"))
     if not url and (data.client_id or data.client_secret):
         raise InvalidOrganisation("nextcloud_url", Text("is required when an OAuth client is given"))
-    if not data.connection_user.strip():
+    connection_user = data.connection_user.strip()
+    if not connection_user:
         raise InvalidOrganisation("connection_user", Text("is empty"))
+    problem = user_id_problem(connection_user)  # the check a member's Nextcloud user gets
+    if problem:
+        raise InvalidOrganisation("connection_user", problem)
     return OrganisationInput(name, data.kind, url, (data.client_id or "").strip() or None,
-                             (data.client_secret or "").strip() or None, data.connection_user.strip())
+                             (data.client_secret or "").strip() or None, connection_user)
+
+
+def _refuse_a_nextcloud_in_use(url: str | None, organisation_id: int | None = None) -> None:
+    """One Nextcloud belongs to one organisation: its users sign in as members of that organisation only."""
+    if not url:
+        return
+    # Imported here, as Organisation.instance does: the connectors bring `requests`.
+    from connectors.http import instance_key
+
+    key = instance_key(url)
+    for other in db.session.scalars(select(Organisation).where(Organisation.nextcloud_url.is_not(None))):
+        if other.id != organisation_id and other.instance == key:
+            raise InvalidOrganisation("nextcloud_url", Text(
+                "%(url)s is already the Nextcloud of %(org)s; each organisation needs its own Nextcloud address",
+                url=url, org=other.name))
 
 
 def add_organisation(data: OrganisationInput) -> Organisation:
@@ -74,6 +107,7 @@ def add_organisation(data: OrganisationInput) -> Organisation:
     if db.session.scalar(select(Organisation).where(Organisation.slug == slug)):
         raise InvalidOrganisation("name", Text("an organisation with the slug %(slug)s already exists",
                                                slug=repr(slug)))
+    _refuse_a_nextcloud_in_use(data.nextcloud_url)
     organisation = Organisation(slug=slug, name=data.name, kind=data.kind, nextcloud_url=data.nextcloud_url,
                                 client_id=data.client_id, client_secret=data.client_secret,
                                 connection_user=data.connection_user)
@@ -86,6 +120,7 @@ def update_client(organisation: Organisation, nextcloud_url: str, client_id: str
     """Point an existing organisation at a (new) Nextcloud OAuth client, e.g. after the admin re-registered it."""
     data = validate(OrganisationInput(organisation.name, organisation.kind, nextcloud_url, client_id,
                                       client_secret, organisation.connection_user))
+    _refuse_a_nextcloud_in_use(data.nextcloud_url, organisation.id)
     organisation.nextcloud_url, organisation.client_id, organisation.client_secret = (
         data.nextcloud_url, data.client_id, data.client_secret)
     db.session.commit()
