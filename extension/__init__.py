@@ -116,6 +116,7 @@ def configure_translations(app: Flask) -> None:
 
 
 def configure_blueprints(app: Flask) -> None:
+    from extension import routing
     from extension.admin.views import bp as admin_bp
     from extension.auth.views import bp as auth_bp
     from extension.dashboard.views import bp as dashboard_bp
@@ -126,6 +127,7 @@ def configure_blueprints(app: Flask) -> None:
     from extension.participants.views import bp as participants_bp
     from extension.wizard.views import bp as wizard_bp
 
+    routing.init_app(app)
     for bp in (health_bp, auth_bp, home_bp, links_bp, participants_bp, organisations_bp, admin_bp, wizard_bp,
                dashboard_bp):
         app.register_blueprint(bp)

@@ -31,7 +31,12 @@ class Page:
         return self.number < self.pages
 
 
+# Far beyond any list's last page (which the lists show instead), and small enough that the row offset
+# fits every database's integer: a larger number would not reach the database as a query parameter.
+MAX_PAGE = 100_000
+
+
 def requested_page(name: str = "page") -> int:
-    """The page number in the query string (`?page=3`); 1 when absent or not a positive number."""
+    """The page number in the query string (`?page=3`); 1 when absent or not a positive number, at most MAX_PAGE."""
     number = request.args.get(name, type=int)
-    return number if number is not None and number > 0 else 1
+    return min(number, MAX_PAGE) if number is not None and number > 0 else 1

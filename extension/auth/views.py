@@ -63,16 +63,20 @@ def _start_flow(slug: str, purpose: str):
 @bp.get("/oauth/callback")
 def callback():
     flow = session.pop("oauth_flow", None)
-    if not flow or not secrets.compare_digest(flow["state"], request.args.get("state", "")):
+    organisation = organisations.get_by_slug(flow["org"]) if flow else None
+    # As bytes: compare_digest refuses a str with non-ASCII characters, and a state is whatever the URL says.
+    if organisation is None or not secrets.compare_digest(flow["state"].encode(),
+                                                          request.args.get("state", "").encode()):
         flash(_("The sign-in could not be completed: it was not started here or has expired. Please try again."), "error")
         return redirect(url_for("auth.login"))
     if request.args.get("error"):
         flash(_("Nextcloud refused the sign-in (%(error)s).", error=request.args["error"][:100]), "error")
         return redirect(url_for("auth.login"))
-    organisation = organisations.get_by_slug(flow["org"])
     code = request.args.get("code")
-    if organisation is None or not code:
-        abort(400)
+    if not code:
+        flash(_("Nextcloud sent no sign-in code back, so the sign-in could not be completed. Please sign in again."),
+              "error")
+        return redirect(url_for("auth.login"))
     try:
         account = accounts.connect(current_app, organisation, code, flow["purpose"])
     except accounts.WrongConnectionAccount as exc:

@@ -10,14 +10,25 @@ from sqlalchemy.orm import joinedload
 
 from extension.extensions import db
 from extension.i18n import Text
+from extension.networks.naming import line_problem, user_id_problem
 from extension.organisations.models import ORGANISATION_KINDS, Organisation
+
+# What the admin page calls each field, so a message names the field as the reader saw it.
+FIELD_LABELS = {
+    "name": Text("Name"),
+    "kind": Text("Kind"),
+    "nextcloud_url": Text("Nextcloud address"),
+    "client_id": Text("OAuth client identifier"),
+    "client_secret": Text("OAuth client secret"),
+    "connection_user": Text("Functional account that connects the organisation"),
+}
 
 
 class InvalidOrganisation(ValueError):
-    """Bad input for an organisation; `field` names what is wrong."""
+    """Bad input for an organisation; `field` is the input's name, the message names it by its label."""
 
     def __init__(self, field: str, message: Text):
-        super().__init__(Text("%(field)s: %(message)s", field=field, message=message))
+        super().__init__(Text("%(field)s: %(message)s", field=FIELD_LABELS[field], message=message))
         self.field = field
 
 
@@ -51,6 +62,9 @@ def validate(data: OrganisationInput) -> OrganisationInput:
         raise InvalidOrganisation("name", Text("is empty"))
     if len(name) > 200:
         raise InvalidOrganisation("name", Text("is longer than %(max_length)s characters", max_length=200))
+    problem = line_problem(name)  # the check a network's name gets
+    if problem:
+        raise InvalidOrganisation("name", problem)
     if data.kind not in ORGANISATION_KINDS:
         raise InvalidOrganisation("kind", Text("%(kind)s is not one of %(kinds)s", kind=repr(data.kind),
                                                kinds=", ".join(ORGANISATION_KINDS)))
@@ -62,10 +76,14 @@ def validate(data: OrganisationInput) -> OrganisationInput:
         raise InvalidOrganisation("client_secret", Text("is required with a Nextcloud URL"))
     if not url and (data.client_id or data.client_secret):
         raise InvalidOrganisation("nextcloud_url", Text("is required when an OAuth client is given"))
-    if not data.connection_user.strip():
+    connection_user = data.connection_user.strip()
+    if not connection_user:
         raise InvalidOrganisation("connection_user", Text("is empty"))
+    problem = user_id_problem(connection_user)  # the check a member's Nextcloud user gets
+    if problem:
+        raise InvalidOrganisation("connection_user", problem)
     return OrganisationInput(name, data.kind, url, (data.client_id or "").strip() or None,
-                             (data.client_secret or "").strip() or None, data.connection_user.strip())
+                             (data.client_secret or "").strip() or None, connection_user)
 
 
 def add_organisation(data: OrganisationInput) -> Organisation:

@@ -1,6 +1,8 @@
 """The admins: who they are (ADMINS and the functional accounts), adding an organisation, retrying a failed job."""
 from __future__ import annotations
 
+import html
+
 from slugify import slugify
 
 from extension.accounts.models import Account
@@ -45,6 +47,55 @@ def test_an_admin_adds_an_organisation_and_the_secret_is_never_shown_again(sqlit
     assert 'type="password"' in page
     with sqlite_app.app_context():
         assert db.session.query(Organisation).filter_by(slug="basisschool-de-regenboog").one().client_secret == "zeer-geheim"
+
+
+
+def add_as_admin(app, **form) -> tuple[int, str]:
+    """The admin's add-organisation form posted with `form`: the status (400 when refused) and the page's text."""
+    with app.app_context():
+        functional = db.session.query(Account).filter_by(user_id="lerend-netwerk").one_or_none()
+    admin = signed_in_client(app, functional.id if functional else account(app, "De Zonnebloem", "lerend-netwerk"))
+    response = admin.post("/admin/organisations", data={**form,
+                                                        "csrf_token": csrf_token(admin, "/admin/organisations")})
+    return response.status_code, html.unescape(response.get_data(as_text=True))
+
+
+def organisation_names(app) -> set[str]:
+    with app.app_context():
+        return {o.name for o in db.session.query(Organisation)}
+
+
+def test_an_organisation_name_with_a_line_break_or_control_character_is_refused_like_a_network_name(sqlite_app):
+    for name in ("Kinderopvang\x00De Zon", "Kinderopvang\nDe Zon", "Kinderopvang\x1bDe Zon"):
+        status, page = add_as_admin(sqlite_app, name=name)
+        assert status == 400 and "Niet toegevoegd: Naam: moet op één regel staan" in page, repr(name)
+    assert organisation_names(sqlite_app) == {"De Zonnebloem"}
+
+
+def test_a_functional_account_that_is_no_valid_nextcloud_user_is_refused(sqlite_app):
+    status, page = add_as_admin(sqlite_app, name="Basisschool De Regenboog", nextcloud_url="https://cloud.regenboog.nl",
+                                client_id="abc", client_secret="geheim", connection_user="../x y")
+    assert status == 400
+    assert "Functioneel account dat de organisatie verbindt: '../x y' is geen geldige Nextcloud-gebruiker" in page
+    assert organisation_names(sqlite_app) == {"De Zonnebloem"}
+
+
+def test_two_organisations_on_one_nextcloud_are_both_added(sqlite_app):
+    """A school board's Nextcloud can serve several of its schools: each is an organisation with its own
+    OAuth client and functional account on the same server (their members then share as users there)."""
+    status, _ = add_as_admin(sqlite_app, name="Basisschool De Regenboog",
+                             nextcloud_url="HTTPS://Cloud.Example.org/index.php/", client_id="ander",
+                             client_secret="geheim")
+    assert status in (200, 302)
+    assert organisation_names(sqlite_app) == {"De Zonnebloem", "Basisschool De Regenboog"}
+
+
+def test_a_refused_organisation_names_the_field_as_the_form_labels_it(sqlite_app):
+    for form, label in (({"name": ""}, "Naam: is leeg"), ({"name": "Org", "kind": "raket"}, "Soort: 'raket'"),
+                        ({"name": "Org", "nextcloud_url": "geen-url"}, "Adres van de Nextcloud: 'geen-url'"),
+                        ({"name": "Org", "nextcloud_url": "https://org.example"}, "OAuth-client-ID: ")):
+        status, page = add_as_admin(sqlite_app, **form)
+        assert status == 400 and f"Niet toegevoegd: {label}" in page, (form, label)
 
 
 def test_a_failed_job_is_listed_with_its_error_and_can_be_retried(sqlite_app):

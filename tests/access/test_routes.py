@@ -2,6 +2,8 @@
 a new route cannot be added without saying who may use it."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from extension.accounts.models import Account
@@ -9,7 +11,9 @@ from extension.extensions import db
 from extension.networks.models import EngineRun, Network
 from extension.wizard.service import new_draft
 from tests.access.conftest import HOST, ROLES, SLUG
-from tests.access.helpers import csrf_token
+from extension.routing import MAX_ID
+from tests.access.helpers import csrf_token, signed_in_client
+from tests.access.test_admin import account
 
 # Who is signed in as what (tests/access/conftest.py): participant bram, manager daan (of the host),
 # kartrekker anna, admin = the host's functional account, other_network gert (member of another network
@@ -132,3 +136,23 @@ def test_every_person_gets_the_expected_status_on_every_route(people, kartrekker
 def test_no_organisation_data_for_anyone_but_managers_and_admins(people, role):
     page = people.client(role).get("/admin/organisations", follow_redirects=True).get_data(as_text=True)
     assert "OAuth" not in page and people.sandbox.org("a").base_url not in page
+
+
+def test_a_number_in_any_route_beyond_what_the_database_holds_is_not_found(app):
+    """Every `<int:...>` of every route, as an admin (who passes every access check): the largest id the database
+    holds reaches the view, one more matches no route (404; 405 where the same path has a rule for another
+    method, Werkzeug's answer before it checks the number)."""
+    admin = signed_in_client(app, account(app, "De Zonnebloem", "lerend-netwerk"))
+    token = csrf_token(admin, "/admin/")
+    routes = [rule for rule in app.url_map.iter_rules() if re.search(r"<int:", rule.rule)]
+    assert len(routes) >= 8
+    wrong = []
+    for rule in routes:
+        method = "GET" if "GET" in rule.methods else "POST"
+        for number, expected in ((MAX_ID, lambda status: status < 500), (MAX_ID + 1, lambda status: status in (404, 405)),
+                                 (10**23, lambda status: status in (404, 405))):
+            url = re.sub(r"<int:\w+>", str(number), re.sub(r"<(?!int:)[^>]+>", "x", rule.rule))
+            response = admin.open(url, method=method, data={"csrf_token": token} if method == "POST" else None)
+            if not expected(response.status_code):
+                wrong.append(f"{method} {url}: {response.status_code}")
+    assert wrong == []

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from extension.accounts.models import Account
 from extension.extensions import db
+from extension.organisations import service as organisations
 from extension.organisations.models import Organisation
 from tests.access.helpers import post_form, sign_in
 from tests.networks.conftest import SCHOOL
@@ -46,3 +47,30 @@ def test_no_token_secret_or_code_reaches_the_log_output(sqlite_world, capfd):
     assert all(secrets)
     for secret in secrets:
         assert secret not in output.out and secret not in output.err
+
+
+
+def started_here(app):
+    """A client whose sign-in at De Zonnebloem was started here, with the state "begonnen-hier"."""
+    with app.app_context():
+        if organisations.get_by_slug("de-zonnebloem") is None:
+            organisations.add_organisation(organisations.OrganisationInput(
+                name="De Zonnebloem", nextcloud_url="https://cloud.zonnebloem.example", client_id="id",
+                client_secret="geheim"))
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["oauth_flow"] = {"state": "begonnen-hier", "org": "de-zonnebloem", "purpose": "person"}
+    return client
+
+
+def test_a_wrong_state_in_any_characters_sends_back_to_sign_in_with_the_dutch_message(sqlite_app):
+    for state in ("%C3%A9", "%F0%9F%98%80", "vervalst", ""):
+        page = started_here(sqlite_app).get(f"/oauth/callback?state={state}&code=x", follow_redirects=True)
+        assert page.request.path == "/auth/login", state
+        assert "Het inloggen kon niet worden afgerond: het is niet hier gestart" in page.get_data(as_text=True), state
+
+
+def test_a_callback_without_a_code_sends_back_to_sign_in_with_a_dutch_message(sqlite_app):
+    page = started_here(sqlite_app).get("/oauth/callback?state=begonnen-hier", follow_redirects=True)
+    assert page.request.path == "/auth/login"
+    assert "Nextcloud stuurde geen inlogcode terug" in page.get_data(as_text=True)

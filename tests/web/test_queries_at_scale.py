@@ -118,3 +118,13 @@ def test_long_lists_show_every_network_once_page_by_page(world):
         seen, count = _page_by_page(clients[who], path, marks)
         assert seen == everything, path
         assert count == -(-len(everything) // size), path
+
+
+def test_a_page_number_beyond_what_the_database_holds_shows_the_last_page_of_every_list(world):
+    app, slugs, domains, clients, pages = world
+    lists = [(KARTREKKER, "/"), (KARTREKKER, "/networks"), (MANAGER, f"/organisations/{slugs['a']}")]
+    for who, path in lists:
+        last = clients[who].get(path).get_data(as_text=True)  # 10 networks: one page
+        huge = clients[who].get(f"{path}?page=99999999999999999999999")
+        assert huge.status_code == 200, path
+        assert huge.get_data(as_text=True).count('href="/networks/') == last.count('href="/networks/'), path
