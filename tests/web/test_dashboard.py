@@ -266,3 +266,28 @@ def test_trying_a_failed_next_phase_again_finishes_it_without_moving_on_once_mor
     retried = anna.post(run_url + "/retry").headers["Location"]
     assert anna.get(retried + ".json").get_json()["status"] == "done"
     assert _phase_of_the_network(launched) == "starten"
+
+
+def test_the_confirmation_pages_are_titled_in_words(anna):
+    for kind, dutch, english in (("add_member", "Een lid toevoegen", "Adding a member"),
+                                 ("remove_member", "Een lid verwijderen", "Removing a member")):
+        page = anna.get(f"/networks/{SLUG}/actions/{kind}?lang=nl").get_data(as_text=True)
+        assert f"<h1>{dutch}</h1>" in page and f"<title>{dutch} ·" in page, kind
+        assert f"<h1>{english}</h1>" in anna.get(f"/networks/{SLUG}/actions/{kind}?lang=en").get_data(as_text=True)
+
+
+def test_launching_an_ended_network_names_it_and_its_state_in_words(anna, launched):
+    """A launch queued before the network was ended: the worker refuses it with the network's name."""
+    from extension.dashboard import actions
+
+    anna.post(f"/networks/{SLUG}/actions/end")
+    with launched.app.app_context():
+        network = db.session.query(Network).filter_by(slug=SLUG).one()
+        run = EngineRun(network_id=network.id, kind="launch", status="queued", params={}, total=0, done=0, failed=0)
+        db.session.add(run)
+        db.session.commit()
+        actions.run_action(run.id)
+        run_id = run.id
+    page = anna.get(f"/networks/{SLUG}/runs/{run_id}").get_data(as_text=True)
+    assert ("Het netwerk &#39;Doorgaande lijn Taal Zuilen&#39; is beëindigd (gearchiveerd); het wordt niet opnieuw "
+            "gestart.") in page
