@@ -11,6 +11,7 @@ from extension.dashboard.access import require_account_holder, require_manager
 from extension.dashboard.forms import check_member
 from extension.extensions import db
 from extension.networks import export as network_export
+from extension.networks import members
 from extension.networks.models import NetworkStatus, as_utc
 from extension.networks.service import NetworkNotFound, get_network, local_zone
 from extension.organisations.models import Organisation
@@ -137,6 +138,8 @@ def perform(slug: str, kind: str):
         params = {"phase": network.current_phase_key}
     elif kind == "add_member":
         values, errors = check_member(request.form)
+        if not errors:
+            errors = _member_errors(network, values)
         if errors:
             return _confirmation(network, kind, values, errors, 422)
         params = {k: v for k, v in values.items() if v}
@@ -150,6 +153,21 @@ def perform(slug: str, kind: str):
         params = {"move_folder": request.form.get("move_folder") == "1"}
     run = actions.start(network, kind, g.account.id, **params)
     return redirect(url_for("dashboard.progress", slug=network.slug, run_id=run.id))
+
+
+def _member_errors(network, values: dict) -> dict[str, str]:
+    """What the network says to the new member (an unknown organisation, a second kartrekker, an e-mail address
+    that is a member already, …), by field: the members service's own check, before the run is queued."""
+    new = members.NewMember(name=values["name"], email=values["email"], organisation=values["organisation"],
+                            user=values.get("user") or None, role=values.get("role") or "deelnemer",
+                            expertise=values.get("expertise") or "")
+    try:
+        _, same = members.check_new_member(network, new)
+    except members.MemberError as exc:
+        return {exc.field or "name": str(exc.message)}
+    if same is not None:  # the same person again: nothing to add
+        return {"email": str(members.already_a_member(network, same, new.email))}
+    return {}
 
 
 def _refused(network, kind: str) -> Text | None:

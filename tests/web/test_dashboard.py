@@ -291,3 +291,33 @@ def test_launching_an_ended_network_names_it_and_its_state_in_words(anna, launch
     page = anna.get(f"/networks/{SLUG}/runs/{run_id}").get_data(as_text=True)
     assert ("Het netwerk &#39;Doorgaande lijn Taal Zuilen&#39; is beëindigd (gearchiveerd); het wordt niet opnieuw "
             "gestart.") in page
+
+
+KEES = {"name": "Kees", "email": "kees@regenboog.example", "organisation": "basisschool-de-regenboog",
+        "role": "deelnemer"}
+
+
+def test_a_new_member_that_does_not_fit_the_network_stays_on_the_form_with_the_reason_next_to_the_field(
+        anna, launched):
+    cases = [
+        (dict(KEES, organisation="nope"), "organisation", "onbekende organisatie &#39;nope&#39;"),
+        (dict(KEES, role="kartrekker"), "role", "het netwerk heeft al een kartrekker (Anna de Vries)"),
+        (dict(KEES, email="ANNA@zonnebloem.example"), "email", "ANNA@zonnebloem.example is al lid van netwerk"),
+        (dict(KEES, email="bram@zonnebloem.example", organisation="kinderopvang-de-zonnebloem", user="bram"),
+         "email", "bram@zonnebloem.example is al lid van netwerk"),
+        (dict(KEES, organisation="peuterspeelzaal-het-kompas", user="iris2"), "user",
+         "Peuterspeelzaal Het Kompas heeft geen Nextcloud; laat de gebruikersnaam leeg"),
+        (dict(KEES, user="../../x"), "user", "&#39;../../x&#39; is geen Nextcloud-gebruikersnaam"),
+    ]
+    for form, field, message in cases:
+        response = anna.post(f"/networks/{SLUG}/actions/add_member?lang=nl", data=form)
+        page = response.get_data(as_text=True)
+        assert response.status_code == 422, form
+        assert message in page, (form, page[page.find('class="error"') - 300:][:600])
+        for code_name in ("email:", "role:", "user:", "organisation:"):
+            assert code_name not in page
+        if field not in ("organisation", "role"):
+            assert f'<span class="error" id="e-{field}">' in page, form
+        assert 'value="Kees"' in page
+    with launched.app.app_context():
+        assert db.session.query(EngineRun).filter_by(kind="add-member").count() == 0
