@@ -16,11 +16,16 @@ def _wants_json() -> bool:
     return request.path in ("/healthz", "/readyz") or request.accept_mimetypes.best == "application/json"
 
 
-def _page(code: int, reason: str | None = None):
+def error_page(code: int, message: str):
+    """The error page for `code` saying `message` (what was wrong with the request and what to do)."""
+    return _page(code, message=message)
+
+
+def _page(code: int, reason: str | None = None, message: str | None = None):
     if _wants_json():
-        return jsonify({"status": code}), code
+        return jsonify({"status": code, "message": message} if message else {"status": code}), code
     try:
-        return render_template("errors/error.html", code=code, reason=reason), code
+        return render_template("errors/error.html", code=code, reason=reason, message=message), code
     except Exception:  # the layout itself failed (e.g. the database is down): a bare page still answers
         log.exception("error page %s could not be rendered", code)
         return f"<!doctype html><title>{code}</title><p>Er ging iets mis ({code}).</p>", code

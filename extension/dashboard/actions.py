@@ -19,7 +19,8 @@ from extension.extensions import db
 from extension.i18n import Text, dump_text
 from extension.jobs import job_queue
 from extension.networks import members, phases
-from extension.networks.models import EngineRun, Network, RunState
+from extension.networks.models import EngineRun, Network, RunState, StepState
+from extension.networks.service import get_network
 from extension.organisations.models import utcnow
 
 log = logging.getLogger(__name__)
@@ -156,7 +157,26 @@ def _resume(app, slug, params, progress):
     return Text("What was still open has been finished.") if _ok(result) else None
 
 
+UNFINISHED = (StepState.PENDING, StepState.RUNNING, StepState.FAILED)
+
+
+def already_in(network: Network) -> Text:
+    """The answer to a second "next phase" for the phase a network has left already."""
+    current = network.current_phase
+    return Text("The network is already in the phase %(phase)s; nothing has been changed.",
+                phase=current.name if current is not None else "-")
+
+
 def _advance(app, slug, params, progress):
+    left = params.get("phase")
+    if left is not None:
+        network = get_network(slug)
+        if network.current_phase_key != left:
+            if any(row.status in UNFINISHED for row in network.launch_steps):
+                # Trying a failed advance again: its phase has moved already; finish what it left undone.
+                return _resume(app, slug, params, progress)
+            # A second click, queued before the first one ran: the network moves one phase only.
+            return already_in(network)
     result = engine.run(app, "advance", slug, progress=progress)
     if not _ok(result):
         return None

@@ -1,7 +1,7 @@
 """The kartrekker's pages: the list of networks, a network's dashboard, its actions and their progress."""
 from __future__ import annotations
 
-from flask import (Blueprint, Response, abort, current_app, g, jsonify, redirect, render_template, request,
+from flask import (Blueprint, Response, abort, current_app, flash, g, jsonify, redirect, render_template, request,
                    url_for)
 
 from extension import engine
@@ -11,7 +11,8 @@ from extension.dashboard.access import require_account_holder, require_manager
 from extension.dashboard.forms import check_member
 from extension.extensions import db
 from extension.networks import export as network_export
-from extension.networks.models import as_utc
+from extension.networks import members
+from extension.networks.models import NetworkStatus, as_utc
 from extension.networks.service import NetworkNotFound, get_network, local_zone
 from extension.organisations.models import Organisation
 from extension.pagination import requested_page
@@ -21,6 +22,9 @@ bp = Blueprint("dashboard", __name__)
 
 # The actions a kartrekker can start from the dashboard; each has a confirmation page of its own.
 ACTIONS = ("launch", "advance", "add_member", "remove_member", "sync", "repair", "end")
+# An ended network takes none of them any more (the network page offers none): a second click on "end", or a
+# page left open, is answered at once instead of with a failed run.
+ENDED = (NetworkStatus.COMPLETED, NetworkStatus.ARCHIVED)
 
 
 @bp.app_template_filter("localtime")
@@ -124,9 +128,18 @@ def perform(slug: str, kind: str):
     if kind not in ACTIONS:
         abort(404)
     network = _network(slug)
+    refused = _refused(network, kind)
+    if refused is not None:
+        flash(str(refused), "error")
+        return redirect(url_for("dashboard.show", slug=network.slug))
     params: dict = {}
-    if kind == "add_member":
+    if kind == "advance":
+        # The worker checks it again: a second run queued before the first one ran changes nothing either.
+        params = {"phase": network.current_phase_key}
+    elif kind == "add_member":
         values, errors = check_member(request.form)
+        if not errors:
+            errors = _member_errors(network, values)
         if errors:
             return _confirmation(network, kind, values, errors, 422)
         params = {k: v for k, v in values.items() if v}
@@ -140,6 +153,35 @@ def perform(slug: str, kind: str):
         params = {"move_folder": request.form.get("move_folder") == "1"}
     run = actions.start(network, kind, g.account.id, **params)
     return redirect(url_for("dashboard.progress", slug=network.slug, run_id=run.id))
+
+
+def _member_errors(network, values: dict) -> dict[str, str]:
+    """What the network says to the new member (an unknown organisation, a second kartrekker, an e-mail address
+    that is a member already, …), by field: the members service's own check, before the run is queued."""
+    new = members.NewMember(name=values["name"], email=values["email"], organisation=values["organisation"],
+                            user=values.get("user") or None, role=values.get("role") or "deelnemer",
+                            expertise=values.get("expertise") or "")
+    try:
+        _, same = members.check_new_member(network, new)
+    except members.MemberError as exc:
+        return {exc.field or "name": str(exc.message)}
+    if same is not None:  # the same person again: nothing to add
+        return {"email": str(members.already_a_member(network, same, new.email))}
+    return {}
+
+
+def _refused(network, kind: str) -> Text | None:
+    """Why `kind` is not started on `network` now (a double click, a page left open), or None."""
+    if network.status in ENDED:
+        return Text("The network '%(name)s' has ended; nothing has been changed.", name=network.name)
+    if kind == "advance":
+        left = request.form.get("phase")
+        if left is None:  # a confirmation page from before the phase was part of the form
+            return Text("The page was out of date; nothing has been changed. Check which phase the network is in "
+                        "now and try again.")
+        if left != network.current_phase_key:
+            return actions.already_in(network)
+    return None
 
 
 @bp.get("/networks/<slug>/export")

@@ -92,8 +92,9 @@ def _launch(app, slug, *, progress, client_for, only=None):
     network = get_network(slug)
     if network.status in ENDED:
         # An ended network's shares were removed on purpose (`network end`); launching would bring them back.
-        raise LaunchError(Text("The network '%(slug)s' has ended (%(status)s); it is not launched again.",
-                               slug=network.slug, status=network.status))
+        state = Text("completed") if network.status == NetworkStatus.COMPLETED else Text("archived")
+        raise LaunchError(Text("The network '%(name)s' has ended (%(state)s); it is not launched again.",
+                               name=network.name, state=state))
     if network.status == NetworkStatus.DRAFT:
         network.status = NetworkStatus.LAUNCHING
     if network.launched_at is None:

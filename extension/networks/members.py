@@ -31,7 +31,17 @@ TASK_WITHDRAWN = "withdrawn"
 
 
 class MemberError(ValueError):
-    """A member cannot be added or removed as asked; the message (Dutch) names the field or the reason."""
+    """A member cannot be added or removed as asked; the message (Dutch) names the field or the reason.
+
+    `field` is the input it is about (name, email, organisation, user, role, expertise) when it is about one:
+    the command line shows it before the message (its option), a form next to that field (`message`)."""
+
+    def __init__(self, message: Text | str, field: str | None = None):
+        super().__init__(message)
+        self.message, self.field = message, field
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.message}" if self.field else str(self.message)
 
 
 @dataclass(frozen=True)
@@ -82,7 +92,7 @@ def join(app: Flask, network: Network, new: NewMember, template: Template) -> Me
     if network.status in (NetworkStatus.COMPLETED, NetworkStatus.ARCHIVED):
         raise MemberError(Text("The network '%(name)s' has ended; no members can be added any more.",
                                name=network.name))
-    organisation, member = _check_new_member(network, new)
+    organisation, member = check_new_member(network, new)
     created: list[KnowledgeTask] = []
     if member is None:
         member = Membership(
@@ -103,48 +113,54 @@ def join(app: Flask, network: Network, new: NewMember, template: Template) -> Me
     return result
 
 
-def _check_new_member(network: Network, new: NewMember) -> tuple[Organisation, Membership | None]:
-    """The member's organisation, and the existing membership when the same person is added again."""
+def check_new_member(network: Network, new: NewMember) -> tuple[Organisation, Membership | None]:
+    """The member's organisation, and the existing membership when the same person is added again; raises
+    MemberError naming the field (`field`) for input that does not fit the network. The one check of a new
+    member: the dashboard's form runs it before queuing the action, `join` again when it stores the member."""
     name, email, user = new.name.strip(), new.email.strip(), (new.user or "").strip()
     if not name:
-        raise MemberError(Text("name: must not be empty"))
+        raise MemberError(Text("must not be empty"), field="name")
     if len(name) > 200:
-        raise MemberError(Text("name: is longer than 200 characters"))
+        raise MemberError(Text("is longer than %(max_length)s characters", max_length=200), field="name")
     try:
         validate_email(email, check_deliverability=False)
     except EmailNotValidError:
-        raise MemberError(Text("email: '%(email)s' is not a valid e-mail address", email=new.email)) from None
+        raise MemberError(Text("'%(input)s' is not a valid e-mail address", input=new.email), field="email") from None
     organisation = db.session.scalar(select(Organisation).where(Organisation.slug == new.organisation))
     if organisation is None:
-        raise MemberError(Text("organisation: unknown organisation '%(slug)s'", slug=new.organisation))
+        raise MemberError(Text("unknown organisation '%(value)s'", value=new.organisation), field="organisation")
     if new.role not in ROLES:
-        raise MemberError(Text("role: '%(role)s' is not allowed; choose from %(roles)s", role=new.role,
-                               roles=", ".join(ROLES)))
+        raise MemberError(Text("'%(input)s' is not allowed; choose from %(expected)s", input=new.role,
+                               expected=", ".join(ROLES)), field="role")
     if user and not organisation.has_nextcloud:
-        raise MemberError(Text("user: %(organisation)s has no Nextcloud; leave the user out",
-                               organisation=organisation.name))
+        raise MemberError(Text("%(organisation)s has no Nextcloud; leave the user name empty",
+                               organisation=organisation.name), field="user")
     if user and (len(user) > 64 or "/" in user):
-        raise MemberError(Text("user: '%(user)s' is not a Nextcloud user name", user=user))
+        raise MemberError(Text("'%(user)s' is not a Nextcloud user name", user=user), field="user")
     if len(new.expertise.strip()) > 200:
-        raise MemberError(Text("expertise: is longer than 200 characters"))
+        raise MemberError(Text("is longer than %(max_length)s characters", max_length=200), field="expertise")
 
     same = next((m for m in network.memberships if m.email.casefold() == email.casefold()), None)
     if same is not None:
         if (same.organisation_id, same.user_id or "", same.role) == (organisation.id, user, new.role):
             return organisation, same
-        raise MemberError(Text("email: %(email)s is a member of network '%(network)s' already (%(name)s, "
-                               "%(organisation)s, %(role)s)", email=email, network=network.name, name=same.name,
-                               organisation=same.organisation.name, role=same.role))
+        raise MemberError(already_a_member(network, same, email), field="email")
     if new.role == "kartrekker":
         lead = network.kartrekker
-        raise MemberError(Text("role: the network has a kartrekker already (%(name)s)",
-                               name=lead.name if lead else "-"))
+        raise MemberError(Text("the network has a kartrekker already (%(name)s)", name=lead.name if lead else "-"),
+                          field="role")
     twin = next((m for m in network.memberships if user and m.user_id == user
                  and m.organisation_id == organisation.id), None)
     if twin is not None:
-        raise MemberError(Text("user: Nextcloud user '%(user)s' of %(organisation)s is a member already (%(name)s)",
-                               user=user, organisation=organisation.name, name=twin.name))
+        raise MemberError(Text("Nextcloud user '%(user)s' of %(organisation)s is a member already (%(name)s)",
+                               user=user, organisation=organisation.name, name=twin.name), field="user")
     return organisation, None
+
+
+def already_a_member(network: Network, member: Membership, email: str) -> Text:
+    return Text("%(email)s is a member of network '%(network)s' already (%(name)s, %(organisation)s, %(role)s)",
+                email=email, network=network.name, name=member.name, organisation=member.organisation.name,
+                role=member.role)
 
 
 def _link_manager(network: Network, member: Membership) -> None:

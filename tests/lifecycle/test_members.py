@@ -130,11 +130,11 @@ BAD_MEMBERS = [
      "email: BRAM@zonnebloem.example is al lid van netwerk 'Doorgaande lijn Taal Zuilen' (Bram Jansen, "
      "Kinderopvang De Zonnebloem, deelnemer)"),
     (NewMember("Gijs", "gijs@zonnebloem.example", HOST, role="kartrekker"),
-     "role: het netwerk heeft al een kartrekker (Anna de Vries)"),
+     "role: het netwerk heeft al een kartrekker (Anna de Vries); kies een andere rol"),
     (NewMember("Gijs", "gijs@zonnebloem.example", HOST, role="baas"),
      "role: 'baas' is niet toegestaan; kies uit kartrekker, deelnemer, manager, begeleider"),
     (NewMember("Joke", "joke@kompas.example", NO_NEXTCLOUD, user="joke"),
-     "user: Peuterspeelzaal Het Kompas heeft geen Nextcloud; laat de gebruiker weg"),
+     "user: Peuterspeelzaal Het Kompas heeft geen Nextcloud; laat de gebruikersnaam leeg"),
     (NewMember("Bram 2", "bram2@zonnebloem.example", HOST, user="bram"),
      "user: Nextcloud-gebruiker 'bram' van Kinderopvang De Zonnebloem is al lid (Bram Jansen)"),
 ]
