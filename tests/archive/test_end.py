@@ -247,5 +247,5 @@ def test_an_ended_network_is_not_launched_again(sqlite_launched):
     writes_before = writes(world.sandbox)
     result = world.app.test_cli_runner().invoke(args=["network", "launch", SLUG])
     assert result.exit_code != 0
-    assert f"Het netwerk '{SLUG}' is beëindigd (archived)" in result.output
+    assert "Het netwerk 'Doorgaande lijn Taal Zuilen' is beëindigd (gearchiveerd)" in result.output
     assert writes(world.sandbox) == writes_before
