@@ -154,13 +154,6 @@ def network_lock(slug: str, *, wait: float = 0.0, ttl: float = DEFAULT_TTL):
     return hold(f"network:{slug}", ttl=ttl, wait=wait)
 
 
-def network_lock_lost(slug: str) -> bool:
-    """True when this thread held the network's lease and another holder has taken it since (this process
-    stood still, or could not renew it, for longer than its TTL): whatever it still does, it does unguarded."""
-    lease = _held.__dict__.get("leases", {}).get(f"network:{slug}")
-    return lease is not None and lease.lost
-
-
 def network_busy(slug: str) -> bool:
     """True while some process holds the network's lease (a run of a plan is under way)."""
     return holder(f"network:{slug}") is not None

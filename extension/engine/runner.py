@@ -35,7 +35,7 @@ from extension.engine.plan import Plan, Step
 from extension.engine.steps import KINDS, StepContext, Taken, params_json
 from extension.extensions import db
 from extension.i18n import Text, dump_text, load_text
-from extension.locks import LockBusy, network_lock, network_lock_lost
+from extension.locks import LockBusy, network_lock
 from extension.networks.models import (TASK_WRITTEN, EngineRun, KnowledgeTask, LaunchStep, Network, NetworkStatus,
                                        RunState, StepState)
 from extension.organisations.models import Organisation, utcnow
@@ -265,8 +265,7 @@ def _execute(app, network, plan, kind, verify, redo, only, removals, progress, c
     limit = int(app.config.get("MAX_PARALLEL_REQUESTS", 4))
     try:
         outcomes = walk(work, run_one, limit=limit, after=lambda item: item.step.after,
-                        weight=lambda item: item.step.requests, started=started, finished=finished, settle=settle,
-                        stop=lambda: network_lock_lost(network.slug))
+                        weight=lambda item: item.step.requests, started=started, finished=finished, settle=settle)
     except BaseException:
         # The progress display or the database failed: keep what the journal learned, then let it go up.
         try:
@@ -274,14 +273,6 @@ def _execute(app, network, plan, kind, verify, redo, only, removals, progress, c
         except Exception:
             db.session.rollback()
         raise
-    if network_lock_lost(network.slug):
-        # Another run holds the network now: this one stops after the requests under way and writes nothing
-        # more, not even its journal (what it made since its last commit is only verified by the next run).
-        db.session.rollback()
-        raise LaunchError(Text(
-            "The run on the network '%(slug)s' lost its lock halfway (this process stood still, or could not reach "
-            "the database, for longer than the lock lasts) and stopped after the requests under way. Start it "
-            "again: what was done is checked, what is missing is made.", slug=network.slug))
     for item in work:
         if item.key in prior and item.key not in outcomes and item.row in db.session:
             # Never started: a step it needs failed; it waits as it was.
