@@ -37,6 +37,7 @@ def walk(items: Iterable[Any], run: Callable[[Any], Any], *, limit: int = 4,
          started: Callable[[list], None] | None = None,
          finished: Callable[[Any, Outcome], None] | None = None,
          settle: Callable[[], None] | None = None,
+         settle_every: float | None = None,
          stop: Callable[[], bool] = lambda: False) -> dict[Hashable, Outcome]:
     """Run `run(item)` for every item in dependency order, in parallel; return each item's Outcome by key.
 
@@ -45,7 +46,8 @@ def walk(items: Iterable[Any], run: Callable[[Any], Any], *, limit: int = 4,
     workers, then `settle()` once per round — after the hand-over, so a journal commit there overlaps the
     requests just sent instead of holding them back (a caller that must record an item before its requests
     go out does so before the walk) — and once at the end; `stop()` true ends the walk after the items in
-    flight.
+    flight; with `settle_every` a walk waiting on slow requests also calls `settle()` that often, so that
+    what already finished does not wait for them (the journal's open transaction would hold the database).
     """
     items = list(items)
     by_key = {key(item): item for item in items}
@@ -92,7 +94,7 @@ def walk(items: Iterable[Any], run: Callable[[Any], Any], *, limit: int = 4,
                 settle()
             if not futures:
                 break
-            done, _ = wait(list(futures), return_when=FIRST_COMPLETED)
+            done, _ = wait(list(futures), timeout=settle_every, return_when=FIRST_COMPLETED)
             for future in done:
                 k = futures.pop(future)
                 item = by_key[k]

@@ -199,15 +199,19 @@ def _execute(app, network, plan, kind, verify, redo, only, removals, progress, c
                 progress(item.step, RUNNING)
 
     last_commit = [time.monotonic()]
+    unjournaled = [False]
 
     def settle() -> None:
-        """Journal what finished, in batches: at most one commit per JOURNAL_INTERVAL (a progress bar's pace);
-        a step finished but not yet journaled is only verified again after a crash."""
-        if time.monotonic() - last_commit[0] >= JOURNAL_INTERVAL:
+        """Journal what finished, in batches: at most one commit per JOURNAL_INTERVAL (a progress bar's pace),
+        also while the walk waits on a slow request, so the journal's transaction never stays open for it (on
+        SQLite it holds the database's write lock: every other writer would wait); a step finished but not yet
+        journaled is only verified again after a crash."""
+        if unjournaled[0] and time.monotonic() - last_commit[0] >= JOURNAL_INTERVAL:
             _commit()
-            last_commit[0] = time.monotonic()
+            last_commit[0], unjournaled[0] = time.monotonic(), False
 
     def finished(item: Work, outcome: Outcome) -> None:
+        unjournaled[0] = True
         row = item.row
         if outcome.ok:
             value = dict(outcome.value or {})
@@ -265,7 +269,8 @@ def _execute(app, network, plan, kind, verify, redo, only, removals, progress, c
     limit = int(app.config.get("MAX_PARALLEL_REQUESTS", 4))
     try:
         outcomes = walk(work, run_one, limit=limit, after=lambda item: item.step.after,
-                        weight=lambda item: item.step.requests, started=started, finished=finished, settle=settle)
+                        weight=lambda item: item.step.requests, started=started, finished=finished, settle=settle,
+                        settle_every=JOURNAL_INTERVAL)
     except BaseException:
         # The progress display or the database failed: keep what the journal learned, then let it go up.
         try:
