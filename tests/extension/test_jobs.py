@@ -133,41 +133,44 @@ def test_a_job_finding_its_network_busy_waits_without_using_an_attempt(app):
     assert _job(app, job_id) == {"state": "queued", "attempts": 0, "error": None, "due_later": True}
 
 
-def test_the_reaper_queues_again_a_running_job_whose_worker_is_gone(app):
+def _job_row(app, name: str, args: list, state: str, attempts: int) -> int:
+    """A job row as a worker left it (a running one: its lease no longer renewed); returns its id."""
+    import json
+
     from extension.extensions import db
     from extension.jobs.models import Job
+
+    with app.app_context():
+        job = Job(name=name, args=args, key=f"{name}:{json.dumps(args)}", state=state, attempts=attempts,
+                  max_attempts=1, retry_delay=0, run_after=utcnow(), created_at=utcnow(),
+                  worker="elders:1" if state == "running" else None)
+        db.session.add(job)
+        db.session.commit()
+        return job.id
+
+
+def test_the_reaper_queues_again_a_running_job_whose_worker_is_gone(app):
     from extension.locks import hold
 
     SEEN.clear()
     queue = app.extensions["ln_jobs"]
     queue.register("remember", remember)
+    job_id = _job_row(app, "remember", ["verweesd"], "running", attempts=1)
     with app.app_context():
-        # As a killed worker leaves it: running, its lease no longer renewed.
-        job = Job(name="remember", args=["verweesd"], key='remember:["verweesd"]', state="running", attempts=1,
-                  max_attempts=1, retry_delay=0, run_after=utcnow(), created_at=utcnow(), worker="elders:1")
-        db.session.add(job)
-        db.session.commit()
-        with hold(f"job:{job.id}", ttl=60):
+        with hold(f"job:{job_id}", ttl=60):
             assert queue.reap() == []  # its worker lives: left alone
-        assert queue.reap() == [job.id]
+        assert queue.reap() == [job_id]
     assert SEEN == [("verweesd", "extension")]
-    assert _job(app, job.id)["state"] == "done"
+    assert _job(app, job_id)["state"] == "done"
 
 
 def test_a_job_whose_worker_died_on_every_attempt_and_once_more_is_failed_not_run_again(app):
     """A job that takes its worker down (out of memory, killed) would otherwise crash every worker for ever."""
-    from extension.extensions import db
-    from extension.jobs.models import Job
-
     SEEN.clear()
     queue = app.extensions["ln_jobs"]
     queue.register("remember", remember)
+    job_id = _job_row(app, "remember", ["giftig"], "running", attempts=2)
     with app.app_context():
-        dying = Job(name="remember", args=["giftig"], key='remember:["giftig"]', state="running", attempts=2,
-                    max_attempts=1, retry_delay=0, run_after=utcnow(), created_at=utcnow(), worker="elders:1")
-        db.session.add(dying)
-        db.session.commit()
-        job_id = dying.id
         assert queue.reap() == []
     assert SEEN == []
     assert _job(app, job_id)["state"] == "failed"
@@ -175,15 +178,8 @@ def test_a_job_whose_worker_died_on_every_attempt_and_once_more_is_failed_not_ru
 
 
 def test_a_job_this_version_does_not_know_is_failed_by_the_reaper_not_kept_queued(app):
-    from extension.extensions import db
-    from extension.jobs.models import Job
-
+    job_id = _job_row(app, "network_action", [7], "queued", attempts=0)
     with app.app_context():
-        old = Job(name="network_action", args=[7], key="network_action:[7]", state="queued", attempts=0,
-                  max_attempts=1, retry_delay=0, run_after=utcnow(), created_at=utcnow())
-        db.session.add(old)
-        db.session.commit()
-        job_id = old.id
         assert app.extensions["ln_jobs"].reap() == []
     assert _job(app, job_id)["state"] == "failed"
     assert _job(app, job_id)["error"] == "unknown job 'network_action'"
