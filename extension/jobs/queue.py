@@ -44,6 +44,7 @@ log = logging.getLogger(__name__)
 BUSY_DELAY = 10
 # Finished rows are kept this long for the admin's eye, then removed by the reaper.
 KEEP_FINISHED = timedelta(days=7)
+UNKNOWN_AFTER = timedelta(days=1)
 
 
 class JobIncomplete(Exception):
@@ -256,8 +257,9 @@ class JobQueue:
         now = utcnow()
         sent: list[int] = []
         for job_id, name in db.session.execute(select(Job.id, Job.name).where(
-                Job.state.in_((QUEUED, RUNNING)), Job.name.notin_(list(self._jobs)))).all():
-            # A job this version does not know (renamed or dropped): no worker will ever run it.
+                Job.state == QUEUED, Job.name.notin_(list(self._jobs)), Job.created_at < now - UNKNOWN_AFTER)).all():
+            # A job this version does not know (renamed or dropped) and no newer worker took up in a day: no
+            # worker will ever run it. (During an upgrade a newer version's jobs are left to its workers.)
             self._finish(job_id, FAILED, f"unknown job {name!r}")
             log.warning("job %d (%s) is unknown to this version; marked failed", job_id, name)
         for job_id, attempts, limit in db.session.execute(
